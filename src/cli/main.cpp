@@ -1,0 +1,139 @@
+// rvisor's command line: `rvisor run --kernel Image ...`. Every error the user can cause ends
+// here as one line, `rvisor: error: ...`, and exit status 1.
+#include "host/console.h"
+#include "machine/machine.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <unistd.h>
+
+namespace {
+
+using rvisor::machine::MachineConfig;
+using rvisor::machine::MachineExit;
+
+std::atomic<int> g_stop_signal{0}; // written only by the signal handler
+
+void on_stop_signal(int signal) { g_stop_signal.store(signal); }
+
+// "512M", "2G", "65536K", or a plain number of MiB (as QEMU's -m).
+uint64_t parse_memory_size(const std::string& text)
+{
+    size_t used = 0;
+    uint64_t value = 0;
+    try {
+        value = std::stoull(text, &used);
+    } catch (const std::exception&) {
+        throw std::runtime_error(fmt::format("--mem '{}' is not a size such as 512M or 2G", text));
+    }
+    const std::string suffix = text.substr(used);
+    unsigned shift;
+    if (suffix.empty() || suffix == "M" || suffix == "m" || suffix == "MiB")
+        shift = 20;
+    else if (suffix == "G" || suffix == "g" || suffix == "GiB")
+        shift = 30;
+    else if (suffix == "K" || suffix == "k" || suffix == "KiB")
+        shift = 10;
+    else
+        throw std::runtime_error(fmt::format("--mem '{}' is not a size such as 512M or 2G", text));
+    if (value == 0 || value > (uint64_t{1} << (40 - shift)))
+        throw std::runtime_error(fmt::format("--mem '{}' is out of range (16M to 1024G)", text));
+    return value << shift;
+}
+
+int fail(const std::string& message)
+{
+    fmt::print(stderr, "rvisor: error: {}\n", message);
+    return 1;
+}
+
+int run(const MachineConfig& config)
+{
+    rvisor::host::Console console(STDIN_FILENO, STDOUT_FILENO);
+    for (;;) {
+        rvisor::machine::Machine machine(config, console);
+        if (config.dump_dtb) {
+            std::ofstream out(*config.dump_dtb, std::ios::binary);
+            const auto& tree = machine.device_tree();
+            out.write(reinterpret_cast<const char*>(tree.data()),
+                      static_cast<std::streamsize>(tree.size()));
+            if (!out)
+                return fail(fmt::format("cannot write the device tree to '{}'",
+                                        config.dump_dtb->string()));
+            return 0;
+        }
+        const MachineExit exit = machine.run(&g_stop_signal);
+        switch (exit.kind) {
+        case MachineExit::Kind::Reboot: continue; // a fresh machine, as after a reset
+        case MachineExit::Kind::Poweroff:
+        case MachineExit::Kind::Quit: return 0;
+        case MachineExit::Kind::Signal:
+            fmt::print(stderr, "rvisor: stopped by signal {}\n", exit.status - 128);
+            return exit.status;
+        case MachineExit::Kind::Failure:
+            fmt::print(stderr, "rvisor: {}\n", exit.message);
+            return exit.status == 0 ? 1 : exit.status;
+        case MachineExit::Kind::Error: return fail(exit.message);
+        }
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"rvisor: a virtual machine monitor for RISC-V 64-bit guests"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "rvisor 0.1");
+
+    MachineConfig config;
+    std::string memory = "512M";
+    std::string kernel, bios, dump_dtb;
+    std::vector<std::string> initrds;
+    auto* run_command = app.add_subcommand("run", "boot a guest");
+    run_command->add_option("--kernel", kernel, "Linux Image, or an ELF (one with a tohost "
+                                                "symbol runs bare-metal in M-mode with HTIF)")
+        ->required();
+    run_command->add_option("--initrd", initrds, "initramfs archive; repeat to concatenate");
+    run_command->add_option("--append", config.append, "kernel command line");
+    run_command->add_option("--cpus", config.cpus, "number of harts (1-32)")
+        ->check(CLI::Range(1u, MachineConfig::kMaxCpus));
+    run_command->add_option("--mem", memory, "guest RAM, e.g. 512M or 2G (default 512M)");
+    run_command->add_option("--bios", bios,
+                            "M-mode firmware (e.g. OpenSBI fw_dynamic.bin) instead of the "
+                            "built-in SBI");
+    run_command->add_option("--dump-dtb", dump_dtb, "write the device tree to FILE and exit");
+    run_command->add_flag("--trace", config.trace, "print every instruction executed (stderr)");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        fmt::print("{}", app.help("", CLI::AppFormatMode::All));
+        return 0;
+    } catch (const CLI::CallForVersion&) {
+        fmt::print("rvisor 0.1\n");
+        return 0;
+    } catch (const CLI::ParseError& error) {
+        return fail(error.what());
+    }
+
+    try {
+        config.kernel = kernel;
+        for (const auto& path : initrds)
+            config.initrds.emplace_back(path);
+        config.memory = parse_memory_size(memory);
+        if (!bios.empty())
+            config.bios = bios;
+        if (!dump_dtb.empty())
+            config.dump_dtb = dump_dtb;
+        std::signal(SIGINT, on_stop_signal);
+        std::signal(SIGTERM, on_stop_signal);
+        return run(config);
+    } catch (const std::exception& error) {
+        return fail(error.what());
+    }
+}

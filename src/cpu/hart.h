@@ -1,0 +1,183 @@
+#pragma once
+// One RISC-V hart (RV64GC + Zba/Zbb/Zbs/Zicond, M/S/U, Sv39/Sv48/Sv57): its architectural
+// state and the interpreter that executes it. The machine runs each hart on its own thread.
+#include "cpu/interrupt_lines.h"
+#include "cpu/tlb.h"
+#include "cpu/trap.h"
+#include "host/clock.h"
+#include "isa/instruction.h"
+#include "mem/bus.h"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+namespace rvisor::cpu {
+
+// Why Hart::run() returned.
+enum class HartExit {
+    BudgetExhausted,
+    WaitForInterrupt,   // executed WFI with nothing pending: the caller may sleep
+    SupervisorCall,     // ecall from S-mode served by the built-in firmware (pc at the ecall)
+    MachineTrapNoFirmware, // a trap into M-mode while the built-in firmware stands in for M-mode
+};
+
+struct HartConfig {
+    uint64_t hart_id = 0;
+    // True when no M-mode software runs (built-in SBI): ecalls from S-mode exit run() instead of
+    // trapping, and any other trap into M-mode is a fatal guest error.
+    bool firmware_in_host = false;
+};
+
+class Hart {
+public:
+    Hart(const HartConfig& config, const mem::Bus& bus, InterruptLines& lines,
+         const host::Clock& clock);
+
+    // Executes up to `budget` instructions.
+    HartExit run(uint64_t budget);
+    // Sleeps (after a WFI exit) until an interrupt is pending, a timer compare is reached or
+    // at_most passes; it may return early, as WFI may.
+    void wait_for_interrupt(std::chrono::steady_clock::duration at_most);
+
+    // Architectural state, for firmware, loaders, tests and the tracer.
+    uint64_t pc() const { return m_pc; }
+    void set_pc(uint64_t pc) { m_pc = pc; }
+    uint64_t x(unsigned index) const { return m_x[index]; }
+    void set_x(unsigned index, uint64_t value)
+    {
+        if (index != 0)
+            m_x[index] = value;
+    }
+    uint64_t f(unsigned index) const { return m_f[index]; }
+    Privilege privilege() const { return m_privilege; }
+    void set_privilege(Privilege privilege);
+    uint64_t hart_id() const { return m_config.hart_id; }
+    uint64_t instret() const { return m_instret; }
+
+    // Resets to the power-on state (M-mode, pc = reset_pc, CSRs cleared, TLB flushed).
+    void reset(uint64_t reset_pc);
+
+    // CSR access as an instruction at the current privilege would make it; nullopt = illegal.
+    std::optional<uint64_t> read_csr(uint32_t address);
+    bool write_csr(uint32_t address, uint64_t value);
+    // CSR access with M-mode rights, for the built-in firmware and tests.
+    uint64_t read_csr_as_machine(uint32_t address);
+    void write_csr_as_machine(uint32_t address, uint64_t value);
+
+    // Drops every cached translation; only on the hart's own thread.
+    void flush_tlb() { m_tlb.flush(); }
+    // From another thread (remote sfence.vma): the hart flushes before its next instruction.
+    void request_tlb_flush()
+    {
+        m_tlb_flush_requested.store(true);
+        m_lines.wake();
+    }
+    // True while a requested flush is not done and the hart is executing instructions.
+    bool tlb_flush_outstanding() const { return m_tlb_flush_requested.load() && m_inside_run.load(); }
+
+    const mem::Bus& bus() const { return m_bus; }
+
+    // Called with every instruction about to execute (for --trace); empty = no tracing.
+    void set_tracer(std::function<void(const Hart&, const isa::DecodedInstruction&)> tracer)
+    {
+        m_tracer = std::move(tracer);
+    }
+
+    // Loads and stores through the MMU as the current privilege sees memory; nullopt/false after
+    // raising the fault. Public for the built-in firmware's use of guest pointers (e.g. DBCN).
+    template <typename T> std::optional<T> load(uint64_t address);
+    template <typename T> bool store(uint64_t address, T value);
+
+private:
+    enum class Access : uint8_t { Fetch = 0, Load = 1, Store = 2 };
+
+    void execute(const isa::DecodedInstruction& insn);
+    // F and D; false when the instruction trapped.
+    bool execute_float(const isa::DecodedInstruction& insn);
+    void raise_exception(Exception cause, uint64_t tval);
+    void take_trap(uint64_t cause, bool interrupt, uint64_t tval);
+    // Pending-and-enabled interrupt to take now, if any (priority order of the spec).
+    std::optional<Interrupt> pending_interrupt();
+    // mip as the hart sees it now: software bits, device lines and the timer comparisons.
+    uint64_t machine_interrupt_pending();
+    bool interrupts_pending_ignoring_enables();
+    void return_from_trap(Privilege from);
+
+    // Translation: guest-virtual to guest-physical; nullopt after raising the page fault.
+    std::optional<uint64_t> translate(uint64_t address, Access access);
+    std::optional<uint64_t> walk_page_table(uint64_t address, Access access, Privilege privilege,
+                                            bool& superpage);
+    Privilege effective_privilege(Access access) const;
+    // Host pointer for an access that stays within one page and lands in RAM, else nullptr
+    // (with *physical set when the page is MMIO and no fault was raised).
+    uint8_t* host_pointer(uint64_t address, Access access, bool& faulted,
+                          uint64_t& physical);
+    bool fetch(uint32_t& bits);
+    uint8_t* atomic_pointer(uint64_t address, unsigned size, bool is_load_reserved);
+    void note_translation_state_changed() { m_tlb.flush(); }
+
+    // CSR internals.
+    uint64_t read_status(uint64_t mask) const;
+    void write_status(uint64_t value, uint64_t mask);
+    bool counter_enabled(uint32_t address) const;
+    bool float_enabled() const { return ((m_mstatus >> 13) & 3) != 0; }
+    void mark_float_dirty() { m_mstatus |= uint64_t{3} << 13; }
+    uint64_t time() const { return m_clock.ticks(); }
+
+    HartConfig m_config;
+    const mem::Bus& m_bus;
+    InterruptLines& m_lines;
+    const host::Clock& m_clock;
+
+    uint64_t m_pc = 0;
+    std::array<uint64_t, 32> m_x{};
+    std::array<uint64_t, 32> m_f{};
+    Privilege m_privilege = Privilege::Machine;
+    uint64_t m_instret = 0;
+
+    // CSRs (only the state; views such as sstatus are computed).
+    uint64_t m_mstatus = 0;
+    uint64_t m_medeleg = 0;
+    uint64_t m_mideleg = 0;
+    uint64_t m_mie = 0;
+    uint64_t m_mip = 0; // software-writable bits: SSIP, STIP (without Sstc), SEIP
+    uint64_t m_mtvec = 0;
+    uint64_t m_mscratch = 0;
+    uint64_t m_mepc = 0;
+    uint64_t m_mcause = 0;
+    uint64_t m_mtval = 0;
+    uint64_t m_mcounteren = 0;
+    uint64_t m_mcountinhibit = 0;
+    uint64_t m_menvcfg = 0;
+    uint64_t m_stvec = 0;
+    uint64_t m_sscratch = 0;
+    uint64_t m_sepc = 0;
+    uint64_t m_scause = 0;
+    uint64_t m_stval = 0;
+    uint64_t m_scounteren = 0;
+    uint64_t m_senvcfg = 0;
+    uint64_t m_satp = 0;
+    uint64_t m_stimecmp = UINT64_MAX;
+    uint8_t m_fflags = 0;
+    uint8_t m_frm = 0;
+    std::array<uint8_t, 64> m_pmpcfg{};
+    std::array<uint64_t, 64> m_pmpaddr{};
+
+    // LR/SC reservation: the address and the value LR saw (SC succeeds by compare-exchange).
+    std::optional<uint64_t> m_reservation;
+    uint64_t m_reserved_value = 0;
+
+    Tlb m_tlb;
+    std::atomic<bool> m_tlb_flush_requested{false};
+    std::atomic<bool> m_inside_run{false};
+    bool m_exit_requested = false;
+    bool m_trapped = false;             // the current instruction raised a trap
+    bool m_check_interrupts_now = false; // interrupt enables may have changed
+    HartExit m_exit = HartExit::BudgetExhausted;
+    std::function<void(const Hart&, const isa::DecodedInstruction&)> m_tracer;
+};
+
+} // namespace rvisor::cpu

@@ -1,0 +1,107 @@
+#include "host/console.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string_view>
+
+namespace rvisor::host {
+
+namespace {
+
+constexpr uint8_t kEscape = 0x01; // Ctrl-A
+constexpr std::string_view kHelp = "\r\nC-a h    print this help\r\n"
+                                   "C-a x    exit rvisor\r\n"
+                                   "C-a C-a  send C-a to the guest\r\n";
+
+void write_all(int fd, const void* data, size_t length)
+{
+    const auto* bytes = static_cast<const uint8_t*>(data);
+    while (length > 0) {
+        ssize_t written = ::write(fd, bytes, length);
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            return; // the reader went away; the guest's output has nowhere to go
+        }
+        bytes += written;
+        length -= static_cast<size_t>(written);
+    }
+}
+
+} // namespace
+
+Console::Console(int input_fd, int output_fd)
+    : m_input_fd(input_fd)
+    , m_output_fd(output_fd)
+{
+    termios mode;
+    if (isatty(input_fd) && tcgetattr(input_fd, &mode) == 0) {
+        m_interactive = true;
+        m_saved_mode = mode;
+        cfmakeraw(&mode);
+        mode.c_oflag |= OPOST | ONLCR; // keep the host's line endings on output
+        tcsetattr(input_fd, TCSANOW, &mode);
+    }
+}
+
+Console::~Console()
+{
+    if (m_saved_mode)
+        tcsetattr(m_input_fd, TCSANOW, &*m_saved_mode);
+}
+
+void Console::write(uint8_t byte)
+{
+    std::lock_guard lock(m_output_mutex);
+    write_all(m_output_fd, &byte, 1);
+}
+
+Console::Input Console::read(int timeout_ms)
+{
+    Input input;
+    if (!m_input_open) {
+        input.closed = true;
+        poll(nullptr, 0, timeout_ms);
+        return input;
+    }
+    pollfd descriptor{m_input_fd, POLLIN, 0};
+    if (poll(&descriptor, 1, timeout_ms) <= 0)
+        return input;
+    uint8_t buffer[256];
+    ssize_t count = ::read(m_input_fd, buffer, sizeof buffer);
+    if (count <= 0) {
+        if (count < 0 && (errno == EINTR || errno == EAGAIN))
+            return input;
+        m_input_open = false;
+        input.closed = true;
+        return input;
+    }
+    for (ssize_t i = 0; i < count; ++i) {
+        const uint8_t byte = buffer[i];
+        if (!m_interactive) {
+            input.bytes.push_back(byte);
+            continue;
+        }
+        if (m_escape_pending) {
+            m_escape_pending = false;
+            if (byte == 'x' || byte == 'X') {
+                input.quit = true;
+            } else if (byte == 'h' || byte == 'H') {
+                std::lock_guard lock(m_output_mutex);
+                write_all(m_output_fd, kHelp.data(), kHelp.size());
+            } else if (byte == kEscape) {
+                input.bytes.push_back(kEscape);
+            }
+            continue;
+        }
+        if (byte == kEscape)
+            m_escape_pending = true;
+        else
+            input.bytes.push_back(byte);
+    }
+    return input;
+}
+
+} // namespace rvisor::host

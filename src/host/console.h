@@ -1,0 +1,43 @@
+#pragma once
+// The user's terminal (or the pipes a script gave rvisor). On a terminal the input is raw and
+// Ctrl-A is an escape, as in QEMU: Ctrl-A x quits, Ctrl-A h prints help, Ctrl-A Ctrl-A sends
+// one Ctrl-A. From pipes, bytes pass straight through in both directions.
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <termios.h>
+#include <vector>
+
+namespace rvisor::host {
+
+class Console {
+public:
+    Console(int input_fd, int output_fd);
+    ~Console();
+    Console(const Console&) = delete;
+    Console& operator=(const Console&) = delete;
+
+    // Thread-safe; called from hart threads for every byte the guest prints.
+    void write(uint8_t byte);
+
+    struct Input {
+        std::vector<uint8_t> bytes; // for the guest
+        bool quit = false;          // Ctrl-A x
+        bool closed = false;        // end of input: no more will come
+    };
+    // Waits up to timeout_ms for input, then returns what there is.
+    Input read(int timeout_ms);
+
+    bool interactive() const { return m_interactive; }
+
+private:
+    int m_input_fd;
+    int m_output_fd;
+    bool m_interactive = false;
+    bool m_input_open = true;
+    bool m_escape_pending = false;
+    std::optional<termios> m_saved_mode;
+    std::mutex m_output_mutex;
+};
+
+} // namespace rvisor::host

@@ -1,0 +1,26 @@
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rvisor::machine {
+
+// Everything a user chooses about one VM.
+struct MachineConfig {
+    std::filesystem::path kernel;
+    std::vector<std::filesystem::path> initrds; // concatenated in order, as one initramfs
+    std::string append;                         // the kernel command line
+    unsigned cpus = 1;
+    uint64_t memory = 512ull << 20;
+    // M-mode firmware (e.g. OpenSBI fw_dynamic.bin) instead of the built-in SBI.
+    std::optional<std::filesystem::path> bios;
+    std::optional<std::filesystem::path> dump_dtb;
+    bool trace = false;
+
+    static constexpr unsigned kMaxCpus = 32;
+    static constexpr uint64_t kMinMemory = 16ull << 20;
+};
+
+} // namespace rvisor::machine
