@@ -16,7 +16,7 @@ namespace {
 using rvisor::machine::MachineConfig;
 using rvisor::machine::MachineExit;
 
-std::atomic<int> g_stop_signal{0}; // written only by the signal handler
+std::atomic<int> g_stop_signal { 0 }; // written only by the signal handler
 
 void on_stop_signal(int signal) { g_stop_signal.store(signal); }
 
@@ -40,7 +40,7 @@ uint64_t parse_memory_size(const std::string& text)
         shift = 10;
     else
         throw std::runtime_error(fmt::format("--mem '{}' is not a size such as 512M or 2G", text));
-    if (value == 0 || value > (uint64_t{1} << (40 - shift)))
+    if (value == 0 || value > (uint64_t { 1 } << (40 - shift)))
         throw std::runtime_error(fmt::format("--mem '{}' is out of range (16M to 1024G)", text));
     return value << shift;
 }
@@ -60,10 +60,10 @@ int run(const MachineConfig& config)
             std::ofstream out(*config.dump_dtb, std::ios::binary);
             const auto& tree = machine.device_tree();
             out.write(reinterpret_cast<const char*>(tree.data()),
-                      static_cast<std::streamsize>(tree.size()));
+                static_cast<std::streamsize>(tree.size()));
             if (!out)
-                return fail(fmt::format("cannot write the device tree to '{}'",
-                                        config.dump_dtb->string()));
+                return fail(
+                    fmt::format("cannot write the device tree to '{}'", config.dump_dtb->string()));
             return 0;
         }
         const MachineExit exit = machine.run(&g_stop_signal);
@@ -86,7 +86,7 @@ int run(const MachineConfig& config)
 
 int main(int argc, char** argv)
 {
-    CLI::App app{"rvisor: a virtual machine monitor for RISC-V 64-bit guests"};
+    CLI::App app { "rvisor: a virtual machine monitor for RISC-V 64-bit guests" };
     app.require_subcommand(1);
     app.set_version_flag("--version", "rvisor 0.1");
 
@@ -95,8 +95,10 @@ int main(int argc, char** argv)
     std::string kernel, bios, dump_dtb;
     std::vector<std::string> initrds;
     auto* run_command = app.add_subcommand("run", "boot a guest");
-    run_command->add_option("--kernel", kernel, "Linux Image, or an ELF (one with a tohost "
-                                                "symbol runs bare-metal in M-mode with HTIF)")
+    run_command
+        ->add_option("--kernel", kernel,
+            "Linux Image, or an ELF (one with a tohost "
+            "symbol runs bare-metal in M-mode with HTIF)")
         ->required();
     run_command->add_option("--initrd", initrds, "initramfs archive; repeat to concatenate");
     run_command->add_option("--append", config.append, "kernel command line");
@@ -104,8 +106,8 @@ int main(int argc, char** argv)
         ->check(CLI::Range(1u, MachineConfig::kMaxCpus));
     run_command->add_option("--mem", memory, "guest RAM, e.g. 512M or 2G (default 512M)");
     run_command->add_option("--bios", bios,
-                            "M-mode firmware (e.g. OpenSBI fw_dynamic.bin) instead of the "
-                            "built-in SBI");
+        "M-mode firmware (e.g. OpenSBI fw_dynamic.bin) instead of the "
+        "built-in SBI");
     run_command->add_option("--dump-dtb", dump_dtb, "write the device tree to FILE and exit");
     run_command->add_flag("--trace", config.trace, "print every instruction executed (stderr)");
 

@@ -10,15 +10,13 @@ namespace {
 
 using namespace isa::csr;
 
-constexpr uint64_t kMisa = (2ull << 62) | (1 << ('A' - 'A')) | (1 << ('C' - 'A')) |
-                           (1 << ('D' - 'A')) | (1 << ('F' - 'A')) | (1 << ('I' - 'A')) |
-                           (1 << ('M' - 'A')) | (1 << ('S' - 'A')) | (1 << ('U' - 'A'));
-constexpr uint64_t kSupervisorInterrupts = bit(Interrupt::SupervisorSoftware) |
-                                           bit(Interrupt::SupervisorTimer) |
-                                           bit(Interrupt::SupervisorExternal);
-constexpr uint64_t kAllInterrupts = kSupervisorInterrupts | bit(Interrupt::MachineSoftware) |
-                                    bit(Interrupt::MachineTimer) |
-                                    bit(Interrupt::MachineExternal);
+constexpr uint64_t kMisa = (2ull << 62) | (1 << ('A' - 'A')) | (1 << ('C' - 'A'))
+    | (1 << ('D' - 'A')) | (1 << ('F' - 'A')) | (1 << ('I' - 'A')) | (1 << ('M' - 'A'))
+    | (1 << ('S' - 'A')) | (1 << ('U' - 'A'));
+constexpr uint64_t kSupervisorInterrupts = bit(Interrupt::SupervisorSoftware)
+    | bit(Interrupt::SupervisorTimer) | bit(Interrupt::SupervisorExternal);
+constexpr uint64_t kAllInterrupts = kSupervisorInterrupts | bit(Interrupt::MachineSoftware)
+    | bit(Interrupt::MachineTimer) | bit(Interrupt::MachineExternal);
 // Exceptions that may be delegated: all but ecall from M and the reserved causes.
 constexpr uint64_t kDelegableExceptions = 0xb3ff;
 constexpr uint64_t kPmpAddressMask = (1ull << 54) - 1;
@@ -51,7 +49,7 @@ void Hart::write_status(uint64_t value, uint64_t mask)
 
 bool Hart::counter_enabled(uint32_t address) const
 {
-    const uint64_t bit_mask = uint64_t{1} << (address & 0x1f);
+    const uint64_t bit_mask = uint64_t { 1 } << (address & 0x1f);
     if (m_privilege == Privilege::Machine)
         return true;
     if (!(m_mcounteren & bit_mask))
@@ -67,8 +65,8 @@ std::optional<uint64_t> Hart::read_csr(uint32_t address)
         return std::nullopt;
     if (address == satp && m_privilege == Privilege::Supervisor && (m_mstatus & status::kTvm))
         return std::nullopt;
-    if (address == stimecmp && m_privilege == Privilege::Supervisor &&
-        (!(m_menvcfg & envcfg::kStce) || !(m_mcounteren & 2)))
+    if (address == stimecmp && m_privilege == Privilege::Supervisor
+        && (!(m_menvcfg & envcfg::kStce) || !(m_mcounteren & 2)))
         return std::nullopt;
     if (address <= fcsr && !float_enabled())
         return std::nullopt;
@@ -76,7 +74,7 @@ std::optional<uint64_t> Hart::read_csr(uint32_t address)
     switch (address) {
     case fflags: return m_fflags;
     case frm: return m_frm;
-    case fcsr: return (uint64_t{m_frm} << 5) | m_fflags;
+    case fcsr: return (uint64_t { m_frm } << 5) | m_fflags;
     case isa::csr::cycle:
     case isa::csr::instret:
     case mcycle:
@@ -99,7 +97,7 @@ std::optional<uint64_t> Hart::read_csr(uint32_t address)
     case mimpid:
     case mconfigptr: return 0;
     case mhartid: return m_config.hart_id;
-    case mstatus: return read_status(~uint64_t{0});
+    case mstatus: return read_status(~uint64_t { 0 });
     case misa: return kMisa;
     case medeleg: return m_medeleg;
     case mideleg: return m_mideleg;
@@ -115,16 +113,16 @@ std::optional<uint64_t> Hart::read_csr(uint32_t address)
     case mip: return machine_interrupt_pending();
     default: break;
     }
-    if (in_range(address, hpmcounter3, hpmcounter31) ||
-        in_range(address, mhpmcounter3, mhpmcounter31) ||
-        in_range(address, mhpmevent3, mhpmevent31))
+    if (in_range(address, hpmcounter3, hpmcounter31)
+        || in_range(address, mhpmcounter3, mhpmcounter31)
+        || in_range(address, mhpmevent3, mhpmevent31))
         return 0; // Zihpm: present, counting no events
     if (in_range(address, pmpcfg0, pmpcfg15)) {
         if (address & 1)
             return std::nullopt; // RV64 has only the even pmpcfg registers
         uint64_t value = 0;
         for (unsigned i = 0; i < 8; ++i)
-            value |= uint64_t{m_pmpcfg[(address - pmpcfg0) * 4 + i]} << (8 * i);
+            value |= uint64_t { m_pmpcfg[(address - pmpcfg0) * 4 + i] } << (8 * i);
         return value;
     }
     if (in_range(address, pmpaddr0, pmpaddr63))
@@ -138,8 +136,14 @@ bool Hart::write_csr(uint32_t address, uint64_t value)
         return false;
 
     switch (address) {
-    case fflags: m_fflags = value & 0x1f; mark_float_dirty(); return true;
-    case frm: m_frm = value & 7; mark_float_dirty(); return true;
+    case fflags:
+        m_fflags = value & 0x1f;
+        mark_float_dirty();
+        return true;
+    case frm:
+        m_frm = value & 7;
+        mark_float_dirty();
+        return true;
     case fcsr:
         m_fflags = value & 0x1f;
         m_frm = (value >> 5) & 7;
@@ -154,11 +158,11 @@ bool Hart::write_csr(uint32_t address, uint64_t value)
         m_check_interrupts_now = true;
         return true;
     }
-    case stvec: m_stvec = value & ~uint64_t{2}; return true;
+    case stvec: m_stvec = value & ~uint64_t { 2 }; return true;
     case scounteren: m_scounteren = value & 0xffffffff; return true;
     case senvcfg: m_senvcfg = value & envcfg::kFiom; return true;
     case sscratch: m_sscratch = value; return true;
-    case sepc: m_sepc = value & ~uint64_t{1}; return true;
+    case sepc: m_sepc = value & ~uint64_t { 1 }; return true;
     case scause: m_scause = value; return true;
     case stval: m_stval = value; return true;
     case sip: {
@@ -167,7 +171,10 @@ bool Hart::write_csr(uint32_t address, uint64_t value)
         m_check_interrupts_now = true;
         return true;
     }
-    case stimecmp: m_stimecmp = value; m_check_interrupts_now = true; return true;
+    case stimecmp:
+        m_stimecmp = value;
+        m_check_interrupts_now = true;
+        return true;
     case satp: {
         const uint64_t mode = value >> 60;
         if (mode != 0 && mode != 8 && mode != 9 && mode != 10)
@@ -185,13 +192,16 @@ bool Hart::write_csr(uint32_t address, uint64_t value)
         m_mideleg = value & kSupervisorInterrupts;
         m_check_interrupts_now = true;
         return true;
-    case mie: m_mie = value & kAllInterrupts; m_check_interrupts_now = true; return true;
-    case mtvec: m_mtvec = value & ~uint64_t{2}; return true;
+    case mie:
+        m_mie = value & kAllInterrupts;
+        m_check_interrupts_now = true;
+        return true;
+    case mtvec: m_mtvec = value & ~uint64_t { 2 }; return true;
     case mcounteren: m_mcounteren = value & 0xffffffff; return true;
     case menvcfg: m_menvcfg = value & (envcfg::kFiom | envcfg::kStce); return true;
     case mcountinhibit: m_mcountinhibit = value & 0xfffffffd; return true;
     case mscratch: m_mscratch = value; return true;
-    case mepc: m_mepc = value & ~uint64_t{1}; return true;
+    case mepc: m_mepc = value & ~uint64_t { 1 }; return true;
     case mcause: m_mcause = value; return true;
     case mtval: m_mtval = value; return true;
     case mip: {
@@ -204,8 +214,8 @@ bool Hart::write_csr(uint32_t address, uint64_t value)
     }
     default: break;
     }
-    if (in_range(address, mhpmcounter3, mhpmcounter31) ||
-        in_range(address, mhpmevent3, mhpmevent31))
+    if (in_range(address, mhpmcounter3, mhpmcounter31)
+        || in_range(address, mhpmevent3, mhpmevent31))
         return true;
     if (in_range(address, pmpcfg0, pmpcfg15)) {
         for (unsigned i = 0; i < 8; ++i)

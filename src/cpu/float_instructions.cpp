@@ -21,9 +21,10 @@ int64_t sext32(uint32_t value) { return static_cast<int32_t>(value); }
 const std::array<bool, static_cast<size_t>(Opcode::count)>& rounding_mode_users()
 {
     static const auto table = [] {
-        std::array<bool, static_cast<size_t>(Opcode::count)> uses{};
+        std::array<bool, static_cast<size_t>(Opcode::count)> uses {};
         for (const auto& row : isa::instruction_table())
-            uses[static_cast<size_t>(row.opcode)] = row.operands.find('m') != std::string_view::npos;
+            uses[static_cast<size_t>(row.opcode)]
+                = row.operands.find('m') != std::string_view::npos;
         return uses;
     }();
     return table;
@@ -91,12 +92,12 @@ bool Hart::execute_float(const isa::DecodedInstruction& insn)
 
 #define RV_FMA(op, negate_product, negate_addend)                                                  \
     case Opcode::op##_s:                                                                           \
-        write_single(fused_multiply_add<uint32_t>(s1, s2, s3, negate_product, negate_addend, rm,   \
-                                                  flags));                                         \
+        write_single(                                                                              \
+            fused_multiply_add<uint32_t>(s1, s2, s3, negate_product, negate_addend, rm, flags));   \
         break;                                                                                     \
     case Opcode::op##_d:                                                                           \
-        write_double(fused_multiply_add<uint64_t>(d1, d2, d3, negate_product, negate_addend, rm,   \
-                                                  flags));                                         \
+        write_double(                                                                              \
+            fused_multiply_add<uint64_t>(d1, d2, d3, negate_product, negate_addend, rm, flags));   \
         break;
         RV_FMA(fmadd, false, false)
         RV_FMA(fmsub, false, true)
@@ -135,9 +136,11 @@ bool Hart::execute_float(const isa::DecodedInstruction& insn)
         RV_FP_COMPARE(fle, less_or_equal)
 #undef RV_FP_COMPARE
     case Opcode::fclass_s: write_x(classify<uint32_t>(s1)); break;
-    case Opcode::fclass_d: write_x(classify<uint64_t>(d1)); break;
+    case Opcode::fclass_d:
+        write_x(classify<uint64_t>(d1));
+        break;
 
-    // Float to integer: W results are sign-extended to 64 bits, unsigned ones included.
+        // Float to integer: W results are sign-extended to 64 bits, unsigned ones included.
 #define RV_FP_TO_INT(op, function, widen)                                                          \
     case Opcode::op##_s: write_x(widen(function<uint32_t>(s1, rm, flags))); break;                 \
     case Opcode::op##_d: write_x(widen(function<uint64_t>(d1, rm, flags))); break;

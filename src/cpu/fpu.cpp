@@ -20,10 +20,12 @@ template <typename T> using Float = std::conditional_t<sizeof(T) == 4, float, do
 
 template <typename T> constexpr T kSignBit = T(1) << (sizeof(T) * 8 - 1);
 template <typename T> constexpr int kFractionBits = std::numeric_limits<Float<T>>::digits - 1;
-template <typename T> constexpr T kFractionMask = (T(1) << kFractionBits<T>)-1;
+template <typename T> constexpr T kImplicitBit = T(1) << kFractionBits<T>;
+template <typename T> constexpr T kFractionMask = kImplicitBit<T> - 1;
 template <typename T> constexpr T kExponentMask = (kSignBit<T> - 1) & ~kFractionMask<T>;
 template <typename T> constexpr T kQuietBit = T(1) << (kFractionBits<T> - 1);
-template <typename T> constexpr T kCanonicalNan = sizeof(T) == 4 ? kCanonicalNan32 : kCanonicalNan64;
+template <typename T>
+constexpr T kCanonicalNan = sizeof(T) == 4 ? kCanonicalNan32 : kCanonicalNan64;
 template <typename T> constexpr int kBias = std::numeric_limits<Float<T>>::max_exponent - 1;
 
 template <typename T> bool is_nan(T a) { return (a & ~kSignBit<T>) > kExponentMask<T>; }
@@ -58,7 +60,7 @@ template <typename T> Dyadic exact_value(T a)
     int const lowest_bit = 1 - kBias<T> - kFractionBits<T>;
     if (biased == 0)
         return { negative, fraction, lowest_bit };
-    return { negative, fraction | (T(1) << kFractionBits<T>), lowest_bit + biased - 1 };
+    return { negative, fraction | kImplicitBit<T>, lowest_bit + biased - 1 };
 }
 
 // The exact midpoint between a finite `rounded` and its neighbour farther from zero; for ±0 that
@@ -222,7 +224,8 @@ template <typename Integer, typename T> Integer to_integer(T a, RoundingMode rm,
     return static_cast<Integer>(rounded);
 }
 
-template <typename T, typename Integer> T from_integer(Integer value, RoundingMode rm, uint8_t& flags)
+template <typename T, typename Integer>
+T from_integer(Integer value, RoundingMode rm, uint8_t& flags)
 {
     bool const negative = value < 0;
     Dyadic const exact { negative, negative ? 0 - uint64_t(value) : uint64_t(value), 0 };
@@ -255,6 +258,7 @@ template <typename T> T add(T a, T b, RoundingMode rm, uint8_t& flags)
         [=](Dyadic m) { return product_sum_equals(exact_value(a), kOne, exact_value(b), m); });
 }
 
+// IEEE defines a - b as a + (-b), down to the sign of a zero result.
 template <typename T> T sub(T a, T b, RoundingMode rm, uint8_t& flags)
 {
     return add(a, b ^ kSignBit<T>, rm, flags);
@@ -283,15 +287,15 @@ template <typename T> T sqrt(T a, RoundingMode rm, uint8_t& flags)
 {
     if (has_nan_operand(flags, a))
         return kCanonicalNan<T>;
-    // Never a tie: a midpoint has one significant bit more than the format, its square more than
-    // twice as many, and square roots of representable values are far from the subnormal range.
+    // Never a tie: a midpoint's p + 1 significant bits square to over 2p, too many for a p-bit
+    // operand, and square roots stay far above the subnormal range, where midpoints are shorter.
     return round_on_host<T>(
         rm, flags, [=] { return std::sqrt(pinned(host_value(a))); }, [](Dyadic) { return false; });
 }
 
 template <typename T>
-T fused_multiply_add(T a, T b, T c, bool negate_product, bool negate_addend, RoundingMode rm,
-    uint8_t& flags)
+T fused_multiply_add(
+    T a, T b, T c, bool negate_product, bool negate_addend, RoundingMode rm, uint8_t& flags)
 {
     a ^= negate_product ? kSignBit<T> : 0;
     c ^= negate_addend ? kSignBit<T> : 0;
@@ -304,7 +308,9 @@ T fused_multiply_add(T a, T b, T c, bool negate_product, bool negate_addend, Rou
         return kCanonicalNan<T>;
     return round_on_host<T>(
         rm, flags,
-        [=] { return std::fma(pinned(host_value(a)), pinned(host_value(b)), pinned(host_value(c))); },
+        [=] {
+            return std::fma(pinned(host_value(a)), pinned(host_value(b)), pinned(host_value(c)));
+        },
         [=](Dyadic m) {
             return product_sum_equals(exact_value(a), exact_value(b), exact_value(c), m);
         });

@@ -36,8 +36,8 @@ template <typename T> T sqrt(T a, RoundingMode rm, uint8_t& flags);
 // (±a·b) ± c with one rounding: fmadd = fused(a,b,c,false,false), fmsub = (false,true),
 // fnmsub = (true,false), fnmadd = (true,true).
 template <typename T>
-T fused_multiply_add(T a, T b, T c, bool negate_product, bool negate_addend, RoundingMode rm,
-                     uint8_t& flags);
+T fused_multiply_add(
+    T a, T b, T c, bool negate_product, bool negate_addend, RoundingMode rm, uint8_t& flags);
 template <typename T> T min(T a, T b, uint8_t& flags);
 template <typename T> T max(T a, T b, uint8_t& flags);
 // feq is quiet (invalid only for signalling NaNs); flt and fle signal on any NaN.

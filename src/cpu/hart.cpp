@@ -24,7 +24,7 @@ public:
 private:
     static constexpr size_t kSize = 8192;
     std::array<isa::DecodedInstruction, kSize> m_entries = [] {
-        std::array<isa::DecodedInstruction, kSize> entries{};
+        std::array<isa::DecodedInstruction, kSize> entries {};
         for (auto& entry : entries)
             entry.opcode = isa::Opcode::count; // never matches: forces the first decode
         return entries;
@@ -37,8 +37,8 @@ constexpr uint64_t kCheckInterval = 512;
 
 } // namespace
 
-Hart::Hart(const HartConfig& config, const mem::Bus& bus, InterruptLines& lines,
-           const host::Clock& clock)
+Hart::Hart(
+    const HartConfig& config, const mem::Bus& bus, InterruptLines& lines, const host::Clock& clock)
     : m_config(config)
     , m_bus(bus)
     , m_lines(lines)
@@ -81,8 +81,8 @@ HartExit Hart::run(uint64_t budget)
             m_lines.clear_attention();
             m_check_interrupts_now = false;
             until_check = kCheckInterval;
-            if (m_tlb_flush_requested.load(std::memory_order_relaxed) &&
-                m_tlb_flush_requested.exchange(false))
+            if (m_tlb_flush_requested.load(std::memory_order_relaxed)
+                && m_tlb_flush_requested.exchange(false))
                 m_tlb.flush();
             if (auto interrupt = pending_interrupt()) {
                 take_trap(static_cast<uint64_t>(*interrupt), true, 0);
@@ -135,9 +135,9 @@ void Hart::take_trap(uint64_t cause, bool interrupt, uint64_t tval)
 {
     m_trapped = true;
     const uint64_t delegation = interrupt ? m_mideleg : m_medeleg;
-    const bool to_supervisor =
-        m_privilege != Privilege::Machine && ((delegation >> cause) & 1) != 0;
-    const uint64_t cause_value = cause | (interrupt ? uint64_t{1} << 63 : 0);
+    const bool to_supervisor
+        = m_privilege != Privilege::Machine && ((delegation >> cause) & 1) != 0;
+    const uint64_t cause_value = cause | (interrupt ? uint64_t { 1 } << 63 : 0);
 
     if (!to_supervisor && m_config.firmware_in_host) {
         m_exit_requested = true;
@@ -163,7 +163,7 @@ void Hart::take_trap(uint64_t cause, bool interrupt, uint64_t tval)
         s = (s & ~status::kSpp) | (m_privilege == Privilege::Supervisor ? status::kSpp : 0);
         m_mstatus = s;
         m_privilege = Privilege::Supervisor;
-        m_pc = (m_stvec & ~uint64_t{3}) + ((m_stvec & 1) && interrupt ? 4 * cause : 0);
+        m_pc = (m_stvec & ~uint64_t { 3 }) + ((m_stvec & 1) && interrupt ? 4 * cause : 0);
     } else {
         m_mepc = m_pc;
         m_mcause = cause_value;
@@ -174,7 +174,7 @@ void Hart::take_trap(uint64_t cause, bool interrupt, uint64_t tval)
         s = (s & ~status::kMpp) | (static_cast<uint64_t>(m_privilege) << status::kMppShift);
         m_mstatus = s;
         m_privilege = Privilege::Machine;
-        m_pc = (m_mtvec & ~uint64_t{3}) + ((m_mtvec & 1) && interrupt ? 4 * cause : 0);
+        m_pc = (m_mtvec & ~uint64_t { 3 }) + ((m_mtvec & 1) && interrupt ? 4 * cause : 0);
     }
 }
 
@@ -222,27 +222,28 @@ uint64_t Hart::machine_interrupt_pending()
     return pending;
 }
 
-bool Hart::interrupts_pending_ignoring_enables() { return (machine_interrupt_pending() & m_mie) != 0; }
+bool Hart::interrupts_pending_ignoring_enables()
+{
+    return (machine_interrupt_pending() & m_mie) != 0;
+}
 
 std::optional<Interrupt> Hart::pending_interrupt()
 {
     const uint64_t pending = machine_interrupt_pending() & m_mie;
     if (pending == 0)
         return std::nullopt;
-    const bool machine_enabled =
-        m_privilege != Privilege::Machine || (m_mstatus & status::kMie) != 0;
-    const bool supervisor_enabled =
-        m_privilege == Privilege::User ||
-        (m_privilege == Privilege::Supervisor && (m_mstatus & status::kSie) != 0);
+    const bool machine_enabled
+        = m_privilege != Privilege::Machine || (m_mstatus & status::kMie) != 0;
+    const bool supervisor_enabled = m_privilege == Privilege::User
+        || (m_privilege == Privilege::Supervisor && (m_mstatus & status::kSie) != 0);
     uint64_t takeable = 0;
     if (machine_enabled)
         takeable |= pending & ~m_mideleg;
     if (supervisor_enabled)
         takeable |= pending & m_mideleg;
-    for (Interrupt interrupt :
-         {Interrupt::MachineExternal, Interrupt::MachineSoftware, Interrupt::MachineTimer,
-          Interrupt::SupervisorExternal, Interrupt::SupervisorSoftware,
-          Interrupt::SupervisorTimer}) {
+    for (Interrupt interrupt : { Interrupt::MachineExternal, Interrupt::MachineSoftware,
+             Interrupt::MachineTimer, Interrupt::SupervisorExternal, Interrupt::SupervisorSoftware,
+             Interrupt::SupervisorTimer }) {
         if (takeable & bit(interrupt))
             return interrupt;
     }
@@ -278,37 +279,38 @@ uint8_t* Hart::host_pointer(uint64_t address, Access access, bool& faulted, uint
         physical = address;
     }
     const mem::GuestRam& ram = m_bus.ram();
-    const uint64_t page = physical & ~uint64_t{0xfff};
+    const uint64_t page = physical & ~uint64_t { 0xfff };
     if (!ram.contains(page, 0x1000))
         return nullptr;
     m_tlb.insert(kind, address, static_cast<unsigned>(privilege), ram.pointer(page), superpage);
     return ram.pointer(physical);
 }
 
-std::optional<uint64_t> Hart::walk_page_table(uint64_t address, Access access,
-                                              Privilege privilege, bool& superpage)
+std::optional<uint64_t> Hart::walk_page_table(
+    uint64_t address, Access access, Privilege privilege, bool& superpage)
 {
-    const Exception fault = access == Access::Fetch  ? Exception::InstructionPageFault
-                            : access == Access::Load ? Exception::LoadPageFault
-                                                     : Exception::StorePageFault;
+    const Exception fault = access == Access::Fetch ? Exception::InstructionPageFault
+        : access == Access::Load                    ? Exception::LoadPageFault
+                                                    : Exception::StorePageFault;
     const unsigned levels = static_cast<unsigned>(m_satp >> 60) - 5; // Sv39 = 8 → 3 levels
     const unsigned virtual_bits = 12 + 9 * levels;
     // The address must be the sign extension of its low virtual_bits bits.
-    if (static_cast<uint64_t>(static_cast<int64_t>(address << (64 - virtual_bits)) >>
-                              (64 - virtual_bits)) != address) {
+    if (static_cast<uint64_t>(
+            static_cast<int64_t>(address << (64 - virtual_bits)) >> (64 - virtual_bits))
+        != address) {
         raise_exception(fault, address);
         return std::nullopt;
     }
-    uint64_t table = (m_satp & ((uint64_t{1} << 44) - 1)) << 12;
+    uint64_t table = (m_satp & ((uint64_t { 1 } << 44) - 1)) << 12;
     for (int level = static_cast<int>(levels) - 1; level >= 0; --level) {
         const uint64_t vpn = (address >> (12 + 9 * level)) & 0x1ff;
         const uint64_t pte_address = table + vpn * 8;
         const mem::GuestRam& ram = m_bus.ram();
         if (!ram.contains(pte_address, 8)) {
-            raise_exception(access == Access::Fetch  ? Exception::InstructionAccessFault
-                            : access == Access::Load ? Exception::LoadAccessFault
-                                                     : Exception::StoreAccessFault,
-                            address);
+            raise_exception(access == Access::Fetch ? Exception::InstructionAccessFault
+                    : access == Access::Load        ? Exception::LoadAccessFault
+                                                    : Exception::StoreAccessFault,
+                address);
             return std::nullopt;
         }
         auto* pte_pointer = reinterpret_cast<uint64_t*>(ram.pointer(pte_address));
@@ -340,11 +342,11 @@ std::optional<uint64_t> Hart::walk_page_table(uint64_t address, Access access,
                 allowed = writable;
             if (privilege == Privilege::User && !user_page)
                 allowed = false;
-            if (privilege == Privilege::Supervisor && user_page &&
-                (access == Access::Fetch || !(m_mstatus & status::kSum)))
+            if (privilege == Privilege::Supervisor && user_page
+                && (access == Access::Fetch || !(m_mstatus & status::kSum)))
                 allowed = false;
-            const uint64_t ppn = (pte >> 10) & ((uint64_t{1} << 44) - 1);
-            const uint64_t low_ppn_mask = (uint64_t{1} << (9 * level)) - 1;
+            const uint64_t ppn = (pte >> 10) & ((uint64_t { 1 } << 44) - 1);
+            const uint64_t low_ppn_mask = (uint64_t { 1 } << (9 * level)) - 1;
             if (!allowed || (ppn & low_ppn_mask) != 0) {
                 raise_exception(fault, address);
                 return std::nullopt;
@@ -352,15 +354,15 @@ std::optional<uint64_t> Hart::walk_page_table(uint64_t address, Access access,
             // Hardware A/D update (the privileged spec 1.12's permitted option), atomically, so
             // a concurrent change by another hart is not lost.
             uint64_t updated = pte | pte::kAccessed | (access == Access::Store ? pte::kDirty : 0);
-            if (updated != pte &&
-                !__atomic_compare_exchange_n(pte_pointer, &pte, updated, false, __ATOMIC_SEQ_CST,
-                                             __ATOMIC_SEQ_CST))
+            if (updated != pte
+                && !__atomic_compare_exchange_n(
+                    pte_pointer, &pte, updated, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
                 continue; // the PTE changed under us: check it again
             superpage = level > 0;
-            const uint64_t offset_mask = (uint64_t{1} << (12 + 9 * level)) - 1;
+            const uint64_t offset_mask = (uint64_t { 1 } << (12 + 9 * level)) - 1;
             return ((ppn << 12) & ~offset_mask) | (address & offset_mask);
         }
-        table = ((pte >> 10) & ((uint64_t{1} << 44) - 1)) << 12;
+        table = ((pte >> 10) & ((uint64_t { 1 } << 44) - 1)) << 12;
     }
     raise_exception(fault, address);
     return std::nullopt;
@@ -407,7 +409,7 @@ bool Hart::fetch(uint32_t& bits)
     }
     if (!fetch_half(pc + 2, high))
         return false;
-    bits = low | (uint32_t{high} << 16);
+    bits = low | (uint32_t { high } << 16);
     return true;
 }
 
@@ -437,7 +439,7 @@ template <typename T> std::optional<T> Hart::load(uint64_t address)
         auto byte = load<uint8_t>(address + i);
         if (!byte)
             return std::nullopt;
-        value |= uint64_t{*byte} << (8 * i);
+        value |= uint64_t { *byte } << (8 * i);
     }
     return static_cast<T>(value);
 }
@@ -468,7 +470,7 @@ template <typename T> bool Hart::store(uint64_t address, T value)
             return false;
     }
     for (unsigned i = 0; i < sizeof(T); ++i) {
-        if (!store<uint8_t>(address + i, static_cast<uint8_t>(uint64_t{value} >> (8 * i))))
+        if (!store<uint8_t>(address + i, static_cast<uint8_t>(uint64_t { value } >> (8 * i))))
             return false;
     }
     return true;
@@ -489,17 +491,16 @@ uint8_t* Hart::atomic_pointer(uint64_t address, unsigned size, bool is_load_rese
 {
     const Access access = is_load_reserved ? Access::Load : Access::Store;
     if (address & (size - 1)) {
-        raise_exception(is_load_reserved ? Exception::LoadMisaligned : Exception::StoreMisaligned,
-                        address);
+        raise_exception(
+            is_load_reserved ? Exception::LoadMisaligned : Exception::StoreMisaligned, address);
         return nullptr;
     }
     bool faulted;
     uint64_t physical = 0;
     uint8_t* host = host_pointer(address, access, faulted, physical);
     if (!host && !faulted) {
-        raise_exception(is_load_reserved ? Exception::LoadAccessFault
-                                         : Exception::StoreAccessFault,
-                        address);
+        raise_exception(
+            is_load_reserved ? Exception::LoadAccessFault : Exception::StoreAccessFault, address);
     }
     return host;
 }

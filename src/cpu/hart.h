@@ -19,8 +19,8 @@ namespace rvisor::cpu {
 // Why Hart::run() returned.
 enum class HartExit {
     BudgetExhausted,
-    WaitForInterrupt,   // executed WFI with nothing pending: the caller may sleep
-    SupervisorCall,     // ecall from S-mode served by the built-in firmware (pc at the ecall)
+    WaitForInterrupt, // executed WFI with nothing pending: the caller may sleep
+    SupervisorCall, // ecall from S-mode served by the built-in firmware (pc at the ecall)
     MachineTrapNoFirmware, // a trap into M-mode while the built-in firmware stands in for M-mode
 };
 
@@ -34,7 +34,7 @@ struct HartConfig {
 class Hart {
 public:
     Hart(const HartConfig& config, const mem::Bus& bus, InterruptLines& lines,
-         const host::Clock& clock);
+        const host::Clock& clock);
 
     // Executes up to `budget` instructions.
     HartExit run(uint64_t budget);
@@ -76,7 +76,10 @@ public:
         m_lines.wake();
     }
     // True while a requested flush is not done and the hart is executing instructions.
-    bool tlb_flush_outstanding() const { return m_tlb_flush_requested.load() && m_inside_run.load(); }
+    bool tlb_flush_outstanding() const
+    {
+        return m_tlb_flush_requested.load() && m_inside_run.load();
+    }
 
     const mem::Bus& bus() const { return m_bus; }
 
@@ -108,13 +111,12 @@ private:
 
     // Translation: guest-virtual to guest-physical; nullopt after raising the page fault.
     std::optional<uint64_t> translate(uint64_t address, Access access);
-    std::optional<uint64_t> walk_page_table(uint64_t address, Access access, Privilege privilege,
-                                            bool& superpage);
+    std::optional<uint64_t> walk_page_table(
+        uint64_t address, Access access, Privilege privilege, bool& superpage);
     Privilege effective_privilege(Access access) const;
     // Host pointer for an access that stays within one page and lands in RAM, else nullptr
     // (with *physical set when the page is MMIO and no fault was raised).
-    uint8_t* host_pointer(uint64_t address, Access access, bool& faulted,
-                          uint64_t& physical);
+    uint8_t* host_pointer(uint64_t address, Access access, bool& faulted, uint64_t& physical);
     bool fetch(uint32_t& bits);
     uint8_t* atomic_pointer(uint64_t address, unsigned size, bool is_load_reserved);
     void note_translation_state_changed() { m_tlb.flush(); }
@@ -124,7 +126,7 @@ private:
     void write_status(uint64_t value, uint64_t mask);
     bool counter_enabled(uint32_t address) const;
     bool float_enabled() const { return ((m_mstatus >> 13) & 3) != 0; }
-    void mark_float_dirty() { m_mstatus |= uint64_t{3} << 13; }
+    void mark_float_dirty() { m_mstatus |= uint64_t { 3 } << 13; }
     uint64_t time() const { return m_clock.ticks(); }
 
     HartConfig m_config;
@@ -133,8 +135,8 @@ private:
     const host::Clock& m_clock;
 
     uint64_t m_pc = 0;
-    std::array<uint64_t, 32> m_x{};
-    std::array<uint64_t, 32> m_f{};
+    std::array<uint64_t, 32> m_x {};
+    std::array<uint64_t, 32> m_f {};
     Privilege m_privilege = Privilege::Machine;
     uint64_t m_instret = 0;
 
@@ -163,18 +165,18 @@ private:
     uint64_t m_stimecmp = UINT64_MAX;
     uint8_t m_fflags = 0;
     uint8_t m_frm = 0;
-    std::array<uint8_t, 64> m_pmpcfg{};
-    std::array<uint64_t, 64> m_pmpaddr{};
+    std::array<uint8_t, 64> m_pmpcfg {};
+    std::array<uint64_t, 64> m_pmpaddr {};
 
     // LR/SC reservation: the address and the value LR saw (SC succeeds by compare-exchange).
     std::optional<uint64_t> m_reservation;
     uint64_t m_reserved_value = 0;
 
     Tlb m_tlb;
-    std::atomic<bool> m_tlb_flush_requested{false};
-    std::atomic<bool> m_inside_run{false};
+    std::atomic<bool> m_tlb_flush_requested { false };
+    std::atomic<bool> m_inside_run { false };
     bool m_exit_requested = false;
-    bool m_trapped = false;             // the current instruction raised a trap
+    bool m_trapped = false; // the current instruction raised a trap
     bool m_check_interrupts_now = false; // interrupt enables may have changed
     HartExit m_exit = HartExit::BudgetExhausted;
     std::function<void(const Hart&, const isa::DecodedInstruction&)> m_tracer;

@@ -31,7 +31,7 @@ template <typename S> S divide(S a, S b)
 {
     using U = std::make_unsigned_t<S>;
     if (b == 0)
-        return static_cast<S>(~U{0});
+        return static_cast<S>(~U { 0 });
     if constexpr (std::is_signed_v<S>) {
         if (a == std::numeric_limits<S>::min() && b == -1)
             return a;
@@ -82,22 +82,40 @@ void Hart::execute(const isa::DecodedInstruction& insn)
         next_pc = m_pc + imm;
         break;
     case Opcode::jalr:
-        next_pc = (rs1 + imm) & ~uint64_t{1};
+        next_pc = (rs1 + imm) & ~uint64_t { 1 };
         rd = m_pc + insn.length;
         break;
-    case Opcode::beq: if (rs1 == rs2) next_pc = m_pc + imm; break;
-    case Opcode::bne: if (rs1 != rs2) next_pc = m_pc + imm; break;
-    case Opcode::blt: if (int64_t(rs1) < int64_t(rs2)) next_pc = m_pc + imm; break;
-    case Opcode::bge: if (int64_t(rs1) >= int64_t(rs2)) next_pc = m_pc + imm; break;
-    case Opcode::bltu: if (rs1 < rs2) next_pc = m_pc + imm; break;
-    case Opcode::bgeu: if (rs1 >= rs2) next_pc = m_pc + imm; break;
+    case Opcode::beq:
+        if (rs1 == rs2)
+            next_pc = m_pc + imm;
+        break;
+    case Opcode::bne:
+        if (rs1 != rs2)
+            next_pc = m_pc + imm;
+        break;
+    case Opcode::blt:
+        if (int64_t(rs1) < int64_t(rs2))
+            next_pc = m_pc + imm;
+        break;
+    case Opcode::bge:
+        if (int64_t(rs1) >= int64_t(rs2))
+            next_pc = m_pc + imm;
+        break;
+    case Opcode::bltu:
+        if (rs1 < rs2)
+            next_pc = m_pc + imm;
+        break;
+    case Opcode::bgeu:
+        if (rs1 >= rs2)
+            next_pc = m_pc + imm;
+        break;
 
 #define RV_LOAD(op, type, convert)                                                                 \
     case Opcode::op: {                                                                             \
         auto value = load<type>(rs1 + imm);                                                        \
         if (!value)                                                                                \
             return;                                                                                \
-        rd = static_cast<uint64_t>(static_cast<int64_t>(convert(*value)));                                                                      \
+        rd = static_cast<uint64_t>(static_cast<int64_t>(convert(*value)));                         \
         break;                                                                                     \
     }
         RV_LOAD(lb, uint8_t, static_cast<int8_t>)
@@ -150,17 +168,17 @@ void Hart::execute(const isa::DecodedInstruction& insn)
     case Opcode::fence: break; // x86-64 is TSO and devices complete synchronously
     case Opcode::fence_i: break; // decoding is keyed by instruction bits: nothing is stale
     case Opcode::ecall:
-        raise_exception(m_privilege == Privilege::User         ? Exception::EcallFromU
-                        : m_privilege == Privilege::Supervisor ? Exception::EcallFromS
-                                                               : Exception::EcallFromM,
-                        0);
+        raise_exception(m_privilege == Privilege::User ? Exception::EcallFromU
+                : m_privilege == Privilege::Supervisor ? Exception::EcallFromS
+                                                       : Exception::EcallFromM,
+            0);
         return;
     case Opcode::ebreak: raise_exception(Exception::Breakpoint, m_pc); return;
 
     // Privileged
     case Opcode::sret:
-        if (m_privilege == Privilege::User ||
-            (m_privilege == Privilege::Supervisor && (m_mstatus & status::kTsr))) {
+        if (m_privilege == Privilege::User
+            || (m_privilege == Privilege::Supervisor && (m_mstatus & status::kTsr))) {
             illegal();
             return;
         }
@@ -174,8 +192,8 @@ void Hart::execute(const isa::DecodedInstruction& insn)
         return_from_trap(Privilege::Machine);
         return;
     case Opcode::wfi:
-        if (m_privilege == Privilege::User ||
-            (m_privilege == Privilege::Supervisor && (m_mstatus & status::kTw))) {
+        if (m_privilege == Privilege::User
+            || (m_privilege == Privilege::Supervisor && (m_mstatus & status::kTw))) {
             illegal();
             return;
         }
@@ -185,8 +203,8 @@ void Hart::execute(const isa::DecodedInstruction& insn)
         }
         break;
     case Opcode::sfence_vma:
-        if (m_privilege == Privilege::User ||
-            (m_privilege == Privilege::Supervisor && (m_mstatus & status::kTvm))) {
+        if (m_privilege == Privilege::User
+            || (m_privilege == Privilege::Supervisor && (m_mstatus & status::kTvm))) {
             illegal();
             return;
         }
@@ -275,13 +293,11 @@ void Hart::execute(const isa::DecodedInstruction& insn)
             if (size == 4) {
                 auto expected = static_cast<uint32_t>(m_reserved_value);
                 stored = __atomic_compare_exchange_n(reinterpret_cast<uint32_t*>(host), &expected,
-                                                     static_cast<uint32_t>(rs2), false,
-                                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+                    static_cast<uint32_t>(rs2), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
             } else {
                 uint64_t expected = m_reserved_value;
                 stored = __atomic_compare_exchange_n(reinterpret_cast<uint64_t*>(host), &expected,
-                                                     rs2, false, __ATOMIC_SEQ_CST,
-                                                     __ATOMIC_SEQ_CST);
+                    rs2, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
             }
         }
         m_reservation.reset();
@@ -299,8 +315,8 @@ void Hart::execute(const isa::DecodedInstruction& insn)
         for (;;) {                                                                                 \
             [[maybe_unused]] const type a = old;                                                   \
             const type updated = static_cast<type>(operation);                                     \
-            if (__atomic_compare_exchange_n(word, &old, updated, false, __ATOMIC_SEQ_CST,          \
-                                            __ATOMIC_SEQ_CST))                                     \
+            if (__atomic_compare_exchange_n(                                                       \
+                    word, &old, updated, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))               \
                 break;                                                                             \
         }                                                                                          \
         rd = sizeof(type) == 4 ? uint64_t(sext32(old)) : uint64_t(old);                            \

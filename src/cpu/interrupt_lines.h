@@ -30,8 +30,8 @@ public:
     {
         if (!(levels() & bit(Interrupt::SupervisorSoftware)))
             return false;
-        return m_levels.fetch_and(~bit(Interrupt::SupervisorSoftware)) &
-               bit(Interrupt::SupervisorSoftware);
+        return m_levels.fetch_and(~bit(Interrupt::SupervisorSoftware))
+            & bit(Interrupt::SupervisorSoftware);
     }
 
     void set_machine_timer_compare(uint64_t ticks)
@@ -64,9 +64,9 @@ public:
     }
 
 private:
-    std::atomic<uint64_t> m_levels{0};
-    std::atomic<uint64_t> m_machine_timer_compare{UINT64_MAX};
-    std::atomic<bool> m_attention{false};
+    std::atomic<uint64_t> m_levels { 0 };
+    std::atomic<uint64_t> m_machine_timer_compare { UINT64_MAX };
+    std::atomic<bool> m_attention { false };
     std::mutex m_mutex;
     std::condition_variable m_wakeup;
 };

@@ -24,8 +24,8 @@ constexpr uint64_t kUxl64 = 2ull << 32;
 constexpr uint64_t kSxl64 = 2ull << 34;
 constexpr uint64_t kSd = 1ull << 63;
 
-constexpr uint64_t kMachineWritable = kSie | kMie | kSpie | kMpie | kSpp | kMpp | kFs | kMprv |
-                                      kSum | kMxr | kTvm | kTw | kTsr;
+constexpr uint64_t kMachineWritable
+    = kSie | kMie | kSpie | kMpie | kSpp | kMpp | kFs | kMprv | kSum | kMxr | kTvm | kTw | kTsr;
 constexpr uint64_t kSupervisorWritable = kSie | kSpie | kSpp | kFs | kSum | kMxr;
 // What sstatus shows of mstatus.
 constexpr uint64_t kSupervisorVisible = kSupervisorWritable | kUxl64 | kSd;

@@ -21,18 +21,18 @@ public:
         return reinterpret_cast<uint8_t*>(address + entry.host_minus_virtual);
     }
     void insert(unsigned kind, uint64_t address, unsigned privilege, uint8_t* host_page,
-                bool from_superpage)
+        bool from_superpage)
     {
         Entry& entry = m_entries[kind][index(address)];
         entry.tag = tag(address, privilege);
-        entry.host_minus_virtual =
-            reinterpret_cast<uint64_t>(host_page) - (address & ~uint64_t{0xfff});
+        entry.host_minus_virtual
+            = reinterpret_cast<uint64_t>(host_page) - (address & ~uint64_t { 0xfff });
         m_holds_superpage_slices |= from_superpage;
     }
     void flush()
     {
         for (auto& table : m_entries)
-            table.fill(Entry{});
+            table.fill(Entry {});
         m_holds_superpage_slices = false;
     }
     // sfence.vma for one address. A superpage is cached as 4 KiB slices, so if any are held
@@ -44,7 +44,7 @@ public:
             return;
         }
         for (auto& table : m_entries)
-            table[index(address)] = Entry{};
+            table[index(address)] = Entry {};
     }
 
 private:

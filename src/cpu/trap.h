@@ -30,7 +30,10 @@ enum class Interrupt : unsigned {
     MachineExternal = 11,
 };
 
-constexpr uint64_t bit(Interrupt interrupt) { return uint64_t{1} << static_cast<unsigned>(interrupt); }
+constexpr uint64_t bit(Interrupt interrupt)
+{
+    return uint64_t { 1 } << static_cast<unsigned>(interrupt);
+}
 
 enum class Privilege : uint8_t { User = 0, Supervisor = 1, Machine = 3 };
 

@@ -30,8 +30,8 @@ BootRom::BootRom(uint64_t firmware_entry, uint64_t device_tree, uint64_t kernel_
     std::memcpy(m_bytes.data(), kResetCode, sizeof kResetCode);
     std::memcpy(m_bytes.data() + kDeviceTreeSlot, &device_tree, 8);
     std::memcpy(m_bytes.data() + kEntrySlot, &firmware_entry, 8);
-    const uint64_t info[] = {kDynamicInfoMagic,   kDynamicInfoVersion, kernel_entry,
-                             kNextModeSupervisor, 0,                   UINT64_MAX};
+    const uint64_t info[] = { kDynamicInfoMagic, kDynamicInfoVersion, kernel_entry,
+        kNextModeSupervisor, 0, UINT64_MAX };
     std::memcpy(m_bytes.data() + kDynamicInfo, info, sizeof info);
 }
 

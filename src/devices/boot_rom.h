@@ -19,7 +19,7 @@ public:
     void write(uint64_t, unsigned, uint64_t) override { } // ROM: writes are ignored
 
 private:
-    std::array<uint8_t, kSize> m_bytes{};
+    std::array<uint8_t, kSize> m_bytes {};
 };
 
 } // namespace rvisor::devices

@@ -19,7 +19,7 @@ constexpr uint64_t kSysWrite = 64;
 } // namespace
 
 Htif::Htif(mem::GuestRam& ram, uint64_t tohost, std::optional<uint64_t> fromhost,
-           std::function<void(uint8_t)> console_output)
+    std::function<void(uint8_t)> console_output)
     : m_ram(ram)
     , m_tohost(tohost)
     , m_fromhost(fromhost)
@@ -69,16 +69,16 @@ std::optional<Htif::Exit> Htif::poll()
         return std::nullopt;
     const uint64_t device = request >> 56;
     const uint64_t command = (request >> 48) & 0xff;
-    const uint64_t payload = request & ((uint64_t{1} << 48) - 1);
+    const uint64_t payload = request & ((uint64_t { 1 } << 48) - 1);
     if (device == 0 && command == 0) {
         if (payload & 1)
-            return Exit{payload >> 1};
+            return Exit { payload >> 1 };
         serve_system_call(payload);
         return std::nullopt;
     }
     if (device == 1 && command == 1) {
         m_console_output(static_cast<uint8_t>(payload));
-        respond((uint64_t{1} << 56) | (uint64_t{1} << 48));
+        respond((uint64_t { 1 } << 56) | (uint64_t { 1 } << 48));
         return std::nullopt;
     }
     // Unknown device or command (e.g. console input): acknowledge so the program goes on.

@@ -19,7 +19,7 @@ public:
     };
 
     Htif(mem::GuestRam& ram, uint64_t tohost, std::optional<uint64_t> fromhost,
-         std::function<void(uint8_t)> console_output);
+        std::function<void(uint8_t)> console_output);
 
     // Serves a pending request, if any; returns the program's exit once it reported one.
     std::optional<Exit> poll();

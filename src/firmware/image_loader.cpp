@@ -21,7 +21,7 @@ template <typename T> T read_struct(const std::vector<uint8_t>& bytes, uint64_t 
 }
 
 void copy_into_ram(mem::GuestRam& ram, uint64_t address, const uint8_t* data, uint64_t length,
-                   uint64_t memory_size, const char* what)
+    uint64_t memory_size, const char* what)
 {
     if (!ram.contains(address, memory_size)) {
         throw std::runtime_error(fmt::format(
@@ -33,8 +33,8 @@ void copy_into_ram(mem::GuestRam& ram, uint64_t address, const uint8_t* data, ui
 }
 
 // tohost/fromhost from the ELF's symbol table, when it has one.
-void find_htif_symbols(const std::vector<uint8_t>& bytes, const Elf64_Ehdr& header,
-                       LoadedImage& image)
+void find_htif_symbols(
+    const std::vector<uint8_t>& bytes, const Elf64_Ehdr& header, LoadedImage& image)
 {
     if (header.e_shoff == 0 || header.e_shentsize != sizeof(Elf64_Shdr))
         return;
@@ -42,15 +42,15 @@ void find_htif_symbols(const std::vector<uint8_t>& bytes, const Elf64_Ehdr& head
         auto section = read_struct<Elf64_Shdr>(bytes, header.e_shoff + i * sizeof(Elf64_Shdr));
         if (section.sh_type != SHT_SYMTAB || section.sh_link >= header.e_shnum)
             continue;
-        auto strings = read_struct<Elf64_Shdr>(
-            bytes, header.e_shoff + section.sh_link * sizeof(Elf64_Shdr));
+        auto strings
+            = read_struct<Elf64_Shdr>(bytes, header.e_shoff + section.sh_link * sizeof(Elf64_Shdr));
         for (uint64_t offset = 0; offset + sizeof(Elf64_Sym) <= section.sh_size;
              offset += sizeof(Elf64_Sym)) {
             auto symbol = read_struct<Elf64_Sym>(bytes, section.sh_offset + offset);
             if (symbol.st_name >= strings.sh_size || strings.sh_offset > bytes.size())
                 continue;
-            const char* name =
-                reinterpret_cast<const char*>(bytes.data() + strings.sh_offset + symbol.st_name);
+            const char* name
+                = reinterpret_cast<const char*>(bytes.data() + strings.sh_offset + symbol.st_name);
             const size_t room = bytes.size() - strings.sh_offset - symbol.st_name;
             const std::string_view view(name, strnlen(name, room));
             if (view == "tohost")
@@ -84,10 +84,10 @@ std::vector<uint8_t> read_file(const std::filesystem::path& path, const char* wh
 {
     std::ifstream file(path, std::ios::binary);
     if (!file)
-        throw std::runtime_error(fmt::format("cannot open {} '{}': {}", what, path.string(),
-                                             std::strerror(errno)));
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
-                               std::istreambuf_iterator<char>());
+        throw std::runtime_error(
+            fmt::format("cannot open {} '{}': {}", what, path.string(), std::strerror(errno)));
+    std::vector<uint8_t> bytes(
+        (std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
     if (file.bad())
         throw std::runtime_error(fmt::format("cannot read {} '{}'", what, path.string()));
     return bytes;
@@ -127,11 +127,11 @@ LoadedImage load_elf(const std::vector<uint8_t>& bytes, mem::GuestRam& ram)
         auto segment = read_struct<Elf64_Phdr>(bytes, header.e_phoff + i * sizeof(Elf64_Phdr));
         if (segment.p_type != PT_LOAD || segment.p_memsz == 0)
             continue;
-        if (segment.p_filesz > segment.p_memsz || segment.p_offset > bytes.size() ||
-            bytes.size() - segment.p_offset < segment.p_filesz)
+        if (segment.p_filesz > segment.p_memsz || segment.p_offset > bytes.size()
+            || bytes.size() - segment.p_offset < segment.p_filesz)
             throw std::runtime_error("the ELF file has a segment beyond its end");
         copy_into_ram(ram, segment.p_paddr, bytes.data() + segment.p_offset, segment.p_filesz,
-                      segment.p_memsz, "the ELF file");
+            segment.p_memsz, "the ELF file");
         image.lowest = std::min(image.lowest, segment.p_paddr);
         image.highest = std::max(image.highest, segment.p_paddr + segment.p_memsz);
     }
@@ -148,13 +148,13 @@ LoadedImage load_linux_image(const std::vector<uint8_t>& bytes, mem::GuestRam& r
     const uint64_t size = std::max<uint64_t>(header.image_size, bytes.size());
     const uint64_t address = ram.base() + header.text_offset;
     copy_into_ram(ram, address, bytes.data(), bytes.size(), size, "the kernel Image");
-    return LoadedImage{address, address, address + size, std::nullopt, std::nullopt};
+    return LoadedImage { address, address, address + size, std::nullopt, std::nullopt };
 }
 
 LoadedImage load_raw(const std::vector<uint8_t>& bytes, mem::GuestRam& ram, uint64_t address)
 {
     copy_into_ram(ram, address, bytes.data(), bytes.size(), bytes.size(), "the firmware");
-    return LoadedImage{address, address, address + bytes.size(), std::nullopt, std::nullopt};
+    return LoadedImage { address, address, address + bytes.size(), std::nullopt, std::nullopt };
 }
 
 } // namespace rvisor::firmware

@@ -16,7 +16,7 @@ std::vector<uint8_t> read_file(const std::filesystem::path& path, const char* wh
 
 struct LoadedImage {
     uint64_t entry = 0;
-    uint64_t lowest = 0;  // the lowest guest-physical address written
+    uint64_t lowest = 0; // the lowest guest-physical address written
     uint64_t highest = 0; // one past the highest address the image occupies (bss included)
     // HTIF symbols of a bare-metal test program, when the ELF defines them.
     std::optional<uint64_t> tohost;

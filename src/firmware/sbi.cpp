@@ -64,17 +64,16 @@ void Sbi::enter_supervisor(cpu::Hart& hart, uint64_t pc, uint64_t a0_value, uint
     // Everything but the ecalls that reach this firmware goes to the kernel: the hart performs
     // misaligned accesses itself, so there is nothing else for M-mode to emulate.
     uint64_t exceptions = 0;
-    for (Exception cause : {Exception::InstructionMisaligned, Exception::InstructionAccessFault,
-                            Exception::IllegalInstruction, Exception::Breakpoint,
-                            Exception::LoadMisaligned, Exception::LoadAccessFault,
-                            Exception::StoreMisaligned, Exception::StoreAccessFault,
-                            Exception::EcallFromU, Exception::InstructionPageFault,
-                            Exception::LoadPageFault, Exception::StorePageFault})
-        exceptions |= uint64_t{1} << static_cast<unsigned>(cause);
+    for (Exception cause : { Exception::InstructionMisaligned, Exception::InstructionAccessFault,
+             Exception::IllegalInstruction, Exception::Breakpoint, Exception::LoadMisaligned,
+             Exception::LoadAccessFault, Exception::StoreMisaligned, Exception::StoreAccessFault,
+             Exception::EcallFromU, Exception::InstructionPageFault, Exception::LoadPageFault,
+             Exception::StorePageFault })
+        exceptions |= uint64_t { 1 } << static_cast<unsigned>(cause);
     hart.write_csr_as_machine(medeleg, exceptions);
-    hart.write_csr_as_machine(mideleg, cpu::bit(cpu::Interrupt::SupervisorSoftware) |
-                                           cpu::bit(cpu::Interrupt::SupervisorTimer) |
-                                           cpu::bit(cpu::Interrupt::SupervisorExternal));
+    hart.write_csr_as_machine(mideleg,
+        cpu::bit(cpu::Interrupt::SupervisorSoftware) | cpu::bit(cpu::Interrupt::SupervisorTimer)
+            | cpu::bit(cpu::Interrupt::SupervisorExternal));
     hart.write_csr_as_machine(mcounteren, 0xffffffff);
     hart.write_csr_as_machine(menvcfg, cpu::envcfg::kStce | cpu::envcfg::kFiom);
     hart.write_csr_as_machine(satp, 0);
@@ -91,41 +90,41 @@ void Sbi::handle_call(unsigned hart_index)
     cpu::Hart& hart = m_platform.hart(hart_index);
     const uint64_t extension = hart.x(a7);
     const uint64_t function = hart.x(a6);
-    Result result{kErrNotSupported, 0};
+    Result result { kErrNotSupported, 0 };
     bool legacy = false;
 
     switch (extension) {
     case kLegacySetTimer:
         legacy = true;
         hart.write_csr_as_machine(isa::csr::stimecmp, hart.x(a0));
-        result = {kSuccess, 0};
+        result = { kSuccess, 0 };
         break;
     case kLegacyPutchar:
         legacy = true;
         m_platform.console_write(static_cast<uint8_t>(hart.x(a0)));
-        result = {kSuccess, 0};
+        result = { kSuccess, 0 };
         break;
     case kLegacyGetchar: {
         legacy = true;
         auto byte = m_platform.console_read();
-        result = {byte ? int64_t{*byte} : -1, 0};
+        result = { byte ? int64_t { *byte } : -1, 0 };
         break;
     }
     case kLegacyClearIpi:
         legacy = true;
         hart.write_csr_as_machine(isa::csr::sip, 0);
-        result = {kSuccess, 0};
+        result = { kSuccess, 0 };
         break;
     case kLegacyShutdown:
         legacy = true;
         m_platform.system_reset(ResetRequest::Poweroff);
-        result = {kSuccess, 0};
+        result = { kSuccess, 0 };
         break;
     case kExtBase: result = base(function, hart.x(a0)); break;
     case kExtTime:
         if (function == 0) {
             hart.write_csr_as_machine(isa::csr::stimecmp, hart.x(a0));
-            result = {kSuccess, 0};
+            result = { kSuccess, 0 };
         }
         break;
     case kExtIpi:
@@ -153,19 +152,18 @@ void Sbi::handle_call(unsigned hart_index)
 Sbi::Result Sbi::base(uint64_t function, uint64_t argument)
 {
     switch (function) {
-    case 0: return {kSuccess, kSpecVersion};
-    case 1: return {kSuccess, kImplementationId};
-    case 2: return {kSuccess, kImplementationVersion};
-    case 3: return {kSuccess, is_supported_extension(argument) ? 1u : 0u};
+    case 0: return { kSuccess, kSpecVersion };
+    case 1: return { kSuccess, kImplementationId };
+    case 2: return { kSuccess, kImplementationVersion };
+    case 3: return { kSuccess, is_supported_extension(argument) ? 1u : 0u };
     case 4: // mvendorid, marchid, mimpid: all 0, as the harts report
     case 5:
-    case 6: return {kSuccess, 0};
-    default: return {kErrNotSupported, 0};
+    case 6: return { kSuccess, 0 };
+    default: return { kErrNotSupported, 0 };
     }
 }
 
-template <typename Visit>
-int64_t Sbi::for_each_hart(uint64_t mask, uint64_t mask_base, Visit visit)
+template <typename Visit> int64_t Sbi::for_each_hart(uint64_t mask, uint64_t mask_base, Visit visit)
 {
     const unsigned count = m_platform.hart_count();
     if (mask_base == UINT64_MAX) { // every hart
@@ -174,13 +172,13 @@ int64_t Sbi::for_each_hart(uint64_t mask, uint64_t mask_base, Visit visit)
         return kSuccess;
     }
     for (unsigned bit = 0; bit < 64; ++bit) {
-        if (!(mask & (uint64_t{1} << bit)))
+        if (!(mask & (uint64_t { 1 } << bit)))
             continue;
         if (mask_base + bit >= count)
             return kErrInvalidParam;
     }
     for (unsigned bit = 0; bit < 64; ++bit) {
-        if (mask & (uint64_t{1} << bit))
+        if (mask & (uint64_t { 1 } << bit))
             visit(static_cast<unsigned>(mask_base + bit));
     }
     return kSuccess;
@@ -191,16 +189,15 @@ Sbi::Result Sbi::send_ipi(uint64_t mask, uint64_t mask_base)
     int64_t error = for_each_hart(mask, mask_base, [&](unsigned index) {
         m_platform.interrupt_lines(index).set_level(cpu::Interrupt::SupervisorSoftware, true);
     });
-    return {error, 0};
+    return { error, 0 };
 }
 
-Sbi::Result Sbi::remote_fence(unsigned caller, uint64_t function, uint64_t mask,
-                              uint64_t mask_base)
+Sbi::Result Sbi::remote_fence(unsigned caller, uint64_t function, uint64_t mask, uint64_t mask_base)
 {
     if (function > 2)
-        return {kErrNotSupported, 0};
+        return { kErrNotSupported, 0 };
     if (function == 0) // fence.i: decoded instructions are keyed by their bits, never stale
-        return {for_each_hart(mask, mask_base, [](unsigned) {}), 0};
+        return { for_each_hart(mask, mask_base, [](unsigned) {}), 0 };
     // sfence.vma (all, or by ASID): flush whole TLBs, a superset of what was asked.
     std::vector<unsigned> targets;
     int64_t error = for_each_hart(mask, mask_base, [&](unsigned index) {
@@ -218,7 +215,7 @@ Sbi::Result Sbi::remote_fence(unsigned caller, uint64_t function, uint64_t mask,
         while (m_platform.hart(index).tlb_flush_outstanding())
             std::this_thread::yield();
     }
-    return {error, 0};
+    return { error, 0 };
 }
 
 Sbi::Result Sbi::hart_state_management(unsigned caller, uint64_t function, cpu::Hart& hart)
@@ -227,34 +224,35 @@ Sbi::Result Sbi::hart_state_management(unsigned caller, uint64_t function, cpu::
     case 0: { // hart_start(hartid, start_addr, opaque)
         const uint64_t target = hart.x(a0);
         if (target >= m_platform.hart_count())
-            return {kErrInvalidParam, 0};
+            return { kErrInvalidParam, 0 };
         if (!m_platform.start_hart(static_cast<unsigned>(target), hart.x(a1), hart.x(a2)))
-            return {kErrAlreadyAvailable, 0};
-        return {kSuccess, 0};
+            return { kErrAlreadyAvailable, 0 };
+        return { kSuccess, 0 };
     }
     case 1: // hart_stop()
         m_platform.stop_hart(caller);
-        return {kSuccess, 0};
+        return { kSuccess, 0 };
     case 2: { // hart_get_status(hartid)
         const uint64_t target = hart.x(a0);
         if (target >= m_platform.hart_count())
-            return {kErrInvalidParam, 0};
-        return {kSuccess, static_cast<uint64_t>(m_platform.hart_state(static_cast<unsigned>(target)))};
+            return { kErrInvalidParam, 0 };
+        return { kSuccess,
+            static_cast<uint64_t>(m_platform.hart_state(static_cast<unsigned>(target))) };
     }
     case 3: { // hart_suspend(type, resume_addr, opaque)
         const uint64_t type = hart.x(a0);
         if (type != 0 && type != kSuspendNonRetentive)
-            return {kErrInvalidParam, 0};
+            return { kErrInvalidParam, 0 };
         hart.wait_for_interrupt(std::chrono::milliseconds(100));
         if (type == kSuspendNonRetentive) {
             const uint64_t resume = hart.x(a1), opaque = hart.x(a2);
             enter_supervisor(hart, resume - 4, hart.hart_id(), opaque);
             // The caller's pc += 4 lands on resume; a0/a1 must survive it.
-            return {static_cast<int64_t>(hart.hart_id()), opaque};
+            return { static_cast<int64_t>(hart.hart_id()), opaque };
         }
-        return {kSuccess, 0};
+        return { kSuccess, 0 };
     }
-    default: return {kErrNotSupported, 0};
+    default: return { kErrNotSupported, 0 };
     }
 }
 
@@ -265,15 +263,15 @@ Sbi::Result Sbi::debug_console(uint64_t function, cpu::Hart& hart)
     case 0: { // console_write(num_bytes, base_lo, base_hi)
         auto bytes = ram.span(hart.x(a1), hart.x(a0));
         if (bytes.size() != hart.x(a0))
-            return {kErrInvalidParam, 0};
+            return { kErrInvalidParam, 0 };
         for (uint8_t byte : bytes)
             m_platform.console_write(byte);
-        return {kSuccess, bytes.size()};
+        return { kSuccess, bytes.size() };
     }
     case 1: { // console_read(num_bytes, base_lo, base_hi)
         auto bytes = ram.span(hart.x(a1), hart.x(a0));
         if (bytes.size() != hart.x(a0))
-            return {kErrInvalidParam, 0};
+            return { kErrInvalidParam, 0 };
         uint64_t count = 0;
         while (count < bytes.size()) {
             auto byte = m_platform.console_read();
@@ -281,24 +279,24 @@ Sbi::Result Sbi::debug_console(uint64_t function, cpu::Hart& hart)
                 break;
             bytes[count++] = *byte;
         }
-        return {kSuccess, count};
+        return { kSuccess, count };
     }
     case 2: // console_write_byte(byte)
         m_platform.console_write(static_cast<uint8_t>(hart.x(a0)));
-        return {kSuccess, 0};
-    default: return {kErrNotSupported, 0};
+        return { kSuccess, 0 };
+    default: return { kErrNotSupported, 0 };
     }
 }
 
 Sbi::Result Sbi::system_reset(uint64_t type, uint64_t reason)
 {
     if (type > 2)
-        return {kErrInvalidParam, 0};
+        return { kErrInvalidParam, 0 };
     if (type == 0)
         m_platform.system_reset(reason == 1 ? ResetRequest::Failure : ResetRequest::Poweroff);
     else
         m_platform.system_reset(ResetRequest::Reboot);
-    return {kSuccess, 0};
+    return { kSuccess, 0 };
 }
 
 } // namespace rvisor::firmware

@@ -66,7 +66,7 @@ Console::Input Console::read(int timeout_ms)
         poll(nullptr, 0, timeout_ms);
         return input;
     }
-    pollfd descriptor{m_input_fd, POLLIN, 0};
+    pollfd descriptor { m_input_fd, POLLIN, 0 };
     if (poll(&descriptor, 1, timeout_ms) <= 0)
         return input;
     uint8_t buffer[256];

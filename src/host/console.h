@@ -22,8 +22,8 @@ public:
 
     struct Input {
         std::vector<uint8_t> bytes; // for the guest
-        bool quit = false;          // Ctrl-A x
-        bool closed = false;        // end of input: no more will come
+        bool quit = false; // Ctrl-A x
+        bool closed = false; // end of input: no more will come
     };
     // Waits up to timeout_ms for input, then returns what there is.
     Input read(int timeout_ms);

@@ -7,16 +7,14 @@
 namespace rvisor::isa {
 namespace {
 
-constexpr std::array<std::string_view, 32> kXNames = {
-    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
-    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
-    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
-constexpr std::array<std::string_view, 32> kFNames = {
-    "ft0", "ft1", "ft2",  "ft3",  "ft4", "ft5", "ft6",  "ft7",  "fs0", "fs1", "fa0",
-    "fa1", "fa2", "fa3",  "fa4",  "fa5", "fa6", "fa7",  "fs2",  "fs3", "fs4", "fs5",
-    "fs6", "fs7", "fs8",  "fs9",  "fs10", "fs11", "ft8", "ft9", "ft10", "ft11"};
-constexpr std::array<std::string_view, 8> kRoundingModes = {"rne", "rtz", "rdn", "rup",
-                                                             "rmm", "rm5", "rm6", "dyn"};
+constexpr std::array<std::string_view, 32> kXNames = { "zero", "ra", "sp", "gp", "tp", "t0", "t1",
+    "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6",
+    "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6" };
+constexpr std::array<std::string_view, 32> kFNames = { "ft0", "ft1", "ft2", "ft3", "ft4", "ft5",
+    "ft6", "ft7", "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5", "fa6", "fa7", "fs2",
+    "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11" };
+constexpr std::array<std::string_view, 8> kRoundingModes
+    = { "rne", "rtz", "rdn", "rup", "rmm", "rm5", "rm6", "dyn" };
 
 } // namespace
 
@@ -31,8 +29,7 @@ std::string_view csr_name(uint32_t address)
         return #name;
 #include "isa/csr_names.def"
 #undef RV_CSR
-    default:
-        return {};
+    default: return {};
     }
 }
 
@@ -58,7 +55,9 @@ std::string disassemble(const DecodedInstruction& insn, uint64_t pc)
         case 'R': text += kFNames[insn.rs3]; break;
         case 'i':
         case 'o': text += fmt::format("{}", insn.immediate); break;
-        case 'u': text += fmt::format("0x{:x}", (static_cast<uint64_t>(insn.immediate) >> 12) & 0xfffff); break;
+        case 'u':
+            text += fmt::format("0x{:x}", (static_cast<uint64_t>(insn.immediate) >> 12) & 0xfffff);
+            break;
         case 'b':
         case 'j': text += fmt::format("0x{:x}", pc + static_cast<uint64_t>(insn.immediate)); break;
         case 'z': text += fmt::format("{}", insn.rs1); break;

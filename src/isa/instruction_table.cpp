@@ -10,12 +10,12 @@ using namespace encoding;
 
 constexpr std::array kTable = {
 #define RV_INSN(id, mnemonic, match, mask, immediate, operands)                                    \
-    InstructionInfo{Opcode::id, mnemonic, match, mask, ImmediateKind::immediate, operands},
+    InstructionInfo { Opcode::id, mnemonic, match, mask, ImmediateKind::immediate, operands },
 #include "isa/instructions.def"
 #undef RV_INSN
 };
 
-constexpr InstructionInfo kIllegal{Opcode::illegal, "illegal", 0, 0, ImmediateKind::None, ""};
+constexpr InstructionInfo kIllegal { Opcode::illegal, "illegal", 0, 0, ImmediateKind::None, "" };
 
 static_assert(kTable.size() + 1 == static_cast<size_t>(Opcode::count));
 

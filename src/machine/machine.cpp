@@ -44,8 +44,8 @@ Machine::Machine(const MachineConfig& config, host::Console& console)
         throw std::runtime_error(
             fmt::format("--cpus must be between 1 and {}", MachineConfig::kMaxCpus));
     if (config.memory < MachineConfig::kMinMemory)
-        throw std::runtime_error(fmt::format("--mem must be at least {} MiB",
-                                             MachineConfig::kMinMemory >> 20));
+        throw std::runtime_error(
+            fmt::format("--mem must be at least {} MiB", MachineConfig::kMinMemory >> 20));
 
     std::vector<cpu::InterruptLines*> lines;
     for (unsigned i = 0; i < config.cpus; ++i) {
@@ -56,18 +56,19 @@ Machine::Machine(const MachineConfig& config, host::Console& console)
     }
     m_plic = std::make_unique<devices::Plic>(lines);
     m_aclint = std::make_unique<devices::Aclint>(m_clock, lines);
-    m_uart = std::make_unique<devices::Uart16550>(devices::InterruptLine{m_plic.get(), kUartIrq},
-                                                  [this](uint8_t byte) { m_console.write(byte); });
-    m_rtc = std::make_unique<devices::GoldfishRtc>(devices::InterruptLine{m_plic.get(), kRtcIrq});
+    m_uart = std::make_unique<devices::Uart16550>(devices::InterruptLine { m_plic.get(), kUartIrq },
+        [this](uint8_t byte) { m_console.write(byte); });
+    m_rtc
+        = std::make_unique<devices::GoldfishRtc>(devices::InterruptLine { m_plic.get(), kRtcIrq });
     m_syscon = std::make_unique<devices::Syscon>([this](devices::PowerRequest request) {
         using Kind = devices::PowerRequest::Kind;
         if (request.kind == Kind::Poweroff)
-            finish({MachineExit::Kind::Poweroff, 0, {}});
+            finish({ MachineExit::Kind::Poweroff, 0, {} });
         else if (request.kind == Kind::Reboot)
-            finish({MachineExit::Kind::Reboot, 0, {}});
+            finish({ MachineExit::Kind::Reboot, 0, {} });
         else
-            finish({MachineExit::Kind::Failure, request.code,
-                    fmt::format("the guest reported failure {} through syscon", request.code)});
+            finish({ MachineExit::Kind::Failure, request.code,
+                fmt::format("the guest reported failure {} through syscon", request.code) });
     });
     m_bus.map(kSysconBase, kSysconSize, *m_syscon);
     m_bus.map(kRtcBase, kRtcSize, *m_rtc);
@@ -80,7 +81,7 @@ Machine::Machine(const MachineConfig& config, host::Console& console)
 
 Machine::~Machine()
 {
-    finish({MachineExit::Kind::Error, 1, "the machine was destroyed while running"});
+    finish({ MachineExit::Kind::Error, 1, "the machine was destroyed while running" });
     for (auto& slot : m_harts) {
         if (slot->thread.joinable())
             slot->thread.join();
@@ -97,19 +98,19 @@ void Machine::load_images(const MachineConfig& config)
     else if (firmware::is_linux_image(kernel_bytes))
         kernel = firmware::load_linux_image(kernel_bytes, m_ram);
     else
-        throw std::runtime_error(fmt::format(
-            "'{}' is not a kernel: neither a RISC-V ELF nor a Linux RISC-V Image",
-            config.kernel.string()));
+        throw std::runtime_error(
+            fmt::format("'{}' is not a kernel: neither a RISC-V ELF nor a Linux RISC-V Image",
+                config.kernel.string()));
 
     for (unsigned i = 0; i < config.cpus; ++i) {
-        cpu::HartConfig hart_config{i, firmware_in_host && !kernel.tohost};
-        m_harts[i]->hart = std::make_unique<cpu::Hart>(hart_config, m_bus, *m_harts[i]->lines,
-                                                       m_clock);
+        cpu::HartConfig hart_config { i, firmware_in_host && !kernel.tohost };
+        m_harts[i]->hart
+            = std::make_unique<cpu::Hart>(hart_config, m_bus, *m_harts[i]->lines, m_clock);
         if (config.trace) {
             m_harts[i]->hart->set_tracer(
                 [](const cpu::Hart& hart, const isa::DecodedInstruction& insn) {
                     fmt::print(stderr, "hart{} {:016x} {:08x} {}\n", hart.hart_id(), hart.pc(),
-                               insn.bits, isa::disassemble(insn, hart.pc()));
+                        insn.bits, isa::disassemble(insn, hart.pc()));
                 });
         }
     }
@@ -117,7 +118,7 @@ void Machine::load_images(const MachineConfig& config)
     // A bare-metal test program: every hart starts at its entry in M-mode, HTIF serves it.
     if (kernel.tohost) {
         m_htif = std::make_unique<devices::Htif>(m_ram, *kernel.tohost, kernel.fromhost,
-                                                 [this](uint8_t byte) { m_console.write(byte); });
+            [this](uint8_t byte) { m_console.write(byte); });
         for (auto& slot : m_harts) {
             slot->hart->reset(kernel.entry);
             slot->state = firmware::HartState::Started;
@@ -140,19 +141,19 @@ void Machine::load_images(const MachineConfig& config)
     // range: build once to measure, then again with the range.
     const uint64_t ram_end = kRamBase + config.memory;
     if (!initrd.empty())
-        layout.initrd = std::pair<uint64_t, uint64_t>{0, 0};
+        layout.initrd = std::pair<uint64_t, uint64_t> { 0, 0 };
     const uint64_t tree_size = firmware::build_device_tree(layout).size();
     const uint64_t tree_address = align_down(ram_end - tree_size, kTwoMiB);
     uint64_t lowest_data = tree_address;
     if (!initrd.empty()) {
         const uint64_t start = align_down(tree_address - initrd.size(), 0x1000);
-        layout.initrd = std::pair<uint64_t, uint64_t>{start, start + initrd.size()};
+        layout.initrd = std::pair<uint64_t, uint64_t> { start, start + initrd.size() };
         lowest_data = start;
     }
     if (lowest_data < kernel.highest || tree_address < kRamBase + kTwoMiB)
-        throw std::runtime_error(fmt::format(
-            "{} MiB of memory is too little for this kernel and initrd (more --mem?)",
-            config.memory >> 20));
+        throw std::runtime_error(
+            fmt::format("{} MiB of memory is too little for this kernel and initrd (more --mem?)",
+                config.memory >> 20));
     if (!initrd.empty())
         std::memcpy(m_ram.pointer(layout.initrd->first), initrd.data(), initrd.size());
     m_device_tree = firmware::build_device_tree(layout);
@@ -161,8 +162,8 @@ void Machine::load_images(const MachineConfig& config)
     if (config.bios) {
         auto bios_bytes = firmware::read_file(*config.bios, "firmware");
         firmware::LoadedImage bios = firmware::is_elf(bios_bytes)
-                                         ? firmware::load_elf(bios_bytes, m_ram)
-                                         : firmware::load_raw(bios_bytes, m_ram, kRamBase);
+            ? firmware::load_elf(bios_bytes, m_ram)
+            : firmware::load_raw(bios_bytes, m_ram, kRamBase);
         if (bios.highest > kernel.lowest)
             throw std::runtime_error("the firmware overlaps the kernel's load address");
         m_boot_rom = std::make_unique<devices::BootRom>(bios.entry, tree_address, kernel.entry);
@@ -195,7 +196,7 @@ MachineExit Machine::run(const volatile std::atomic<int>* stop_signal)
                     m_sbi_input.push_back(byte);
             }
             if (input.quit)
-                finish({MachineExit::Kind::Quit, 0, {}});
+                finish({ MachineExit::Kind::Quit, 0, {} });
             input_open = !input.closed;
         } else {
             std::unique_lock lock(m_exit_mutex);
@@ -203,7 +204,7 @@ MachineExit Machine::run(const volatile std::atomic<int>* stop_signal)
         }
         m_rtc->poll();
         if (stop_signal && stop_signal->load() != 0)
-            finish({MachineExit::Kind::Signal, 128 + stop_signal->load(), {}});
+            finish({ MachineExit::Kind::Signal, 128 + stop_signal->load(), {} });
     }
     for (auto& slot : m_harts) {
         if (slot->thread.joinable())
@@ -234,11 +235,11 @@ void Machine::run_hart(unsigned index)
         if (m_htif) {
             if (auto result = m_htif->poll()) {
                 if (result->exit_code == 0)
-                    finish({MachineExit::Kind::Poweroff, 0, {}});
+                    finish({ MachineExit::Kind::Poweroff, 0, {} });
                 else
-                    finish({MachineExit::Kind::Failure,
-                            static_cast<int>(std::min<uint64_t>(result->exit_code, 255)),
-                            fmt::format("test failed: case {}", result->exit_code)});
+                    finish({ MachineExit::Kind::Failure,
+                        static_cast<int>(std::min<uint64_t>(result->exit_code, 255)),
+                        fmt::format("test failed: case {}", result->exit_code) });
                 return;
             }
         }
@@ -250,10 +251,10 @@ void Machine::run_hart(unsigned index)
             const uint64_t cause = hart.read_csr_as_machine(isa::csr::mcause);
             const uint64_t epc = hart.read_csr_as_machine(isa::csr::mepc);
             const uint64_t tval = hart.read_csr_as_machine(isa::csr::mtval);
-            finish({MachineExit::Kind::Error, 1,
-                    fmt::format("hart {} trapped to M-mode with no firmware to take it "
-                                "(mcause 0x{:x}, mepc 0x{:x}, mtval 0x{:x})",
-                                index, cause, epc, tval)});
+            finish({ MachineExit::Kind::Error, 1,
+                fmt::format("hart {} trapped to M-mode with no firmware to take it "
+                            "(mcause 0x{:x}, mepc 0x{:x}, mtval 0x{:x})",
+                    index, cause, epc, tval) });
             return;
         }
         }
@@ -300,10 +301,10 @@ std::optional<uint8_t> Machine::console_read()
 void Machine::system_reset(firmware::ResetRequest request)
 {
     switch (request) {
-    case firmware::ResetRequest::Poweroff: finish({MachineExit::Kind::Poweroff, 0, {}}); break;
-    case firmware::ResetRequest::Reboot: finish({MachineExit::Kind::Reboot, 0, {}}); break;
+    case firmware::ResetRequest::Poweroff: finish({ MachineExit::Kind::Poweroff, 0, {} }); break;
+    case firmware::ResetRequest::Reboot: finish({ MachineExit::Kind::Reboot, 0, {} }); break;
     case firmware::ResetRequest::Failure:
-        finish({MachineExit::Kind::Failure, 1, "the guest reported a system failure"});
+        finish({ MachineExit::Kind::Failure, 1, "the guest reported a system failure" });
         break;
     }
 }

@@ -30,7 +30,7 @@ namespace rvisor::machine {
 // How a run ended.
 struct MachineExit {
     enum class Kind { Poweroff, Reboot, Failure, Quit, Signal, Error } kind;
-    int status = 0;      // the process exit status this ending maps to
+    int status = 0; // the process exit status this ending maps to
     std::string message; // for Error and Failure
 };
 
@@ -53,7 +53,7 @@ private:
     struct HartSlot {
         std::unique_ptr<cpu::InterruptLines> lines;
         std::unique_ptr<cpu::Hart> hart;
-        std::atomic<firmware::HartState> state{firmware::HartState::Stopped};
+        std::atomic<firmware::HartState> state { firmware::HartState::Stopped };
         uint64_t start_pc = 0;
         uint64_t start_opaque = 0;
         std::thread thread;
@@ -67,10 +67,7 @@ private:
     // SbiPlatform
     unsigned hart_count() const override { return static_cast<unsigned>(m_harts.size()); }
     cpu::Hart& hart(unsigned index) override { return *m_harts[index]->hart; }
-    cpu::InterruptLines& interrupt_lines(unsigned index) override
-    {
-        return *m_harts[index]->lines;
-    }
+    cpu::InterruptLines& interrupt_lines(unsigned index) override { return *m_harts[index]->lines; }
     firmware::HartState hart_state(unsigned index) const override
     {
         return m_harts[index]->state.load();
@@ -102,7 +99,7 @@ private:
 
     std::mutex m_exit_mutex;
     std::condition_variable m_exit_signal;
-    std::atomic<bool> m_finished{false};
+    std::atomic<bool> m_finished { false };
     std::optional<MachineExit> m_exit;
 };
 

@@ -11,7 +11,7 @@ namespace rvisor::machine {
 struct MachineConfig {
     std::filesystem::path kernel;
     std::vector<std::filesystem::path> initrds; // concatenated in order, as one initramfs
-    std::string append;                         // the kernel command line
+    std::string append; // the kernel command line
     unsigned cpus = 1;
     uint64_t memory = 512ull << 20;
     // M-mode firmware (e.g. OpenSBI fw_dynamic.bin) instead of the built-in SBI.

@@ -6,7 +6,7 @@ namespace rvisor::mem {
 
 void Bus::map(uint64_t base, uint64_t size, MmioDevice& device)
 {
-    m_regions.push_back({base, size, &device});
+    m_regions.push_back({ base, size, &device });
 }
 
 const Bus::Region* Bus::find(uint64_t address, unsigned size) const

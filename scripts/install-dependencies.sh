@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building and testing rvisor needs, from Debian 12's packages.
+# Usage: scripts/install-dependencies.sh [--bench]   (--bench adds QEMU for the benchmarks)
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config python3
+  libfmt-dev libcli11-dev libfdt-dev libgtest-dev
+  gcc-riscv64-unknown-elf gcc-riscv64-linux-gnu   # ISA tests and guest test programs
+  opensbi device-tree-compiler                      # --bios tests, --dump-dtb checks
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(qemu-system-misc)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

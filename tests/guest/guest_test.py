@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""Integration tests that drive the rvisor binary as a user would, with the reference guest.
+
+usage: guest_test.py RVISOR GUEST_DIR TEST_NAME   (see TESTS below)
+Exit 0 = pass, 1 = fail, 77 = skipped (ctest SKIP_RETURN_CODE).
+"""
+import gzip
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+HANG_TIMEOUT = 240  # only catches hangs; a normal boot takes seconds
+SKIP = 77
+
+
+class Failure(Exception):
+    pass
+
+
+def newc_archive(files):
+    """A gzip'd cpio (newc) archive of {path: (mode, bytes)}, as the kernel unpacks it."""
+    out = bytearray()
+
+    def entry(name, mode, data, ino):
+        name_bytes = name.encode() + b"\0"
+        header = "070701" + "".join(
+            f"{v:08x}" for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name_bytes), 0))
+        out.extend(header.encode() + name_bytes)
+        out.extend(b"\0" * (-len(out) % 4))
+        out.extend(data)
+        out.extend(b"\0" * (-len(out) % 4))
+
+    for ino, (name, (mode, data)) in enumerate(sorted(files.items()), start=1000):
+        entry(name, mode, data, ino)
+    entry("TRAILER!!!", 0, b"", 0)
+    return gzip.compress(bytes(out))
+
+
+class Guest:
+    """A running rvisor with its console captured line by line, with host timestamps."""
+
+    def __init__(self, rvisor, args, stdin=subprocess.DEVNULL):
+        self.process = subprocess.Popen([rvisor, *args], stdin=stdin, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE)
+        self.lines = []  # (host time, text); the last may be unfinished, see self.partial
+        self.partial = False
+        self.condition = threading.Condition()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        # Chunks, not lines: a shell prompt has no newline after it.
+        partial = b""
+        while True:
+            chunk = os.read(self.process.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            sys.stdout.write(chunk.decode(errors="replace"))
+            with self.condition:
+                now = time.monotonic()
+                if partial:
+                    self.lines.pop()  # the unfinished line, now being extended
+                *complete, partial = (partial + chunk).split(b"\n")
+                for raw in complete:
+                    self.lines.append((now, raw.decode(errors="replace").rstrip("\r")))
+                if partial:
+                    self.lines.append((now, partial.decode(errors="replace")))
+                self.partial = bool(partial)
+                self.condition.notify_all()
+        with self.condition:
+            self.condition.notify_all()
+
+    def wait_for(self, marker, timeout=HANG_TIMEOUT, count=1, prompt=False):
+        """The count-th line holding marker; an unfinished line counts only for a prompt."""
+        deadline = time.monotonic() + timeout
+        with self.condition:
+            while True:
+                lines = self.lines if prompt or not self.partial else self.lines[:-1]
+                hits = [entry for entry in lines if marker in entry[1]]
+                if len(hits) >= count:
+                    return hits[count - 1]
+                if self.process.poll() is not None and not self.reader.is_alive():
+                    raise Failure(f"rvisor exited ({self.process.returncode}) before '{marker}'")
+                if time.monotonic() > deadline:
+                    raise Failure(f"no '{marker}' within {timeout} s")
+                self.condition.wait(1)
+
+    def send(self, text):
+        self.process.stdin.write(text.encode())
+        self.process.stdin.flush()
+
+    def finish(self, timeout=HANG_TIMEOUT):
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise Failure(f"rvisor did not exit within {timeout} s")
+        self.reader.join(5)
+        stderr = self.process.stderr.read().decode(errors="replace")
+        sys.stdout.write(stderr)
+        return self.process.returncode, stderr
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def boot_args(guest_dir, append, cpus=1, extra_initrd=None, bios=None):
+    args = ["run", "--kernel", os.path.join(guest_dir, "Image"),
+            "--initrd", os.path.join(guest_dir, "initramfs.cpio.gz"),
+            "--cpus", str(cpus), "--append", append]
+    if extra_initrd:
+        args += ["--initrd", extra_initrd]
+    if bios:
+        args += ["--bios", bios]
+    return args
+
+
+def expect(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def test_boot(rvisor, guest_dir, cpus, bios=None):
+    if bios and not os.path.exists(bios):
+        print(f"skipped: {bios} is missing (Debian package opensbi)")
+        return SKIP
+    guest = Guest(rvisor, boot_args(guest_dir, "console=ttyS0 guest.cmd=poweroff", cpus,
+                                    bios=bios))
+    try:
+        guest.wait_for("GUEST-BOOT-OK")
+        status, _ = guest.finish()
+    finally:
+        guest.kill()
+    expect(status == 0, f"exit status {status}, expected 0 after poweroff")
+    cpu_lines = [t for _, t in guest.lines if "smp: Brought up" in t]
+    expect(cpu_lines and f"{cpus} CPU" in cpu_lines[0], f"the kernel did not bring up {cpus} harts")
+    return 0
+
+
+def build_smp_program(workdir):
+    compiler = shutil.which("riscv64-linux-gnu-gcc")
+    if not compiler:
+        raise Failure("riscv64-linux-gnu-gcc is missing (Debian package gcc-riscv64-linux-gnu)")
+    output = os.path.join(workdir, "smp_atomics")
+    subprocess.run([compiler, "-O2", "-static", "-pthread", "-o", output,
+                    os.path.join(HERE, "programs", "smp_atomics.c")], check=True)
+    with open(output, "rb") as f:
+        return f.read()
+
+
+def test_guest_checks(rvisor, guest_dir, cpus):
+    with tempfile.TemporaryDirectory() as workdir:
+        with open(os.path.join(HERE, "programs", "check.sh"), "rb") as f:
+            script = f.read()
+        extra = os.path.join(workdir, "extra.cpio.gz")
+        with open(extra, "wb") as f:
+            f.write(newc_archive({"check.sh": (0o100755, script),
+                                  "smp_atomics": (0o100755, build_smp_program(workdir))}))
+        numbers = "".join(f"{i}\n" for i in range(1, 20001)).encode()
+        append = ("console=ttyS0 guest.run=/check.sh "
+                  f"check.harts={cpus} check.md5={hashlib.md5(b'rvisor').hexdigest()} "
+                  f"check.numbers_md5={hashlib.md5(numbers).hexdigest()}")
+        guest = Guest(rvisor, boot_args(guest_dir, append, cpus, extra_initrd=extra))
+        try:
+            _, date_line = guest.wait_for("GUEST-DATE=")
+            host_now = time.time()
+            guest_date = int(date_line.split("=", 1)[1])
+            expect(abs(guest_date - host_now) < 5,
+                   f"guest date {guest_date} is {guest_date - host_now:.1f} s from the host's")
+            begin, _ = guest.wait_for("SLEEP-BEGIN")
+            end, _ = guest.wait_for("SLEEP-END")
+            expect(1.8 <= end - begin <= 4.0, f"sleep 2 took {end - begin:.2f} s of host time")
+            _, exit_line = guest.wait_for("GUEST-RUN-EXIT=")
+            status, _ = guest.finish()
+        finally:
+            guest.kill()
+        failed = [t for _, t in guest.lines if t.startswith("CHECK-FAIL")]
+        passed = [t for _, t in guest.lines if t.startswith("CHECK-OK")]
+        expect(not failed, f"guest checks failed: {failed}")
+        expect(len(passed) == 11, f"expected 11 guest checks to pass, saw {len(passed)}")
+        expect(exit_line.endswith("=0"), exit_line)
+        expect(status == 0, f"exit status {status}")
+    return 0
+
+
+def test_interactive_shell(rvisor, guest_dir):
+    guest = Guest(rvisor, boot_args(guest_dir, "console=ttyS0"), stdin=subprocess.PIPE)
+    try:
+        guest.wait_for("guest# ", prompt=True)
+        guest.send("echo shell-says-$((6 * 7))\n")
+        guest.wait_for("shell-says-42")
+        guest.send("poweroff -f\n")
+        status, _ = guest.finish()
+    finally:
+        guest.kill()
+    expect(status == 0, f"exit status {status} after poweroff -f")
+    return 0
+
+
+def test_reboot(rvisor, guest_dir):
+    guest = Guest(rvisor, boot_args(guest_dir, "console=ttyS0 guest.cmd=reboot"))
+    try:
+        guest.wait_for("GUEST-BOOT-OK", count=2)  # booted, rebooted, booted again
+    finally:
+        guest.kill()
+    return 0
+
+
+def test_sigterm(rvisor, guest_dir):
+    guest = Guest(rvisor, boot_args(guest_dir, "console=ttyS0"), stdin=subprocess.PIPE)
+    try:
+        guest.wait_for("guest# ", prompt=True)
+        guest.process.send_signal(signal.SIGTERM)
+        status, stderr = guest.finish(timeout=30)
+    finally:
+        guest.kill()
+    expect(status == 128 + signal.SIGTERM, f"exit status {status} after SIGTERM")
+    expect("signal 15" in stderr, "no message about the signal")
+    return 0
+
+
+def expect_error(rvisor, args, fragment):
+    result = subprocess.run([rvisor, *args], stdin=subprocess.DEVNULL, capture_output=True,
+                            timeout=60)
+    stderr = result.stderr.decode()
+    print(stderr, end="")
+    expect(result.returncode == 1, f"{args}: exit status {result.returncode}, expected 1")
+    lines = stderr.strip().splitlines()
+    expect(len(lines) == 1 and lines[0].startswith("rvisor: error: "),
+           f"{args}: expected one 'rvisor: error:' line, got {lines}")
+    expect(fragment in lines[0], f"{args}: '{fragment}' not in '{lines[0]}'")
+
+
+def test_bad_input(rvisor, guest_dir):
+    image = os.path.join(guest_dir, "Image")
+    expect_error(rvisor, ["run", "--kernel", "/nonexistent/Image"], "cannot open kernel")
+    with tempfile.NamedTemporaryFile() as junk:
+        junk.write(b"this is not a kernel\n" * 100)
+        junk.flush()
+        expect_error(rvisor, ["run", "--kernel", junk.name], "is not a kernel")
+    expect_error(rvisor, ["run", "--kernel", image, "--mem", "4M"], "--mem")
+    expect_error(rvisor, ["run", "--kernel", image, "--mem", "lots"], "--mem")
+    with tempfile.NamedTemporaryFile(suffix=".cpio") as big:
+        big.write(os.urandom(24 << 20))  # cannot fit beside the kernel in 16 MiB
+        big.flush()
+        expect_error(rvisor, ["run", "--kernel", image, "--mem", "16M", "--initrd", big.name],
+                     "too little")
+    expect_error(rvisor, ["run", "--kernel", image, "--no-such-flag"], "no-such-flag")
+    expect_error(rvisor, ["run", "--kernel", image, "--cpus", "0"], "cpus")
+    expect_error(rvisor, ["run", "--kernel", image, "--initrd", "/nonexistent.cpio"],
+                 "cannot open initrd")
+    return 0
+
+
+def test_dump_dtb(rvisor, guest_dir):
+    with tempfile.TemporaryDirectory() as workdir:
+        dtb = os.path.join(workdir, "virt.dtb")
+        subprocess.run([rvisor, *boot_args(guest_dir, "console=ttyS0", 2), "--dump-dtb", dtb],
+                       check=True, timeout=60)
+        dtc = shutil.which("dtc")
+        if not dtc:
+            raise Failure("dtc is missing (Debian package device-tree-compiler)")
+        source = subprocess.run([dtc, "-I", "dtb", "-O", "dts", dtb], capture_output=True,
+                                check=True).stdout.decode()
+    for fragment in ["cpu@0", "cpu@1", "riscv,isa", "sstc", "serial@10000000",
+                     "plic@c000000", 'bootargs = "console=ttyS0"', "linux,initrd-start"]:
+        expect(fragment in source, f"'{fragment}' missing from the device tree")
+    return 0
+
+
+TESTS = {
+    "boot-1": lambda r, g: test_boot(r, g, 1),
+    "boot-2": lambda r, g: test_boot(r, g, 2),
+    "boot-4": lambda r, g: test_boot(r, g, 4),
+    "boot-opensbi-1": lambda r, g: test_boot(r, g, 1, OPENSBI),
+    "boot-opensbi-2": lambda r, g: test_boot(r, g, 2, OPENSBI),
+    "guest-checks-1": lambda r, g: test_guest_checks(r, g, 1),
+    "guest-checks-4": lambda r, g: test_guest_checks(r, g, 4),
+    "interactive-shell": test_interactive_shell,
+    "reboot": test_reboot,
+    "sigterm": test_sigterm,
+    "bad-input": test_bad_input,
+    "dump-dtb": test_dump_dtb,
+}
+
+
+def main():
+    if len(sys.argv) != 4 or sys.argv[3] not in TESTS:
+        print(f"usage: {sys.argv[0]} RVISOR GUEST_DIR {{{','.join(TESTS)}}}", file=sys.stderr)
+        return 2
+    rvisor, guest_dir, name = sys.argv[1:]
+    try:
+        return TESTS[name](rvisor, guest_dir)
+    except Failure as failure:
+        print(f"FAIL {name}: {failure}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
