@@ -10,7 +10,7 @@ packages=(
   opensbi device-tree-compiler                      # --bios tests, --dump-dtb checks
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(qemu-system-misc)
+  packages+=(qemu-system-misc bc)
 fi
 
 missing=()

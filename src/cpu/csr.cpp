@@ -229,6 +229,16 @@ bool Hart::write_csr(uint32_t address, uint64_t value)
     return false;
 }
 
+uint64_t Hart::read_modify_write_base(uint32_t address, uint64_t read_value) const
+{
+    // mip's SEIP reads as the OR of the software bit and the PLIC's line, but csrrs/csrrc must
+    // modify only the software bit, or a momentary external level would latch forever.
+    if (address != mip)
+        return read_value;
+    const uint64_t seip = bit(Interrupt::SupervisorExternal);
+    return (read_value & ~seip) | (m_mip & seip);
+}
+
 uint64_t Hart::read_csr_as_machine(uint32_t address)
 {
     const Privilege saved = m_privilege;

@@ -236,16 +236,15 @@ std::optional<Interrupt> Hart::pending_interrupt()
         = m_privilege != Privilege::Machine || (m_mstatus & status::kMie) != 0;
     const bool supervisor_enabled = m_privilege == Privilege::User
         || (m_privilege == Privilege::Supervisor && (m_mstatus & status::kSie) != 0);
-    uint64_t takeable = 0;
-    if (machine_enabled)
-        takeable |= pending & ~m_mideleg;
-    if (supervisor_enabled)
-        takeable |= pending & m_mideleg;
-    for (Interrupt interrupt : { Interrupt::MachineExternal, Interrupt::MachineSoftware,
-             Interrupt::MachineTimer, Interrupt::SupervisorExternal, Interrupt::SupervisorSoftware,
-             Interrupt::SupervisorTimer }) {
-        if (takeable & bit(interrupt))
-            return interrupt;
+    // Interrupts for M-mode come before those delegated to S-mode; within each, the spec's order.
+    for (uint64_t takeable : { machine_enabled ? pending & ~m_mideleg : 0,
+             supervisor_enabled ? pending & m_mideleg : 0 }) {
+        for (Interrupt interrupt : { Interrupt::MachineExternal, Interrupt::MachineSoftware,
+                 Interrupt::MachineTimer, Interrupt::SupervisorExternal,
+                 Interrupt::SupervisorSoftware, Interrupt::SupervisorTimer }) {
+            if (takeable & bit(interrupt))
+                return interrupt;
+        }
     }
     return std::nullopt;
 }

@@ -122,6 +122,8 @@ private:
     void note_translation_state_changed() { m_tlb.flush(); }
 
     // CSR internals.
+    // The value csrrs/csrrc modify, which differs from the value read only for mip.
+    uint64_t read_modify_write_base(uint32_t address, uint64_t read_value) const;
     uint64_t read_status(uint64_t mask) const;
     void write_status(uint64_t value, uint64_t mask);
     bool counter_enabled(uint32_t address) const;

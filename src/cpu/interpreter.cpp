@@ -237,9 +237,9 @@ void Hart::execute(const isa::DecodedInstruction& insn)
         if (writes) {
             uint64_t value = operand;
             if (insn.opcode == Opcode::csrrs || insn.opcode == Opcode::csrrsi)
-                value = *old | operand;
+                value = read_modify_write_base(address, *old) | operand;
             else if (insn.opcode == Opcode::csrrc || insn.opcode == Opcode::csrrci)
-                value = *old & ~operand;
+                value = read_modify_write_base(address, *old) & ~operand;
             if (!write_csr(address, value)) {
                 illegal();
                 return;

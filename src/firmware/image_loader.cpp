@@ -47,7 +47,8 @@ void find_htif_symbols(
         for (uint64_t offset = 0; offset + sizeof(Elf64_Sym) <= section.sh_size;
              offset += sizeof(Elf64_Sym)) {
             auto symbol = read_struct<Elf64_Sym>(bytes, section.sh_offset + offset);
-            if (symbol.st_name >= strings.sh_size || strings.sh_offset > bytes.size())
+            if (symbol.st_name >= strings.sh_size || strings.sh_offset > bytes.size()
+                || symbol.st_name >= bytes.size() - strings.sh_offset)
                 continue;
             const char* name
                 = reinterpret_cast<const char*>(bytes.data() + strings.sh_offset + symbol.st_name);
@@ -109,6 +110,8 @@ bool is_linux_image(const std::vector<uint8_t>& bytes)
 
 LoadedImage load_elf(const std::vector<uint8_t>& bytes, mem::GuestRam& ram)
 {
+    if (!is_elf(bytes))
+        throw std::runtime_error("the file is not an ELF file");
     auto header = read_struct<Elf64_Ehdr>(bytes, 0);
     if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB)
         throw std::runtime_error("the ELF file is not 64-bit little-endian");
@@ -143,6 +146,8 @@ LoadedImage load_elf(const std::vector<uint8_t>& bytes, mem::GuestRam& ram)
 
 LoadedImage load_linux_image(const std::vector<uint8_t>& bytes, mem::GuestRam& ram)
 {
+    if (!is_linux_image(bytes))
+        throw std::runtime_error("the file is not a Linux RISC-V Image");
     LinuxImageHeader header;
     std::memcpy(&header, bytes.data(), sizeof(header));
     const uint64_t size = std::max<uint64_t>(header.image_size, bytes.size());

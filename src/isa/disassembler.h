@@ -6,8 +6,8 @@
 
 namespace rvisor::isa {
 
-// "addi a0, sp, 16": ABI register names, branch and jump targets as absolute addresses
-// computed from pc.
+// "addi a0,sp,16" (objdump's style): ABI register names, branch and jump targets as absolute
+// addresses computed from pc.
 std::string disassemble(const DecodedInstruction& instruction, uint64_t pc);
 
 std::string_view x_register_name(unsigned index);
