@@ -284,6 +284,7 @@ TESTS = {
     "boot-4": lambda r, g: test_boot(r, g, 4),
     "boot-opensbi-1": lambda r, g: test_boot(r, g, 1, OPENSBI),
     "boot-opensbi-2": lambda r, g: test_boot(r, g, 2, OPENSBI),
+    "boot-opensbi-4": lambda r, g: test_boot(r, g, 4, OPENSBI),
     "guest-checks-1": lambda r, g: test_guest_checks(r, g, 1),
     "guest-checks-4": lambda r, g: test_guest_checks(r, g, 4),
     "interactive-shell": test_interactive_shell,
