@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config python3
-  libfmt-dev libcli11-dev libfdt-dev libgtest-dev
+  libfmt-dev libcli11-dev libfdt-dev libgtest-dev nlohmann-json3-dev
   gcc-riscv64-unknown-elf gcc-riscv64-linux-gnu   # ISA tests and guest test programs
   opensbi device-tree-compiler                      # --bios tests, --dump-dtb checks
 )

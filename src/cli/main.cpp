@@ -2,6 +2,7 @@
 // here as one line, `rvisor: error: ...`, and exit status 1.
 #include "host/console.h"
 #include "machine/machine.h"
+#include "vmm/config_file.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -19,31 +20,6 @@ using rvisor::machine::MachineExit;
 std::atomic<int> g_stop_signal { 0 }; // written only by the signal handler
 
 void on_stop_signal(int signal) { g_stop_signal.store(signal); }
-
-// "512M", "2G", "65536K", or a plain number of MiB (as QEMU's -m).
-uint64_t parse_memory_size(const std::string& text)
-{
-    size_t used = 0;
-    uint64_t value = 0;
-    try {
-        value = std::stoull(text, &used);
-    } catch (const std::exception&) {
-        throw std::runtime_error(fmt::format("--mem '{}' is not a size such as 512M or 2G", text));
-    }
-    const std::string suffix = text.substr(used);
-    unsigned shift;
-    if (suffix.empty() || suffix == "M" || suffix == "m" || suffix == "MiB")
-        shift = 20;
-    else if (suffix == "G" || suffix == "g" || suffix == "GiB")
-        shift = 30;
-    else if (suffix == "K" || suffix == "k" || suffix == "KiB")
-        shift = 10;
-    else
-        throw std::runtime_error(fmt::format("--mem '{}' is not a size such as 512M or 2G", text));
-    if (value == 0 || value > (uint64_t { 1 } << (40 - shift)))
-        throw std::runtime_error(fmt::format("--mem '{}' is out of range (16M to 1024G)", text));
-    return value << shift;
-}
 
 int fail(const std::string& message)
 {
@@ -90,26 +66,23 @@ int main(int argc, char** argv)
     app.require_subcommand(1);
     app.set_version_flag("--version", "rvisor 0.1");
 
-    MachineConfig config;
-    std::string memory = "512M";
-    std::string kernel, bios, dump_dtb;
+    MachineConfig flags;
+    std::string memory, kernel, bios, dump_dtb, config_file;
     std::vector<std::string> initrds;
     auto* run_command = app.add_subcommand("run", "boot a guest");
-    run_command
-        ->add_option("--kernel", kernel,
-            "Linux Image, or an ELF (one with a tohost "
-            "symbol runs bare-metal in M-mode with HTIF)")
-        ->required();
+    run_command->add_option("--config", config_file,
+        "JSON file with the VM's settings (keys as the flags); flags override it");
+    run_command->add_option("--kernel", kernel,
+        "Linux Image, or an ELF (one with a tohost symbol runs bare-metal in M-mode with HTIF)");
     run_command->add_option("--initrd", initrds, "initramfs archive; repeat to concatenate");
-    run_command->add_option("--append", config.append, "kernel command line");
-    run_command->add_option("--cpus", config.cpus, "number of harts (1-32)")
+    run_command->add_option("--append", flags.append, "kernel command line");
+    run_command->add_option("--cpus", flags.cpus, "number of harts (1-32, default 1)")
         ->check(CLI::Range(1u, MachineConfig::kMaxCpus));
     run_command->add_option("--mem", memory, "guest RAM, e.g. 512M or 2G (default 512M)");
     run_command->add_option("--bios", bios,
-        "M-mode firmware (e.g. OpenSBI fw_dynamic.bin) instead of the "
-        "built-in SBI");
+        "M-mode firmware (e.g. OpenSBI fw_dynamic.bin) instead of the built-in SBI");
     run_command->add_option("--dump-dtb", dump_dtb, "write the device tree to FILE and exit");
-    run_command->add_flag("--trace", config.trace, "print every instruction executed (stderr)");
+    run_command->add_flag("--trace", flags.trace, "print every instruction executed (stderr)");
 
     try {
         app.parse(argc, argv);
@@ -124,14 +97,31 @@ int main(int argc, char** argv)
     }
 
     try {
-        config.kernel = kernel;
-        for (const auto& path : initrds)
-            config.initrds.emplace_back(path);
-        config.memory = parse_memory_size(memory);
-        if (!bios.empty())
+        MachineConfig config
+            = config_file.empty() ? MachineConfig {} : rvisor::vmm::load_config_file(config_file);
+        auto given = [&](const char* flag) { return run_command->count(flag) > 0; };
+        if (given("--kernel"))
+            config.kernel = kernel;
+        if (given("--initrd"))
+            config.initrds.assign(initrds.begin(), initrds.end());
+        if (given("--append"))
+            config.append = flags.append;
+        if (given("--cpus"))
+            config.cpus = flags.cpus;
+        if (given("--mem"))
+            try {
+                config.memory = rvisor::vmm::parse_memory_size(memory);
+            } catch (const std::exception& error) {
+                return fail(fmt::format("--mem: {}", error.what()));
+            }
+        if (given("--bios"))
             config.bios = bios;
+        if (given("--trace"))
+            config.trace = flags.trace;
         if (!dump_dtb.empty())
             config.dump_dtb = dump_dtb;
+        if (config.kernel.empty())
+            return fail("no kernel: give --kernel FILE (or \"kernel\" in the --config file)");
         std::signal(SIGINT, on_stop_signal);
         std::signal(SIGTERM, on_stop_signal);
         return run(config);

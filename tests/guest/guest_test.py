@@ -259,6 +259,18 @@ def test_bad_input(rvisor, guest_dir):
     expect_error(rvisor, ["run", "--kernel", image, "--cpus", "0"], "cpus")
     expect_error(rvisor, ["run", "--kernel", image, "--initrd", "/nonexistent.cpio"],
                  "cannot open initrd")
+    expect_error(rvisor, ["run"], "no kernel")
+    with tempfile.TemporaryDirectory() as workdir:
+        config = os.path.join(workdir, "vm.json")
+        for text, fragment in [('{"kernel": "Image",', "not valid JSON"),
+                               ('{"kernel": "Image", "disks": 3}', "unknown key 'disks'"),
+                               ('{"cpus": "many"}', "wrong type"),
+                               ('[1, 2]', "JSON object")]:
+            with open(config, "w") as f:
+                f.write(text)
+            expect_error(rvisor, ["run", "--config", config], fragment)
+        expect_error(rvisor, ["run", "--config", os.path.join(workdir, "missing.json")],
+                     "cannot open config file")
     return 0
 
 
@@ -278,6 +290,30 @@ def test_dump_dtb(rvisor, guest_dir):
     return 0
 
 
+def test_config_file(rvisor, guest_dir):
+    """The settings from a JSON file boot the guest; a flag overrides the file."""
+    import json
+    with tempfile.TemporaryDirectory() as workdir:
+        config = os.path.join(workdir, "vm.json")
+        with open(config, "w") as f:
+            json.dump({"kernel": os.path.join(guest_dir, "Image"),
+                       "initrd": [os.path.join(guest_dir, "initramfs.cpio.gz")],
+                       "append": "console=ttyS0 guest.cmd=poweroff", "cpus": 1, "mem": "256M"}, f)
+        guest = Guest(rvisor, ["run", "--config", config, "--cpus", "2"])
+        try:
+            guest.wait_for("GUEST-BOOT-OK")
+            status, _ = guest.finish()
+        finally:
+            guest.kill()
+    expect(status == 0, f"exit status {status}")
+    expect(any("Brought up 1 node, 2 CPUs" in t for _, t in guest.lines), "--cpus 2 did not override")
+    import re
+    totals = [int(m.group(1)) for _, t in guest.lines for m in [re.search(r"Memory: \d+K/(\d+)K", t)] if m]
+    # 256 MiB less the 2 MiB below the kernel that Linux ignores
+    expect(totals == [256 * 1024 - 2048], f"mem 256M not applied: {totals}")
+    return 0
+
+
 TESTS = {
     "boot-1": lambda r, g: test_boot(r, g, 1),
     "boot-2": lambda r, g: test_boot(r, g, 2),
@@ -292,6 +328,7 @@ TESTS = {
     "sigterm": test_sigterm,
     "bad-input": test_bad_input,
     "dump-dtb": test_dump_dtb,
+    "config-file": test_config_file,
 }
 
 
@@ -299,7 +336,7 @@ def main():
     if len(sys.argv) != 4 or sys.argv[3] not in TESTS:
         print(f"usage: {sys.argv[0]} RVISOR GUEST_DIR {{{','.join(TESTS)}}}", file=sys.stderr)
         return 2
-    rvisor, guest_dir, name = sys.argv[1:]
+    rvisor, guest_dir, name = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
     try:
         return TESTS[name](rvisor, guest_dir)
     except Failure as failure:
