@@ -15,14 +15,15 @@ class DecodeCache {
 public:
     const isa::DecodedInstruction& decode(uint32_t bits)
     {
-        auto& entry = m_entries[(bits ^ (bits >> 13) ^ (bits >> 22)) & (kSize - 1)];
+        auto& entry = m_entries[(bits * 0x9e3779b1u) >> (32 - kIndexBits)];
         if (entry.bits != bits || entry.opcode == isa::Opcode::count)
             entry = isa::decode(bits);
         return entry;
     }
 
 private:
-    static constexpr size_t kSize = 8192;
+    static constexpr unsigned kIndexBits = 13;
+    static constexpr size_t kSize = size_t { 1 } << kIndexBits;
     std::array<isa::DecodedInstruction, kSize> m_entries = [] {
         std::array<isa::DecodedInstruction, kSize> entries {};
         for (auto& entry : entries)
@@ -251,20 +252,10 @@ std::optional<Interrupt> Hart::pending_interrupt()
 
 // ---- memory ----
 
-Privilege Hart::effective_privilege(Access access) const
+uint8_t* Hart::host_pointer_slow(uint64_t address, Access access, bool& faulted, uint64_t& physical)
 {
-    if (access != Access::Fetch && (m_mstatus & status::kMprv))
-        return static_cast<Privilege>((m_mstatus & status::kMpp) >> status::kMppShift);
-    return m_privilege;
-}
-
-uint8_t* Hart::host_pointer(uint64_t address, Access access, bool& faulted, uint64_t& physical)
-{
-    faulted = false;
     const Privilege privilege = effective_privilege(access);
     const auto kind = static_cast<unsigned>(access);
-    if (uint8_t* host = m_tlb.lookup(kind, address, static_cast<unsigned>(privilege)))
-        return host;
     const bool paged = privilege != Privilege::Machine && (m_satp >> 60) != 0;
     bool superpage = false;
     if (paged) {

@@ -2,6 +2,7 @@
 // One RISC-V hart (RV64GC + Zba/Zbb/Zbs/Zicond, M/S/U, Sv39/Sv48/Sv57): its architectural
 // state and the interpreter that executes it. The machine runs each hart on its own thread.
 #include "cpu/interrupt_lines.h"
+#include "cpu/status_bits.h"
 #include "cpu/tlb.h"
 #include "cpu/trap.h"
 #include "host/clock.h"
@@ -113,10 +114,24 @@ private:
     std::optional<uint64_t> translate(uint64_t address, Access access);
     std::optional<uint64_t> walk_page_table(
         uint64_t address, Access access, Privilege privilege, bool& superpage);
-    Privilege effective_privilege(Access access) const;
+    Privilege effective_privilege(Access access) const
+    {
+        if (access != Access::Fetch && (m_mstatus & status::kMprv))
+            return static_cast<Privilege>((m_mstatus & status::kMpp) >> status::kMppShift);
+        return m_privilege;
+    }
     // Host pointer for an access that stays within one page and lands in RAM, else nullptr
-    // (with *physical set when the page is MMIO and no fault was raised).
-    uint8_t* host_pointer(uint64_t address, Access access, bool& faulted, uint64_t& physical);
+    // (with *physical set when the page is MMIO and no fault was raised). The TLB hit is
+    // inline: it is on the path of every fetch, load and store.
+    uint8_t* host_pointer(uint64_t address, Access access, bool& faulted, uint64_t& physical)
+    {
+        faulted = false;
+        if (uint8_t* host = m_tlb.lookup(static_cast<unsigned>(access), address,
+                static_cast<unsigned>(effective_privilege(access))))
+            return host;
+        return host_pointer_slow(address, access, faulted, physical);
+    }
+    uint8_t* host_pointer_slow(uint64_t address, Access access, bool& faulted, uint64_t& physical);
     bool fetch(uint32_t& bits);
     uint8_t* atomic_pointer(uint64_t address, unsigned size, bool is_load_reserved);
     void note_translation_state_changed() { m_tlb.flush(); }
