@@ -68,7 +68,7 @@ int main(int argc, char** argv)
 
     MachineConfig flags;
     std::string memory, kernel, bios, dump_dtb, config_file;
-    std::vector<std::string> initrds;
+    std::vector<std::string> initrds, disks;
     auto* run_command = app.add_subcommand("run", "boot a guest");
     run_command->add_option("--config", config_file,
         "JSON file with the VM's settings (keys as the flags); flags override it");
@@ -82,7 +82,11 @@ int main(int argc, char** argv)
     run_command->add_option("--bios", bios,
         "M-mode firmware (e.g. OpenSBI fw_dynamic.bin) instead of the built-in SBI");
     run_command->add_option("--dump-dtb", dump_dtb, "write the device tree to FILE and exit");
+    run_command->add_option(
+        "--disk", disks, "virtio-blk disk image PATH[,ro][,serial=S]; repeat for more disks");
     run_command->add_flag("--trace", flags.trace, "print every instruction executed (stderr)");
+    run_command->add_flag("--verbose", flags.verbose,
+        "report guest mistakes (such as malformed virtqueues) on stderr");
 
     try {
         app.parse(argc, argv);
@@ -116,6 +120,15 @@ int main(int argc, char** argv)
             }
         if (given("--bios"))
             config.bios = bios;
+        if (given("--disk")) {
+            config.disks.clear();
+            for (const auto& disk : disks)
+                config.disks.push_back(rvisor::vmm::parse_disk_option(disk));
+        }
+        if (given("--verbose"))
+            config.verbose = flags.verbose;
+        if (config.disks.size() > MachineConfig::kVirtioSlots)
+            return fail(fmt::format("at most {} disks", MachineConfig::kVirtioSlots));
         if (given("--trace"))
             config.trace = flags.trace;
         if (!dump_dtb.empty())

@@ -7,6 +7,12 @@
 
 namespace rvisor::machine {
 
+struct DiskConfig {
+    std::filesystem::path path;
+    bool read_only = false;
+    std::string serial; // the virtio-blk device id; the file name when empty
+};
+
 // Everything a user chooses about one VM.
 struct MachineConfig {
     std::filesystem::path kernel;
@@ -17,9 +23,12 @@ struct MachineConfig {
     // M-mode firmware (e.g. OpenSBI fw_dynamic.bin) instead of the built-in SBI.
     std::optional<std::filesystem::path> bios;
     std::optional<std::filesystem::path> dump_dtb;
+    std::vector<DiskConfig> disks; // virtio-blk, in virtio-mmio slots from 0
+    bool verbose = false; // report guest mistakes (e.g. bad virtqueues) on stderr
     bool trace = false;
 
     static constexpr unsigned kMaxCpus = 32;
+    static constexpr unsigned kVirtioSlots = 8;
     static constexpr uint64_t kMinMemory = 16ull << 20;
 };
 

@@ -35,6 +35,36 @@ uint64_t parse_memory_size(const std::string& text)
     return value << shift;
 }
 
+machine::DiskConfig parse_disk_option(const std::string& text)
+{
+    machine::DiskConfig disk;
+    size_t start = 0;
+    bool first = true;
+    while (start <= text.size()) {
+        size_t comma = text.find(',', start);
+        if (comma == std::string::npos)
+            comma = text.size();
+        const std::string part = text.substr(start, comma - start);
+        if (first)
+            disk.path = part;
+        else if (part == "ro")
+            disk.read_only = true;
+        else if (part.starts_with("serial="))
+            disk.serial = part.substr(7);
+        else
+            throw std::runtime_error(
+                fmt::format("disk option '{}' is not one of ro, serial=S (in '{}')", part, text));
+        first = false;
+        start = comma + 1;
+    }
+    if (disk.path.empty())
+        throw std::runtime_error(fmt::format("disk '{}' names no image file", text));
+    if (disk.serial.size() > 20)
+        throw std::runtime_error(
+            fmt::format("disk serial '{}' is longer than virtio's 20 bytes", disk.serial));
+    return disk;
+}
+
 machine::MachineConfig load_config_file(const std::filesystem::path& path)
 {
     std::ifstream file(path);
@@ -73,6 +103,12 @@ machine::MachineConfig load_config_file(const std::filesystem::path& path)
                                                   : parse_memory_size(value.get<std::string>());
             } else if (key == "bios") {
                 config.bios = resolve(value.get<std::string>());
+            } else if (key == "disks") {
+                for (const auto& item : value) {
+                    machine::DiskConfig disk = parse_disk_option(item.get<std::string>());
+                    disk.path = resolve(disk.path.string());
+                    config.disks.push_back(disk);
+                }
             } else if (key == "trace") {
                 config.trace = value.get<bool>();
             } else {

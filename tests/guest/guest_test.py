@@ -314,6 +314,162 @@ def test_config_file(rvisor, guest_dir):
     return 0
 
 
+def make_ext4_image(workdir, files, size_mb=32):
+    """An ext4 image built from a host folder with mke2fs -d, as a user would make one."""
+    mke2fs = shutil.which("mke2fs") or "/sbin/mke2fs"
+    if not os.path.exists(mke2fs):
+        raise Failure("mke2fs is missing (Debian package e2fsprogs)")
+    folder = os.path.join(workdir, "rootdir")
+    os.makedirs(folder)
+    for name, data in files.items():
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data)
+    image = os.path.join(workdir, "disk.img")
+    subprocess.run([mke2fs, "-q", "-F", "-t", "ext4", "-d", folder, image, f"{size_mb}M"],
+                   check=True)
+    return image
+
+
+def e2fsck(image, *options):
+    tool = shutil.which("e2fsck") or "/sbin/e2fsck"
+    return subprocess.run([tool, *options, image], capture_output=True).returncode
+
+
+def debugfs_cat(image, path):
+    tool = shutil.which("debugfs") or "/sbin/debugfs"
+    return subprocess.run([tool, "-R", f"cat {path}", image], capture_output=True,
+                          check=True).stdout
+
+
+def run_script(rvisor, guest_dir, workdir, script, extra_args, wait_marker=None):
+    extra = os.path.join(workdir, "extra.cpio.gz")
+    with open(extra, "wb") as f:
+        f.write(newc_archive({"test.sh": (0o100755, script.encode())}))
+    return Guest(rvisor, boot_args(guest_dir, "console=ttyS0 guest.run=/test.sh",
+                                   extra_initrd=extra) + extra_args)
+
+
+def test_disk_ext4(rvisor, guest_dir):
+    payload = os.urandom(200000)
+    with tempfile.TemporaryDirectory() as workdir:
+        image = make_ext4_image(workdir, {"payload.bin": payload})
+        script = f"""
+set -e
+mount -t ext4 /dev/vda /mnt
+[ "$(md5sum /mnt/payload.bin | cut -d' ' -f1)" = "{hashlib.md5(payload).hexdigest()}" ]
+echo DISK-READ-OK
+echo written-by-the-guest > /mnt/new.txt
+sync
+umount /mnt
+echo DISK-WRITE-OK
+"""
+        guest = run_script(rvisor, guest_dir, workdir, script, ["--disk", image])
+        try:
+            guest.wait_for("DISK-WRITE-OK")
+            _, exit_line = guest.wait_for("GUEST-RUN-EXIT=")
+            status, _ = guest.finish()
+        finally:
+            guest.kill()
+        expect(exit_line.endswith("=0") and status == 0, f"{exit_line}, exit status {status}")
+        expect(debugfs_cat(image, "/new.txt") == b"written-by-the-guest\n",
+               "the guest's file is not in the image")
+        expect(e2fsck(image, "-fn") == 0, "e2fsck -fn does not find the image clean")
+    return 0
+
+
+def test_disk_readonly(rvisor, guest_dir):
+    with tempfile.TemporaryDirectory() as workdir:
+        image = make_ext4_image(workdir, {"file.txt": b"read me\n"})
+        before = hashlib.sha256(open(image, "rb").read()).hexdigest()
+        script = """
+mount -t ext4 -o ro,noload /dev/vda /mnt && cat /mnt/file.txt
+if mount -o remount,rw /mnt 2>/dev/null && echo x > /mnt/new.txt 2>/dev/null; then
+    echo RO-WRITE-SUCCEEDED
+fi
+if dd if=/dev/zero of=/dev/vda bs=512 count=1 oflag=direct 2>/dev/null; then
+    echo RO-RAW-WRITE-SUCCEEDED
+fi
+echo RO-DONE
+"""
+        guest = run_script(rvisor, guest_dir, workdir, script, ["--disk", f"{image},ro"])
+        try:
+            guest.wait_for("RO-DONE")
+            guest.finish()
+        finally:
+            guest.kill()
+        texts = [t for _, t in guest.lines]
+        expect("read me" in texts, "the read-only disk could not be read")
+        expect(not any("SUCCEEDED" in t for t in texts), "a write to a read-only disk succeeded")
+        expect(hashlib.sha256(open(image, "rb").read()).hexdigest() == before,
+               "the read-only image changed")
+    return 0
+
+
+def test_disk_crash(rvisor, guest_dir):
+    payload = os.urandom(100000)
+    with tempfile.TemporaryDirectory() as workdir:
+        image = make_ext4_image(workdir, {})
+        with open(os.path.join(workdir, "payload.bin"), "wb") as f:
+            f.write(payload)
+        script = f"""
+mount -t ext4 /dev/vda /mnt
+i=0
+while [ $i -lt 1000 ]; do echo line $i; i=$((i + 1)); done > /mnt/synced.txt
+sync
+echo CRASH-NOW
+while true; do echo churn >> /mnt/unsynced.txt; done
+"""
+        guest = run_script(rvisor, guest_dir, workdir, script, ["--disk", image])
+        try:
+            guest.wait_for("CRASH-NOW")
+            time.sleep(0.5)
+            guest.process.send_signal(signal.SIGKILL)
+            guest.process.wait(30)
+        finally:
+            guest.kill()
+        # The journal may need replaying, as after any power cut; after that, clean.
+        expect(e2fsck(image, "-fy") in (0, 1), "e2fsck could not repair the image")
+        expect(e2fsck(image, "-fn") == 0, "the image is not clean after journal recovery")
+        expected = "".join(f"line {i}\n" for i in range(1000)).encode()
+        expect(debugfs_cat(image, "/synced.txt") == expected, "the synced file is damaged")
+    return 0
+
+
+def test_disk_lock(rvisor, guest_dir):
+    with tempfile.TemporaryDirectory() as workdir:
+        image = make_ext4_image(workdir, {})
+        first = Guest(rvisor, boot_args(guest_dir, "console=ttyS0") + ["--disk", image],
+                      stdin=subprocess.PIPE)
+        try:
+            first.wait_for("guest# ", prompt=True)
+            expect_error(rvisor, boot_args(guest_dir, "console=ttyS0") + ["--disk", image],
+                         "in use")
+        finally:
+            first.kill()
+    expect_error(rvisor, boot_args(guest_dir, "console=ttyS0") + ["--disk", "/nonexistent.img"],
+                 "nonexistent.img")
+    return 0
+
+
+def test_entropy(rvisor, guest_dir):
+    with tempfile.TemporaryDirectory() as workdir:
+        script = """
+echo "RNG-CURRENT=$(cat /sys/class/misc/hw_random/rng_current)"
+echo "RNG-BYTES=$(head -c 32 /dev/hwrng | od -An -tx1 | tr -d ' \n')"
+"""
+        guest = run_script(rvisor, guest_dir, workdir, script, [])
+        try:
+            _, current = guest.wait_for("RNG-CURRENT=")
+            _, data = guest.wait_for("RNG-BYTES=")
+            guest.finish()
+        finally:
+            guest.kill()
+    expect("virtio_rng" in current, current)
+    random_hex = data.split("=", 1)[1]
+    expect(len(random_hex) == 64 and random_hex != "0" * 64, data)
+    return 0
+
+
 TESTS = {
     "boot-1": lambda r, g: test_boot(r, g, 1),
     "boot-2": lambda r, g: test_boot(r, g, 2),
@@ -329,6 +485,11 @@ TESTS = {
     "bad-input": test_bad_input,
     "dump-dtb": test_dump_dtb,
     "config-file": test_config_file,
+    "disk-ext4": test_disk_ext4,
+    "disk-readonly": test_disk_readonly,
+    "disk-crash": test_disk_crash,
+    "disk-lock": test_disk_lock,
+    "entropy": test_entropy,
 }
 
 
