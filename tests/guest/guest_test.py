@@ -229,6 +229,47 @@ def test_sigterm(rvisor, guest_dir):
     return 0
 
 
+def test_terminal(rvisor, guest_dir):
+    """On a terminal: raw input reaches the guest's shell, Ctrl-A h helps, Ctrl-A x quits."""
+    import pty
+    import select
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([rvisor, *boot_args(guest_dir, "console=ttyS0")], stdin=terminal,
+                               stdout=terminal, stderr=terminal, close_fds=True)
+    os.close(terminal)
+    seen = b""
+
+    def read_until(marker, timeout=HANG_TIMEOUT):
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while marker not in seen:
+            if time.monotonic() > deadline:
+                raise Failure(f"no {marker!r} on the terminal within {timeout} s")
+            ready, _, _ = select.select([controller], [], [], 1)
+            if ready:
+                try:
+                    chunk = os.read(controller, 4096)
+                except OSError:
+                    raise Failure(f"the terminal closed before {marker!r}")
+                sys.stdout.write(chunk.decode(errors="replace"))
+                seen += chunk
+
+    try:
+        read_until(b"guest# ")
+        os.write(controller, b"echo tty-$((20 + 1))\r")
+        read_until(b"tty-21")
+        os.write(controller, b"\x01h")
+        read_until(b"C-a x")
+        os.write(controller, b"\x01x")
+        status = process.wait(30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+    expect(status == 0, f"exit status {status} after Ctrl-A x")
+    return 0
+
+
 def expect_error(rvisor, args, fragment):
     result = subprocess.run([rvisor, *args], stdin=subprocess.DEVNULL, capture_output=True,
                             timeout=60)
@@ -480,6 +521,7 @@ TESTS = {
     "guest-checks-1": lambda r, g: test_guest_checks(r, g, 1),
     "guest-checks-4": lambda r, g: test_guest_checks(r, g, 4),
     "interactive-shell": test_interactive_shell,
+    "terminal": test_terminal,
     "reboot": test_reboot,
     "sigterm": test_sigterm,
     "bad-input": test_bad_input,
