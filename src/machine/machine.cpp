@@ -1,6 +1,8 @@
 #include "machine/machine.h"
 
 #include "devices/boot_rom.h"
+#include "devices/virtio/block.h"
+#include "devices/virtio/rng.h"
 #include "firmware/device_tree.h"
 #include "firmware/image_loader.h"
 #include "isa/csr_address.h"
@@ -24,6 +26,8 @@ constexpr uint64_t kPlicBase = 0x0c000000, kPlicSize = 0x600000;
 constexpr uint64_t kUartBase = 0x10000000, kUartSize = 0x100;
 constexpr unsigned kUartIrq = 10;
 constexpr unsigned kRtcIrq = 11;
+constexpr uint64_t kVirtioBase = 0x10001000, kVirtioStride = 0x1000;
+constexpr unsigned kVirtioFirstIrq = 1;
 
 constexpr uint64_t kInstructionBatch = 20000;
 constexpr auto kIdleWait = std::chrono::milliseconds(100);
@@ -76,6 +80,15 @@ Machine::Machine(const MachineConfig& config, host::Console& console)
     m_bus.map(kPlicBase, kPlicSize, *m_plic);
     m_bus.map(kUartBase, kUartSize, *m_uart);
 
+    for (const DiskConfig& disk : config.disks) {
+        auto file = std::make_unique<host::BlockFile>(disk.path.string(),
+            disk.read_only ? host::BlockFile::Access::ReadOnly
+                           : host::BlockFile::Access::ReadWrite);
+        add_virtio_device(std::make_unique<devices::virtio::VirtioBlock>(
+            std::move(file), disk.serial.empty() ? disk.path.filename().string() : disk.serial));
+    }
+    add_virtio_device(std::make_unique<devices::virtio::VirtioRng>());
+
     load_images(config);
 }
 
@@ -86,6 +99,19 @@ Machine::~Machine()
         if (slot->thread.joinable())
             slot->thread.join();
     }
+}
+
+void Machine::add_virtio_device(std::unique_ptr<devices::virtio::VirtioDevice> device)
+{
+    const auto slot = static_cast<unsigned>(m_virtio_transports.size());
+    if (slot >= MachineConfig::kVirtioSlots)
+        throw std::runtime_error(
+            fmt::format("at most {} virtio devices fit the machine", MachineConfig::kVirtioSlots));
+    auto transport = std::make_unique<devices::virtio::VirtioMmio>(m_ram, *device,
+        devices::InterruptLine { m_plic.get(), kVirtioFirstIrq + slot }, m_config.verbose);
+    m_bus.map(kVirtioBase + slot * kVirtioStride, kVirtioStride, *transport);
+    m_virtio_devices.push_back(std::move(device));
+    m_virtio_transports.push_back(std::move(transport));
 }
 
 void Machine::load_images(const MachineConfig& config)
@@ -137,6 +163,8 @@ void Machine::load_images(const MachineConfig& config)
     layout.ram_base = kRamBase;
     layout.ram_size = config.memory;
     layout.bootargs = config.append;
+    for (unsigned slot = 0; slot < m_virtio_transports.size(); ++slot)
+        layout.virtio.push_back({ kVirtioBase + slot * kVirtioStride, kVirtioFirstIrq + slot });
     // The initrd's place depends on the tree's size, which depends on whether it has an initrd
     // range: build once to measure, then again with the range.
     const uint64_t ram_end = kRamBase + config.memory;

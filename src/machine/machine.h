@@ -8,6 +8,8 @@
 #include "devices/plic.h"
 #include "devices/syscon.h"
 #include "devices/uart16550.h"
+#include "devices/virtio/device.h"
+#include "devices/virtio/mmio_transport.h"
 #include "firmware/sbi.h"
 #include "host/clock.h"
 #include "host/console.h"
@@ -60,6 +62,7 @@ private:
     };
 
     void load_images(const MachineConfig& config);
+    void add_virtio_device(std::unique_ptr<devices::virtio::VirtioDevice> device);
     void run_hart(unsigned index);
     void finish(MachineExit exit);
     bool finished() const { return m_finished.load(); }
@@ -91,6 +94,9 @@ private:
     std::unique_ptr<devices::Syscon> m_syscon;
     std::unique_ptr<devices::Htif> m_htif;
     std::unique_ptr<mem::MmioDevice> m_boot_rom;
+    // Devices before their transports: a transport resets its device when destroyed.
+    std::vector<std::unique_ptr<devices::virtio::VirtioDevice>> m_virtio_devices;
+    std::vector<std::unique_ptr<devices::virtio::VirtioMmio>> m_virtio_transports;
     firmware::Sbi m_sbi;
     std::vector<uint8_t> m_device_tree;
 

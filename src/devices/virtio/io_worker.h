@@ -1,0 +1,41 @@
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace rvisor::devices::virtio {
+
+// A host thread that runs a device's queue work off the harts' threads, so a hart that
+// notifies a queue goes straight back to the guest while the disk is busy. Wake-ups coalesce:
+// the work runs again after the last wake(), and looks at everything waiting when it does.
+class IoWorker {
+public:
+    explicit IoWorker(std::function<void()> work);
+    ~IoWorker();
+    IoWorker(const IoWorker&) = delete;
+    IoWorker& operator=(const IoWorker&) = delete;
+
+    void wake();
+    // Drops a pending wake-up and waits until the work in progress, if any, has returned. The
+    // work sees cancelling() meanwhile and should stop between requests.
+    void cancel();
+    bool cancelling() const { return m_cancelling.load(std::memory_order_relaxed); }
+
+private:
+    void run();
+
+    std::function<void()> m_work;
+    std::mutex m_mutex;
+    std::condition_variable m_wakeup;
+    std::condition_variable m_idle;
+    bool m_pending { false };
+    bool m_busy { false };
+    bool m_exiting { false };
+    std::atomic<bool> m_cancelling { false };
+    // Last: the thread starts once everything it uses exists.
+    std::thread m_thread;
+};
+
+} // namespace rvisor::devices::virtio
