@@ -10,7 +10,7 @@ packages=(
   opensbi device-tree-compiler                      # --bios tests, --dump-dtb checks
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(qemu-system-misc bc)
+  packages+=(qemu-system-misc bc cpio)
 fi
 
 missing=()

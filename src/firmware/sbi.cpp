@@ -75,6 +75,9 @@ void Sbi::enter_supervisor(cpu::Hart& hart, uint64_t pc, uint64_t a0_value, uint
         cpu::bit(cpu::Interrupt::SupervisorSoftware) | cpu::bit(cpu::Interrupt::SupervisorTimer)
             | cpu::bit(cpu::Interrupt::SupervisorExternal));
     hart.write_csr_as_machine(mcounteren, 0xffffffff);
+    // User mode may read cycle, time and instret (Linux's vDSO reads time directly); the kernel
+    // never sets scounteren itself and relies on firmware for it, as OpenSBI does.
+    hart.write_csr_as_machine(scounteren, 0x7);
     hart.write_csr_as_machine(menvcfg, cpu::envcfg::kStce | cpu::envcfg::kFiom);
     hart.write_csr_as_machine(satp, 0);
     hart.write_csr_as_machine(sstatus, 0);

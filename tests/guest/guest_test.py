@@ -187,7 +187,7 @@ def test_guest_checks(rvisor, guest_dir, cpus):
         failed = [t for _, t in guest.lines if t.startswith("CHECK-FAIL")]
         passed = [t for _, t in guest.lines if t.startswith("CHECK-OK")]
         expect(not failed, f"guest checks failed: {failed}")
-        expect(len(passed) == 11, f"expected 11 guest checks to pass, saw {len(passed)}")
+        expect(len(passed) == 12, f"expected 12 guest checks to pass, saw {len(passed)}")
         expect(exit_line.endswith("=0"), exit_line)
         expect(status == 0, f"exit status {status}")
     return 0
