@@ -304,7 +304,7 @@ def test_bad_input(rvisor, guest_dir):
     with tempfile.TemporaryDirectory() as workdir:
         config = os.path.join(workdir, "vm.json")
         for text, fragment in [('{"kernel": "Image",', "not valid JSON"),
-                               ('{"kernel": "Image", "disks": 3}', "unknown key 'disks'"),
+                               ('{"kernel": "Image", "floppies": 3}', "unknown key 'floppies'"),
                                ('{"cpus": "many"}', "wrong type"),
                                ('[1, 2]', "JSON object")]:
             with open(config, "w") as f:
