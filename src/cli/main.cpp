@@ -3,6 +3,7 @@
 #include "host/console.h"
 #include "machine/machine.h"
 #include "vmm/config_file.h"
+#include "vmm/net_option.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -68,7 +69,7 @@ int main(int argc, char** argv)
 
     MachineConfig flags;
     std::string memory, kernel, bios, dump_dtb, config_file;
-    std::vector<std::string> initrds, disks;
+    std::vector<std::string> initrds, disks, nets;
     auto* run_command = app.add_subcommand("run", "boot a guest");
     run_command->add_option("--config", config_file,
         "JSON file with the VM's settings (keys as the flags); flags override it");
@@ -84,6 +85,9 @@ int main(int argc, char** argv)
     run_command->add_option("--dump-dtb", dump_dtb, "write the device tree to FILE and exit");
     run_command->add_option(
         "--disk", disks, "virtio-blk disk image PATH[,ro][,serial=S]; repeat for more disks");
+    run_command->add_option("--net", nets,
+        "network: user[,hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT]...[,dns=on][,mac=M] or "
+        "tap,ifname=NAME[,mac=M]; repeat for more");
     run_command->add_flag("--trace", flags.trace, "print every instruction executed (stderr)");
     run_command->add_flag("--verbose", flags.verbose,
         "report guest mistakes (such as malformed virtqueues) on stderr");
@@ -125,10 +129,13 @@ int main(int argc, char** argv)
             for (const auto& disk : disks)
                 config.disks.push_back(rvisor::vmm::parse_disk_option(disk));
         }
+        if (given("--net")) {
+            config.nets.clear();
+            for (const auto& net : nets)
+                config.nets.push_back(rvisor::vmm::parse_net_option(net));
+        }
         if (given("--verbose"))
             config.verbose = flags.verbose;
-        if (config.disks.size() > MachineConfig::kVirtioSlots)
-            return fail(fmt::format("at most {} disks", MachineConfig::kVirtioSlots));
         if (given("--trace"))
             config.trace = flags.trace;
         if (!dump_dtb.empty())

@@ -2,9 +2,12 @@
 
 #include "devices/boot_rom.h"
 #include "devices/virtio/block.h"
+#include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 #include "firmware/device_tree.h"
 #include "firmware/image_loader.h"
+#include "host/slirp_network.h"
+#include "host/tap_network.h"
 #include "isa/csr_address.h"
 #include "isa/disassembler.h"
 
@@ -87,6 +90,20 @@ Machine::Machine(const MachineConfig& config, host::Console& console)
         add_virtio_device(std::make_unique<devices::virtio::VirtioBlock>(
             std::move(file), disk.serial.empty() ? disk.path.filename().string() : disk.serial));
     }
+    for (const NetConfig& net : config.nets) {
+        std::unique_ptr<host::NetworkBackend> backend;
+        if (net.kind == NetConfig::Kind::User)
+            backend = std::make_unique<host::SlirpNetwork>(
+                host::SlirpNetwork::Options { net.hostfwds, net.dns, config.verbose });
+        else
+            backend = std::make_unique<host::TapNetwork>(net.ifname);
+        add_virtio_device(
+            std::make_unique<devices::virtio::VirtioNet>(std::move(backend), net.mac));
+    }
+    auto virtio_console = std::make_unique<devices::virtio::VirtioConsole>(
+        [this](uint8_t byte) { m_console.write(byte); });
+    m_virtio_console = virtio_console.get();
+    add_virtio_device(std::move(virtio_console));
     add_virtio_device(std::make_unique<devices::virtio::VirtioRng>());
 
     load_images(config);
@@ -219,6 +236,7 @@ MachineExit Machine::run(const volatile std::atomic<int>* stop_signal)
             auto input = m_console.read(20);
             for (uint8_t byte : input.bytes) {
                 m_uart->receive(byte);
+                m_virtio_console->receive(byte);
                 std::lock_guard lock(m_input_mutex);
                 if (m_sbi_input.size() < 4096)
                     m_sbi_input.push_back(byte);

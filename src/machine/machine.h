@@ -8,6 +8,7 @@
 #include "devices/plic.h"
 #include "devices/syscon.h"
 #include "devices/uart16550.h"
+#include "devices/virtio/console.h"
 #include "devices/virtio/device.h"
 #include "devices/virtio/mmio_transport.h"
 #include "firmware/sbi.h"
@@ -97,6 +98,7 @@ private:
     // Devices before their transports: a transport resets its device when destroyed.
     std::vector<std::unique_ptr<devices::virtio::VirtioDevice>> m_virtio_devices;
     std::vector<std::unique_ptr<devices::virtio::VirtioMmio>> m_virtio_transports;
+    devices::virtio::VirtioConsole* m_virtio_console = nullptr; // owned by m_virtio_devices
     firmware::Sbi m_sbi;
     std::vector<uint8_t> m_device_tree;
 

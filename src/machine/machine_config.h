@@ -1,4 +1,7 @@
 #pragma once
+#include "host/network_backend.h"
+#include "host/slirp_network.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -13,6 +16,15 @@ struct DiskConfig {
     std::string serial; // the virtio-blk device id; the file name when empty
 };
 
+struct NetConfig {
+    enum class Kind { User, Tap };
+    Kind kind { Kind::User };
+    std::vector<host::PortForward> hostfwds; // user only
+    bool dns { false }; // user only: serve DNS at 10.0.2.3
+    host::MacAddress mac { host::kDefaultMacAddress };
+    std::string ifname; // tap only
+};
+
 // Everything a user chooses about one VM.
 struct MachineConfig {
     std::filesystem::path kernel;
@@ -24,6 +36,7 @@ struct MachineConfig {
     std::optional<std::filesystem::path> bios;
     std::optional<std::filesystem::path> dump_dtb;
     std::vector<DiskConfig> disks; // virtio-blk, in virtio-mmio slots from 0
+    std::vector<NetConfig> nets; // virtio-net, in the slots after the disks
     bool verbose = false; // report guest mistakes (e.g. bad virtqueues) on stderr
     bool trace = false;
 

@@ -1,4 +1,5 @@
 #include "vmm/config_file.h"
+#include "vmm/net_option.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -109,6 +110,9 @@ machine::MachineConfig load_config_file(const std::filesystem::path& path)
                     disk.path = resolve(disk.path.string());
                     config.disks.push_back(disk);
                 }
+            } else if (key == "nets") {
+                for (const auto& item : value)
+                    config.nets.push_back(parse_net_option(item.get<std::string>()));
             } else if (key == "trace") {
                 config.trace = value.get<bool>();
             } else {

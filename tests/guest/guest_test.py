@@ -511,6 +511,139 @@ echo "RNG-BYTES=$(head -c 32 /dev/hwrng | od -An -tx1 | tr -d ' \n')"
     return 0
 
 
+def free_port():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+DHCP_SCRIPT = b"""#!/bin/sh
+case "$1" in
+bound|renew)
+    ifconfig "$interface" "$ip" netmask "$subnet" up
+    route add default gw "$router"
+    echo "DHCP-ADDRESS=$ip ROUTER=$router"
+    ;;
+esac
+"""
+
+
+def run_network_script(rvisor, guest_dir, workdir, script, net_option):
+    extra = os.path.join(workdir, "extra.cpio.gz")
+    with open(extra, "wb") as f:
+        f.write(newc_archive({"test.sh": (0o100755, script.encode()),
+                              "dhcp.sh": (0o100755, DHCP_SCRIPT)}))
+    return Guest(rvisor, boot_args(guest_dir, "console=ttyS0 guest.run=/test.sh",
+                                   extra_initrd=extra) + ["--net", net_option])
+
+
+def test_net_wget(rvisor, guest_dir):
+    """DHCP from slirp, then a file from the host's loopback through the gateway address."""
+    import http.server
+    payload = os.urandom(300000)
+    with tempfile.TemporaryDirectory() as workdir:
+        served = os.path.join(workdir, "served")
+        os.makedirs(served)
+        with open(os.path.join(served, "payload.bin"), "wb") as f:
+            f.write(payload)
+        handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=served)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        port = server.server_address[1]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        script = f"""
+ifconfig eth0 up
+udhcpc -i eth0 -n -q -t 5 -s /dhcp.sh
+wget -q -O /tmp/payload.bin http://10.0.2.2:{port}/payload.bin
+echo "WGET-MD5=$(md5sum /tmp/payload.bin | cut -d' ' -f1)"
+"""
+        guest = run_network_script(rvisor, guest_dir, workdir, script, "user")
+        try:
+            _, address = guest.wait_for("DHCP-ADDRESS=")
+            _, md5 = guest.wait_for("WGET-MD5=")
+            status, _ = guest.finish()
+        finally:
+            guest.kill()
+            server.shutdown()
+    expect(address == "DHCP-ADDRESS=10.0.2.15 ROUTER=10.0.2.2", address)
+    expect(md5 == "WGET-MD5=" + hashlib.md5(payload).hexdigest(), f"{md5}: the file arrived damaged")
+    expect(status == 0, f"exit status {status}")
+    return 0
+
+
+def test_net_hostfwd(rvisor, guest_dir):
+    """A guest server on port 1234 reached from the host's 127.0.0.1 through hostfwd."""
+    import socket
+    port = free_port()
+    with tempfile.TemporaryDirectory() as workdir:
+        script = """
+ifconfig eth0 up
+udhcpc -i eth0 -n -q -t 5 -s /dhcp.sh
+echo LISTENING
+echo pong-from-guest | nc -l -p 1234 > /tmp/received
+echo "GUEST-RECEIVED=$(cat /tmp/received)"
+"""
+        guest = run_network_script(rvisor, guest_dir, workdir, script,
+                                   f"user,hostfwd=tcp:127.0.0.1:{port}-:1234")
+        try:
+            guest.wait_for("LISTENING")
+            reply = b""
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # nc may need a moment to listen
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+                        connection.sendall(b"ping-from-host\n")
+                        connection.shutdown(socket.SHUT_WR)
+                        while chunk := connection.recv(4096):
+                            reply += chunk
+                except OSError:
+                    pass
+                if reply:
+                    break
+                time.sleep(0.5)
+            _, received = guest.wait_for("GUEST-RECEIVED=")
+            guest.finish()
+        finally:
+            guest.kill()
+    expect(reply == b"pong-from-guest\n", f"the host got {reply!r}")
+    expect(received == "GUEST-RECEIVED=ping-from-host", received)
+    return 0
+
+
+def test_net_bad_option(rvisor, guest_dir):
+    image = os.path.join(guest_dir, "Image")
+    expect_error(rvisor, ["run", "--kernel", image, "--net", "carrier-pigeon"], "carrier-pigeon")
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        expect_error(rvisor, ["run", "--kernel", image, "--net",
+                              f"user,hostfwd=tcp:127.0.0.1:{port}-:22"], str(port))
+    return 0
+
+
+def test_virtio_console(rvisor, guest_dir):
+    """The guest's virtio console reaches the host's terminal. The SBI console is one hvc port
+    (hvc0); every further writable hvc port can only be the virtio console."""
+    with tempfile.TemporaryDirectory() as workdir:
+        script = """
+for device in /dev/hvc*; do
+    echo "HVC-SAYS-${device#/dev/}" 2>/dev/null > "$device"
+done
+sleep 1
+"""
+        guest = run_script(rvisor, guest_dir, workdir, script, [])
+        try:
+            guest.wait_for("GUEST-RUN-EXIT=")
+            guest.finish()
+        finally:
+            guest.kill()
+    ports = sorted({t for _, t in guest.lines if t.startswith("HVC-SAYS-")})
+    expect(len(ports) == 2, f"expected the SBI console and the virtio console, got {ports}")
+    return 0
+
+
 TESTS = {
     "boot-1": lambda r, g: test_boot(r, g, 1),
     "boot-2": lambda r, g: test_boot(r, g, 2),
@@ -532,6 +665,10 @@ TESTS = {
     "disk-crash": test_disk_crash,
     "disk-lock": test_disk_lock,
     "entropy": test_entropy,
+    "net-wget": test_net_wget,
+    "net-hostfwd": test_net_hostfwd,
+    "net-bad-option": test_net_bad_option,
+    "virtio-console": test_virtio_console,
 }
 
 

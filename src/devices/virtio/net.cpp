@@ -1,0 +1,155 @@
+#include "devices/virtio/net.h"
+
+#include "devices/virtio/features.h"
+
+#include <cstring>
+#include <string>
+
+namespace rvisor::devices::virtio {
+
+namespace {
+
+constexpr uint64_t kFeatureMac = uint64_t { 1 } << 5;
+constexpr uint64_t kFeatureStatus = uint64_t { 1 } << 16;
+
+// struct virtio_net_config
+constexpr size_t kMacOffset = 0;
+constexpr size_t kStatusOffset = 6;
+constexpr uint16_t kLinkUp = 1;
+
+// Destination, source and EtherType: anything shorter is not a frame.
+constexpr uint64_t kEthernetHeaderSize = 14;
+
+// struct virtio_net_hdr for a frame that needs nothing done: no checksum flags, no
+// segmentation, and num_buffers (little-endian, at offset 10) 1.
+constexpr std::array<uint8_t, VirtioNet::kHeaderSize> kReceiveHeader { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 0 };
+
+} // namespace
+
+VirtioNet::VirtioNet(std::unique_ptr<host::NetworkBackend> backend, host::MacAddress mac)
+    : m_backend(std::move(backend))
+    , m_worker([this] { process_queues(); })
+{
+    std::memcpy(m_config.data() + kMacOffset, mac.data(), mac.size());
+    std::memcpy(m_config.data() + kStatusOffset, &kLinkUp, sizeof kLinkUp);
+    m_backend->set_receiver(
+        [this](std::span<const uint8_t> frame) { receive_from_backend(frame); });
+    m_backend->start();
+}
+
+VirtioNet::~VirtioNet() { m_backend->stop(); }
+
+uint64_t VirtioNet::device_features() const
+{
+    return kFeatureMac | kFeatureStatus | kFeatureEventIndex | kFeatureIndirectDescriptors;
+}
+
+uint64_t VirtioNet::read_config(uint64_t offset, unsigned size) const
+{
+    return read_config_bytes(m_config, offset, size);
+}
+
+void VirtioNet::activate(std::span<VirtQueue> queues, uint64_t)
+{
+    m_queues = queues.data();
+    std::lock_guard lock(m_mutex);
+    m_running = true;
+    // Chains the driver offered before DRIVER_OK came without a notification that counted.
+    m_worker.wake();
+}
+
+void VirtioNet::queue_notified(unsigned) { m_worker.wake(); }
+
+void VirtioNet::reset()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_running = false;
+    }
+    // Nothing wakes the worker from here on; once it is idle, the frames are ours to drop.
+    m_worker.cancel();
+    std::lock_guard lock(m_mutex);
+    m_pending_frames.clear();
+    m_queues = nullptr;
+}
+
+void VirtioNet::receive_from_backend(std::span<const uint8_t> frame)
+{
+    if (frame.size() < kEthernetHeaderSize || frame.size() > kMaxReceiveFrame)
+        return;
+    std::lock_guard lock(m_mutex);
+    if (!m_running || m_pending_frames.size() >= kMaxPendingFrames)
+        return;
+    m_pending_frames.emplace_back(frame.begin(), frame.end());
+    // Under the lock, so that reset() cannot slip between the check and the wake-up.
+    m_worker.wake();
+}
+
+void VirtioNet::process_queues()
+{
+    transmit_frames(m_queues[kTransmitQueue]);
+    deliver_frames(m_queues[kReceiveQueue]);
+}
+
+void VirtioNet::transmit_frames(VirtQueue& queue)
+{
+    while (!m_worker.cancelling()) {
+        std::optional<DescriptorChain> chain = queue.pop();
+        if (!chain)
+            break;
+        const BufferList& readable = chain->readable;
+        if (readable.size() < kHeaderSize || chain->writable.size() != 0) {
+            queue.fail("transmit chain " + std::to_string(chain->head)
+                + " has no 12-byte virtio_net_hdr or has device-writable buffers");
+            break;
+        }
+        // Without offloads the header asks for nothing, so only the frame behind it matters.
+        uint64_t frame_size = readable.size() - kHeaderSize;
+        if (frame_size >= kEthernetHeaderSize && frame_size <= kMaxTransmitFrame) {
+            m_transmit_buffer.resize(frame_size);
+            readable.read_at(kHeaderSize, m_transmit_buffer);
+            m_backend->send(m_transmit_buffer);
+        }
+        queue.push(chain->head, 0);
+    }
+    queue.notify_used();
+}
+
+void VirtioNet::deliver_frames(VirtQueue& queue)
+{
+    while (!m_worker.cancelling()) {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_pending_frames.empty())
+                break;
+        }
+        // A chain is taken only for a frame that waits, since it cannot be given back unused.
+        std::optional<DescriptorChain> chain = queue.pop();
+        if (!chain)
+            break;
+        if (chain->readable.size() != 0) {
+            queue.fail(
+                "receive chain " + std::to_string(chain->head) + " has device-readable buffers");
+            break;
+        }
+        // Only this thread takes frames out while the device runs, so the front is still there.
+        std::vector<uint8_t> frame;
+        {
+            std::lock_guard lock(m_mutex);
+            frame = std::move(m_pending_frames.front());
+            m_pending_frames.pop_front();
+        }
+        const BufferList& buffer = chain->writable;
+        uint64_t written = 0;
+        if (buffer.size() >= kHeaderSize + frame.size()) {
+            buffer.write_at(0, kReceiveHeader);
+            buffer.write_at(kHeaderSize, frame);
+            written = kHeaderSize + frame.size();
+        }
+        queue.push(chain->head, static_cast<uint32_t>(written));
+    }
+    queue.notify_used();
+}
+
+} // namespace rvisor::devices::virtio

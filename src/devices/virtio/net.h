@@ -1,0 +1,92 @@
+#pragma once
+#include "devices/virtio/device.h"
+#include "devices/virtio/io_worker.h"
+#include "host/network_backend.h"
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace rvisor::devices::virtio {
+
+// A virtio network device (virtio 1.2 section 5.1, device id 1) in front of a host network
+// backend: one receive queue (0) and one transmit queue (1), a fixed MAC address
+// (VIRTIO_NET_F_MAC) and a link that is always up (VIRTIO_NET_F_STATUS). No offloads and no
+// mergeable receive buffers, so every frame travels whole in one chain behind the 12-byte
+// virtio_net_hdr, whose fields are all zero but num_buffers, which is 1.
+//
+// Transmit: each chain's readable bytes, less the header, are one frame for the backend.
+// Receive: frames from the backend wait in a queue of up to kMaxPendingFrames (newer ones are
+// dropped while it is full) until the driver offers receive buffers; frames arriving while
+// the driver is not running are dropped, as on a card whose link is down.
+//
+// What the driver gets wrong: a transmit chain without a whole header, or with writable
+// buffers, and a receive chain with readable buffers, break the protocol and set
+// DEVICE_NEEDS_RESET. A receive chain too small for the frame at hand (the spec asks drivers
+// for room for 1514 bytes and Linux gives 1518) costs that frame: the chain comes back with
+// nothing written, and the next frame tries the next chain. A frame shorter than an Ethernet
+// header, or longer than kMaxReceiveFrame (from the backend) or kMaxTransmitFrame (from the
+// guest), is dropped likewise.
+//
+// Threads: the backend's thread queues received frames; the device's worker thread does all
+// the queue work for both directions and calls the backend's send().
+class VirtioNet final : public VirtioDevice {
+public:
+    static constexpr uint16_t kQueueSize = 256;
+    static constexpr unsigned kReceiveQueue = 0;
+    static constexpr unsigned kTransmitQueue = 1;
+    // struct virtio_net_hdr with its num_buffers field, as VERSION_1 always has it.
+    static constexpr uint64_t kHeaderSize = 12;
+    // An Ethernet frame with an 802.1Q tag and 1500 bytes of payload.
+    static constexpr uint64_t kMaxReceiveFrame = 1518;
+    // The guest may raise its MTU, as there is no VIRTIO_NET_F_MTU; nothing larger than an IP
+    // packet with its Ethernet and VLAN headers makes sense.
+    static constexpr uint64_t kMaxTransmitFrame = 65535 + 18;
+    static constexpr size_t kMaxPendingFrames = 256;
+
+    // Takes the backend, sets its receiver and starts it; the destructor stops it.
+    explicit VirtioNet(std::unique_ptr<host::NetworkBackend> backend,
+        host::MacAddress mac = host::kDefaultMacAddress);
+    ~VirtioNet() override;
+    VirtioNet(const VirtioNet&) = delete;
+    VirtioNet& operator=(const VirtioNet&) = delete;
+
+    uint32_t device_id() const override { return 1; }
+    uint64_t device_features() const override;
+    unsigned queue_count() const override { return 2; }
+    uint16_t queue_max_size(unsigned) const override { return kQueueSize; }
+    uint64_t read_config(uint64_t offset, unsigned size) const override;
+    // The MAC address is writable only for legacy drivers, so writes are ignored.
+    void write_config(uint64_t, unsigned, uint64_t) override { }
+    void activate(std::span<VirtQueue> queues, uint64_t features) override;
+    void queue_notified(unsigned index) override;
+    void reset() override;
+
+private:
+    void receive_from_backend(std::span<const uint8_t> frame);
+    void process_queues();
+    void transmit_frames(VirtQueue&);
+    void deliver_frames(VirtQueue&);
+
+    std::unique_ptr<host::NetworkBackend> m_backend;
+    // struct virtio_net_config: mac[6], status.
+    std::array<uint8_t, 8> m_config {};
+
+    // Set by activate() and cleared by reset() while the worker is idle; the worker reads it.
+    VirtQueue* m_queues { nullptr };
+    // The worker's alone: one transmitted frame at a time.
+    std::vector<uint8_t> m_transmit_buffer;
+
+    // Shared by the backend's thread and the worker.
+    std::mutex m_mutex;
+    std::deque<std::vector<uint8_t>> m_pending_frames;
+    bool m_running { false }; // between activate() and reset()
+
+    // Last: its thread must stop before the members it uses go away.
+    IoWorker m_worker;
+};
+
+} // namespace rvisor::devices::virtio
