@@ -9,31 +9,6 @@ namespace rvisor::cpu {
 
 namespace {
 
-// Direct-mapped cache of decoded instructions keyed by their bits: decoding is pure, so a
-// cached entry never goes stale, self-modifying code included.
-class DecodeCache {
-public:
-    const isa::DecodedInstruction& decode(uint32_t bits)
-    {
-        auto& entry = m_entries[(bits * 0x9e3779b1u) >> (32 - kIndexBits)];
-        if (entry.bits != bits || entry.opcode == isa::Opcode::count)
-            entry = isa::decode(bits);
-        return entry;
-    }
-
-private:
-    static constexpr unsigned kIndexBits = 13;
-    static constexpr size_t kSize = size_t { 1 } << kIndexBits;
-    std::array<isa::DecodedInstruction, kSize> m_entries = [] {
-        std::array<isa::DecodedInstruction, kSize> entries {};
-        for (auto& entry : entries)
-            entry.opcode = isa::Opcode::count; // never matches: forces the first decode
-        return entries;
-    }();
-};
-
-thread_local DecodeCache t_decode_cache;
-
 constexpr uint64_t kCheckInterval = 512;
 
 } // namespace
@@ -93,12 +68,20 @@ HartExit Hart::run(uint64_t budget)
         }
         uint32_t bits;
         m_trapped = false;
-        if (!fetch(bits)) {
+        // The common case inline: the whole instruction on a RAM page the TLB knows.
+        uint8_t* host = (m_pc & 0xfff) <= 0xffc ? m_tlb.lookup(static_cast<unsigned>(Access::Fetch),
+                            m_pc, static_cast<unsigned>(m_privilege))
+                                                : nullptr;
+        if (host) [[likely]] {
+            std::memcpy(&bits, host, 4);
+            if (isa::is_compressed(bits))
+                bits &= 0xffff;
+        } else if (!fetch(bits)) {
             if (m_exit_requested)
                 break;
             continue;
         }
-        const isa::DecodedInstruction& insn = t_decode_cache.decode(bits);
+        const isa::DecodedInstruction& insn = m_decode_cache.decode(m_pc, bits);
         if (m_tracer) [[unlikely]]
             m_tracer(*this, insn);
         execute(insn);

@@ -1,6 +1,7 @@
 #pragma once
 // One RISC-V hart (RV64GC + Zba/Zbb/Zbs/Zicond, M/S/U, Sv39/Sv48/Sv57): its architectural
 // state and the interpreter that executes it. The machine runs each hart on its own thread.
+#include "cpu/decode_cache.h"
 #include "cpu/interrupt_lines.h"
 #include "cpu/status_bits.h"
 #include "cpu/tlb.h"
@@ -190,6 +191,7 @@ private:
     uint64_t m_reserved_value = 0;
 
     Tlb m_tlb;
+    DecodeCache m_decode_cache;
     std::atomic<bool> m_tlb_flush_requested { false };
     std::atomic<bool> m_inside_run { false };
     bool m_exit_requested = false;
