@@ -386,7 +386,7 @@ bool Hart::fetch(uint32_t& bits)
     return true;
 }
 
-template <typename T> std::optional<T> Hart::load(uint64_t address)
+template <typename T> std::optional<T> Hart::load_slow(uint64_t address)
 {
     bool faulted;
     uint64_t physical = 0;
@@ -417,7 +417,7 @@ template <typename T> std::optional<T> Hart::load(uint64_t address)
     return static_cast<T>(value);
 }
 
-template <typename T> bool Hart::store(uint64_t address, T value)
+template <typename T> bool Hart::store_slow(uint64_t address, T value)
 {
     bool faulted;
     uint64_t physical = 0;
@@ -449,14 +449,14 @@ template <typename T> bool Hart::store(uint64_t address, T value)
     return true;
 }
 
-template std::optional<uint8_t> Hart::load(uint64_t);
-template std::optional<uint16_t> Hart::load(uint64_t);
-template std::optional<uint32_t> Hart::load(uint64_t);
-template std::optional<uint64_t> Hart::load(uint64_t);
-template bool Hart::store(uint64_t, uint8_t);
-template bool Hart::store(uint64_t, uint16_t);
-template bool Hart::store(uint64_t, uint32_t);
-template bool Hart::store(uint64_t, uint64_t);
+template std::optional<uint8_t> Hart::load_slow(uint64_t);
+template std::optional<uint16_t> Hart::load_slow(uint64_t);
+template std::optional<uint32_t> Hart::load_slow(uint64_t);
+template std::optional<uint64_t> Hart::load_slow(uint64_t);
+template bool Hart::store_slow(uint64_t, uint8_t);
+template bool Hart::store_slow(uint64_t, uint16_t);
+template bool Hart::store_slow(uint64_t, uint32_t);
+template bool Hart::store_slow(uint64_t, uint64_t);
 
 // Host pointer for an atomic access (naturally aligned, RAM only). AMOs need store permission
 // even for lr (which faults as a load), as the spec says.

@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 
@@ -93,13 +94,37 @@ public:
 
     // Loads and stores through the MMU as the current privilege sees memory; nullopt/false after
     // raising the fault. Public for the built-in firmware's use of guest pointers (e.g. DBCN).
-    template <typename T> std::optional<T> load(uint64_t address);
-    template <typename T> bool store(uint64_t address, T value);
+    template <typename T> std::optional<T> load(uint64_t address)
+    {
+        if ((address & 0xfff) + sizeof(T) <= 0x1000) [[likely]] {
+            if (uint8_t* host = m_tlb.lookup(static_cast<unsigned>(Access::Load), address,
+                    static_cast<unsigned>(effective_privilege(Access::Load)))) {
+                T value;
+                std::memcpy(&value, host, sizeof(T));
+                return value;
+            }
+        }
+        return load_slow<T>(address);
+    }
+    template <typename T> bool store(uint64_t address, T value)
+    {
+        if ((address & 0xfff) + sizeof(T) <= 0x1000) [[likely]] {
+            if (uint8_t* host = m_tlb.lookup(static_cast<unsigned>(Access::Store), address,
+                    static_cast<unsigned>(effective_privilege(Access::Store)))) {
+                std::memcpy(host, &value, sizeof(T));
+                return true;
+            }
+        }
+        return store_slow<T>(address, value);
+    }
 
 private:
     enum class Access : uint8_t { Fetch = 0, Load = 1, Store = 2 };
 
     void execute(const isa::DecodedInstruction& insn);
+    // Everything but a TLB hit within one page: walks, MMIO, page-crossing accesses.
+    template <typename T> std::optional<T> load_slow(uint64_t address);
+    template <typename T> bool store_slow(uint64_t address, T value);
     // F and D; false when the instruction trapped.
     bool execute_float(const isa::DecodedInstruction& insn);
     void raise_exception(Exception cause, uint64_t tval);
