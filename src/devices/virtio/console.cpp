@@ -85,14 +85,9 @@ void VirtioConsole::deliver_input(VirtQueue& queue)
                 break;
         }
         // A chain is taken only when input waits, since it cannot be given back unused.
-        std::optional<DescriptorChain> chain = queue.pop();
+        std::optional<DescriptorChain> chain = queue.pop_writable("receive");
         if (!chain)
             break;
-        if (chain->readable.size() != 0) {
-            queue.fail(
-                "receive chain " + std::to_string(chain->head) + " has device-readable buffers");
-            break;
-        }
         {
             std::lock_guard lock(m_mutex);
             size_t count = std::min<uint64_t>(chain->writable.size(), m_pending_input.size());

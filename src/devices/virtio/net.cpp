@@ -125,14 +125,9 @@ void VirtioNet::deliver_frames(VirtQueue& queue)
                 break;
         }
         // A chain is taken only for a frame that waits, since it cannot be given back unused.
-        std::optional<DescriptorChain> chain = queue.pop();
+        std::optional<DescriptorChain> chain = queue.pop_writable("receive");
         if (!chain)
             break;
-        if (chain->readable.size() != 0) {
-            queue.fail(
-                "receive chain " + std::to_string(chain->head) + " has device-readable buffers");
-            break;
-        }
         // Only this thread takes frames out while the device runs, so the front is still there.
         std::vector<uint8_t> frame;
         {

@@ -144,6 +144,17 @@ uint16_t VirtQueue::load_available(uint64_t offset) const
     return ring_field(m_available, offset).load(std::memory_order_relaxed);
 }
 
+std::optional<DescriptorChain> VirtQueue::pop_writable(const char* role)
+{
+    std::optional<DescriptorChain> chain = pop();
+    if (chain && chain->readable.size() != 0) {
+        fail(std::string(role) + " chain " + std::to_string(chain->head)
+            + " has device-readable buffers");
+        return std::nullopt;
+    }
+    return chain;
+}
+
 std::optional<DescriptorChain> VirtQueue::pop()
 {
     if (!m_ready || m_broken)

@@ -57,6 +57,9 @@ public:
     // The next available chain, or nothing when the ring is empty, the queue is not ready, or
     // the driver broke the protocol (then `fail` was called).
     std::optional<DescriptorChain> pop();
+    // pop() for a receive queue, whose chains the device only writes: a chain with a readable
+    // buffer fails the queue (and `role` names the queue in the reason).
+    std::optional<DescriptorChain> pop_writable(const char* role);
     // Returns a chain to the driver with the number of bytes written into its writable part.
     void push(uint16_t head, uint32_t bytes_written);
     // Interrupts the driver for the chains pushed since the last call, unless it asked not to be.
