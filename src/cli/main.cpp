@@ -75,6 +75,8 @@ int main(int argc, char** argv)
         "JSON file with the VM's settings (keys as the flags); flags override it");
     run_command->add_option("--kernel", kernel,
         "Linux Image, or an ELF (one with a tohost symbol runs bare-metal in M-mode with HTIF)");
+    run_command->add_flag("--raw-kernel", flags.raw_kernel,
+        "load --kernel as raw bytes at RAM + 2 MiB and enter it there");
     run_command->add_option("--initrd", initrds, "initramfs archive; repeat to concatenate");
     run_command->add_option("--append", flags.append, "kernel command line");
     run_command->add_option("--cpus", flags.cpus, "number of harts (1-32, default 1)")
@@ -112,6 +114,8 @@ int main(int argc, char** argv)
             config.kernel = kernel;
         if (given("--initrd"))
             config.initrds.assign(initrds.begin(), initrds.end());
+        if (given("--raw-kernel"))
+            config.raw_kernel = flags.raw_kernel;
         if (given("--append"))
             config.append = flags.append;
         if (given("--cpus"))

@@ -156,9 +156,10 @@ LoadedImage load_linux_image(const std::vector<uint8_t>& bytes, mem::GuestRam& r
     return LoadedImage { address, address, address + size, std::nullopt, std::nullopt };
 }
 
-LoadedImage load_raw(const std::vector<uint8_t>& bytes, mem::GuestRam& ram, uint64_t address)
+LoadedImage load_raw(
+    const std::vector<uint8_t>& bytes, mem::GuestRam& ram, uint64_t address, const char* what)
 {
-    copy_into_ram(ram, address, bytes.data(), bytes.size(), bytes.size(), "the firmware");
+    copy_into_ram(ram, address, bytes.data(), bytes.size(), bytes.size(), what);
     return LoadedImage { address, address, address + bytes.size(), std::nullopt, std::nullopt };
 }
 

@@ -30,7 +30,8 @@ bool is_linux_image(const std::vector<uint8_t>& bytes);
 LoadedImage load_elf(const std::vector<uint8_t>& bytes, mem::GuestRam& ram);
 // A Linux RISC-V `Image`: at RAM base + the header's text_offset, occupying image_size.
 LoadedImage load_linux_image(const std::vector<uint8_t>& bytes, mem::GuestRam& ram);
-// Raw bytes at `address`.
-LoadedImage load_raw(const std::vector<uint8_t>& bytes, mem::GuestRam& ram, uint64_t address);
+// Raw bytes at `address`; `what` names them in errors ("the firmware").
+LoadedImage load_raw(
+    const std::vector<uint8_t>& bytes, mem::GuestRam& ram, uint64_t address, const char* what);
 
 } // namespace rvisor::firmware

@@ -136,14 +136,16 @@ void Machine::load_images(const MachineConfig& config)
     const bool firmware_in_host = !config.bios;
     auto kernel_bytes = firmware::read_file(config.kernel, "kernel");
     firmware::LoadedImage kernel;
-    if (firmware::is_elf(kernel_bytes))
+    if (config.raw_kernel)
+        kernel = firmware::load_raw(kernel_bytes, m_ram, kRamBase + kTwoMiB, "the kernel");
+    else if (firmware::is_elf(kernel_bytes))
         kernel = firmware::load_elf(kernel_bytes, m_ram);
     else if (firmware::is_linux_image(kernel_bytes))
         kernel = firmware::load_linux_image(kernel_bytes, m_ram);
     else
-        throw std::runtime_error(
-            fmt::format("'{}' is not a kernel: neither a RISC-V ELF nor a Linux RISC-V Image",
-                config.kernel.string()));
+        throw std::runtime_error(fmt::format("'{}' is not a kernel: neither a RISC-V ELF nor a "
+                                             "Linux RISC-V Image (--raw-kernel loads raw bytes)",
+            config.kernel.string()));
 
     for (unsigned i = 0; i < config.cpus; ++i) {
         cpu::HartConfig hart_config { i, firmware_in_host && !kernel.tohost };
@@ -208,7 +210,7 @@ void Machine::load_images(const MachineConfig& config)
         auto bios_bytes = firmware::read_file(*config.bios, "firmware");
         firmware::LoadedImage bios = firmware::is_elf(bios_bytes)
             ? firmware::load_elf(bios_bytes, m_ram)
-            : firmware::load_raw(bios_bytes, m_ram, kRamBase);
+            : firmware::load_raw(bios_bytes, m_ram, kRamBase, "the firmware");
         if (bios.highest > kernel.lowest)
             throw std::runtime_error("the firmware overlaps the kernel's load address");
         m_boot_rom = std::make_unique<devices::BootRom>(bios.entry, tree_address, kernel.entry);

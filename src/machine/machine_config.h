@@ -28,6 +28,8 @@ struct NetConfig {
 // Everything a user chooses about one VM.
 struct MachineConfig {
     std::filesystem::path kernel;
+    // Load the kernel as raw bytes at RAM + 2 MiB and enter it there, whatever it looks like.
+    bool raw_kernel = false;
     std::vector<std::filesystem::path> initrds; // concatenated in order, as one initramfs
     std::string append; // the kernel command line
     unsigned cpus = 1;

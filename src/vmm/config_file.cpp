@@ -113,6 +113,8 @@ machine::MachineConfig load_config_file(const std::filesystem::path& path)
             } else if (key == "nets") {
                 for (const auto& item : value)
                     config.nets.push_back(parse_net_option(item.get<std::string>()));
+            } else if (key == "raw_kernel") {
+                config.raw_kernel = value.get<bool>();
             } else if (key == "trace") {
                 config.trace = value.get<bool>();
             } else {

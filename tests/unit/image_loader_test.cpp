@@ -276,11 +276,12 @@ TEST_F(ImageLoaderTest, LinuxImageTooLargeForRamIsRejected)
 TEST_F(ImageLoaderTest, RawBytesLoadWhereAsked)
 {
     const std::vector<uint8_t> bytes = { 1, 2, 3, 4, 5 };
-    const LoadedImage image = firmware::load_raw(bytes, ram, kRamBase + 0x8000);
+    const LoadedImage image = firmware::load_raw(bytes, ram, kRamBase + 0x8000, "the firmware");
     EXPECT_EQ(image.entry, kRamBase + 0x8000);
     EXPECT_EQ(image.highest, kRamBase + 0x8005);
     EXPECT_EQ(std::memcmp(ram.pointer(kRamBase + 0x8000), bytes.data(), 5), 0);
-    expect_error([&] { firmware::load_raw(bytes, ram, kRamBase + kRamSize - 2); }, "outside RAM");
+    expect_error([&] { firmware::load_raw(bytes, ram, kRamBase + kRamSize - 2, "the kernel"); },
+        "the kernel needs guest memory");
 }
 
 TEST_F(ImageLoaderTest, ReadFile)
