@@ -9,6 +9,7 @@ packages=(
   libslirp-dev libglib2.0-dev                      # user-mode networking (slirp.pc needs glib)
   e2fsprogs                                         # disk tests build ext4 images
   gcc-riscv64-unknown-elf gcc-riscv64-linux-gnu   # ISA tests and guest test programs
+  libc6-dev-riscv64-cross                         # (static riscv64 Linux programs: only recommended)
   opensbi device-tree-compiler                      # --bios tests, --dump-dtb checks
 )
 if [[ "${1:-}" == "--bench" ]]; then
