@@ -346,17 +346,8 @@ bool Hart::fetch(uint32_t& bits)
     bool faulted;
     uint64_t physical = 0;
     const uint64_t pc = m_pc;
-    if ((pc & 0xfff) <= 0xffc) {
-        if (uint8_t* host = host_pointer(pc, Access::Fetch, faulted, physical)) {
-            std::memcpy(&bits, host, 4);
-            if (isa::is_compressed(bits))
-                bits &= 0xffff;
-            return true;
-        }
-        if (faulted)
-            return false;
-    }
-    // Slow path: MMIO (the boot ROM) or an instruction that may cross a page.
+    // Only when run()'s inline TLB hit failed: a miss (the walk fills the TLB), MMIO (the boot
+    // ROM), or an instruction that crosses a page. Fetched in halves, as C allows.
     auto fetch_half = [&](uint64_t address, uint16_t& half) {
         uint8_t* host = host_pointer(address, Access::Fetch, faulted, physical);
         if (faulted)

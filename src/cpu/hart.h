@@ -158,7 +158,9 @@ private:
         return host_pointer_slow(address, access, faulted, physical);
     }
     uint8_t* host_pointer_slow(uint64_t address, Access access, bool& faulted, uint64_t& physical);
-    bool fetch(uint32_t& bits);
+    // The fetch slow path. Out of line: inlined into run() it took registers from the hot loop
+    // and halved the interpreter's speed.
+    [[gnu::noinline, gnu::cold]] bool fetch(uint32_t& bits);
     uint8_t* atomic_pointer(uint64_t address, unsigned size, bool is_load_reserved);
     void note_translation_state_changed() { m_tlb.flush(); }
 

@@ -44,7 +44,6 @@ constexpr uint64_t kRead = 1 << 1;
 constexpr uint64_t kWrite = 1 << 2;
 constexpr uint64_t kExecute = 1 << 3;
 constexpr uint64_t kUser = 1 << 4;
-constexpr uint64_t kGlobal = 1 << 5;
 constexpr uint64_t kAccessed = 1 << 6;
 constexpr uint64_t kDirty = 1 << 7;
 } // namespace pte

@@ -28,8 +28,6 @@ public:
     // Waits up to timeout_ms for input, then returns what there is.
     Input read(int timeout_ms);
 
-    bool interactive() const { return m_interactive; }
-
 private:
     int m_input_fd;
     int m_output_fd;

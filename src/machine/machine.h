@@ -48,7 +48,6 @@ public:
     // becomes non-zero (a signal handler's flag). The caller makes a new Machine to reboot.
     MachineExit run(const volatile std::atomic<int>* stop_signal);
 
-    bool bare_metal() const { return m_htif != nullptr; }
     // The device tree handed to the guest (empty for a bare-metal program).
     const std::vector<uint8_t>& device_tree() const { return m_device_tree; }
 
