@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config python3
   libfmt-dev libcli11-dev libfdt-dev libgtest-dev nlohmann-json3-dev
+  libxbyak-dev                                      # x86-64 code emission (the translator)
+  clang libclang-rt-14-dev                          # libFuzzer for the translator's fuzz target
   libslirp-dev libglib2.0-dev                      # user-mode networking (slirp.pc needs glib)
   e2fsprogs                                         # disk tests build ext4 images
   gcc-riscv64-unknown-elf gcc-riscv64-linux-gnu   # ISA tests and guest test programs

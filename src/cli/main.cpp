@@ -68,7 +68,7 @@ int main(int argc, char** argv)
     app.set_version_flag("--version", "rvisor 0.1");
 
     MachineConfig flags;
-    std::string memory, kernel, bios, dump_dtb, config_file;
+    std::string memory, kernel, bios, dump_dtb, config_file, engine;
     std::vector<std::string> initrds, disks, nets;
     auto* run_command = app.add_subcommand("run", "boot a guest");
     run_command->add_option("--config", config_file,
@@ -90,6 +90,8 @@ int main(int argc, char** argv)
     run_command->add_option("--net", nets,
         "network: user[,hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT]...[,dns=on][,mac=M] or "
         "tap,ifname=NAME[,mac=M]; repeat for more");
+    run_command->add_option("--engine", engine,
+        "jit (binary translation to x86-64, the default) or interp (the reference interpreter)");
     run_command->add_flag("--trace", flags.trace, "print every instruction executed (stderr)");
     run_command->add_flag("--verbose", flags.verbose,
         "report guest mistakes (such as malformed virtqueues) on stderr");
@@ -142,6 +144,8 @@ int main(int argc, char** argv)
             config.verbose = flags.verbose;
         if (given("--trace"))
             config.trace = flags.trace;
+        if (given("--engine"))
+            config.engine = rvisor::vmm::parse_engine(engine);
         if (!dump_dtb.empty())
             config.dump_dtb = dump_dtb;
         if (config.kernel.empty())

@@ -54,17 +54,9 @@ HartExit Hart::run(uint64_t budget)
     uint64_t until_check = 1;
     while (budget-- > 0) {
         if (--until_check == 0 || m_lines.attention() || m_check_interrupts_now) {
-            m_lines.clear_attention();
-            m_check_interrupts_now = false;
             until_check = kCheckInterval;
-            if (m_tlb_flush_requested.load(std::memory_order_relaxed)
-                && m_tlb_flush_requested.exchange(false))
-                m_tlb.flush();
-            if (auto interrupt = pending_interrupt()) {
-                take_trap(static_cast<uint64_t>(*interrupt), true, 0);
-                if (m_exit_requested)
-                    break;
-            }
+            if (!service_events())
+                break;
         }
         uint32_t bits;
         m_trapped = false;
@@ -92,6 +84,21 @@ HartExit Hart::run(uint64_t budget)
     }
     m_inside_run.store(false);
     return m_exit;
+}
+
+bool Hart::service_events()
+{
+    m_lines.clear_attention();
+    m_check_interrupts_now = false;
+    if (m_tlb_flush_requested.load(std::memory_order_relaxed)
+        && m_tlb_flush_requested.exchange(false))
+        m_tlb.flush();
+    if (auto interrupt = pending_interrupt()) {
+        take_trap(static_cast<uint64_t>(*interrupt), true, 0);
+        if (m_exit_requested)
+            return false;
+    }
+    return true;
 }
 
 void Hart::wait_for_interrupt(std::chrono::steady_clock::duration at_most)

@@ -17,6 +17,10 @@
 #include <functional>
 #include <optional>
 
+namespace rvisor::jit {
+struct HartAccess;
+}
+
 namespace rvisor::cpu {
 
 // Why Hart::run() returned.
@@ -84,6 +88,19 @@ public:
         return m_tlb_flush_requested.load() && m_inside_run.load();
     }
 
+    // fence.i, locally or from another hart (SBI remote fence.i): translated code must be
+    // dropped before the hart's next instruction. The interpreter has nothing to drop.
+    void request_code_flush()
+    {
+        m_code_flush_requested.store(true);
+        m_lines.wake();
+    }
+    bool take_code_flush_request()
+    {
+        return m_code_flush_requested.load(std::memory_order_relaxed)
+            && m_code_flush_requested.exchange(false);
+    }
+
     const mem::Bus& bus() const { return m_bus; }
 
     // Called with every instruction about to execute (for --trace); empty = no tracing.
@@ -119,7 +136,15 @@ public:
     }
 
 private:
+    // The binary translator reads and writes the state directly, and calls back in for what it
+    // does not translate.
+    friend struct jit::HartAccess;
+
     enum class Access : uint8_t { Fetch = 0, Load = 1, Store = 2 };
+
+    // Between instructions: remote TLB flushes, then a pending interrupt. False when the
+    // interrupt's trap ends run() (built-in firmware).
+    bool service_events();
 
     void execute(const isa::DecodedInstruction& insn);
     // Everything but a TLB hit within one page: walks, MMIO, page-crossing accesses.
@@ -221,6 +246,7 @@ private:
     DecodeCache m_decode_cache;
     std::atomic<bool> m_tlb_flush_requested { false };
     std::atomic<bool> m_inside_run { false };
+    std::atomic<bool> m_code_flush_requested { false };
     bool m_exit_requested = false;
     bool m_trapped = false; // the current instruction raised a trap
     bool m_check_interrupts_now = false; // interrupt enables may have changed

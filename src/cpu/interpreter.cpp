@@ -166,7 +166,9 @@ void Hart::execute(const isa::DecodedInstruction& insn)
     case Opcode::srlw: rd = sext32(uint32_t(rs1) >> (rs2 & 31)); break;
     case Opcode::sraw: rd = int32_t(rs1) >> (rs2 & 31); break;
     case Opcode::fence: break; // x86-64 is TSO and devices complete synchronously
-    case Opcode::fence_i: break; // decoding is keyed by instruction bits: nothing is stale
+    case Opcode::fence_i: // decoding is keyed by instruction bits, but translations are not
+        m_code_flush_requested.store(true, std::memory_order_relaxed);
+        break;
     case Opcode::ecall:
         raise_exception(m_privilege == Privilege::User ? Exception::EcallFromU
                 : m_privilege == Privilege::Supervisor ? Exception::EcallFromS

@@ -13,6 +13,22 @@ public:
     static constexpr unsigned kKinds = 3;
     static constexpr uint64_t kEntries = 256;
 
+    // The layout translated code reads for its inline hit test: index() picks the entry, tag()
+    // is what it must hold, and host_minus_virtual turns the address into a host pointer.
+    struct Entry {
+        uint64_t tag = UINT64_MAX;
+        uint64_t host_minus_virtual = 0;
+    };
+    static uint64_t index(uint64_t address) { return (address >> 12) & (kEntries - 1); }
+    static uint64_t tag(uint64_t address, unsigned privilege)
+    {
+        return ((address >> 12) << 2) | privilege;
+    }
+    const Entry* table(unsigned kind) const { return m_entries[kind].data(); }
+    // Changes whenever a translation is dropped, so that caches keyed by virtual address
+    // (the translator's jump cache) know to drop theirs.
+    uint64_t generation() const { return m_generation; }
+
     uint8_t* lookup(unsigned kind, uint64_t address, unsigned privilege) const
     {
         const Entry& entry = m_entries[kind][index(address)];
@@ -34,6 +50,7 @@ public:
         for (auto& table : m_entries)
             table.fill(Entry {});
         m_holds_superpage_slices = false;
+        ++m_generation;
     }
     // sfence.vma for one address. A superpage is cached as 4 KiB slices, so if any are held
     // the whole table goes: cheaper than tracking every slice.
@@ -45,21 +62,13 @@ public:
         }
         for (auto& table : m_entries)
             table[index(address)] = Entry {};
+        ++m_generation;
     }
 
 private:
-    struct Entry {
-        uint64_t tag = UINT64_MAX;
-        uint64_t host_minus_virtual = 0;
-    };
-    static uint64_t index(uint64_t address) { return (address >> 12) & (kEntries - 1); }
-    static uint64_t tag(uint64_t address, unsigned privilege)
-    {
-        return ((address >> 12) << 2) | privilege;
-    }
-
     std::array<std::array<Entry, kEntries>, kKinds> m_entries;
     bool m_holds_superpage_slices = false;
+    uint64_t m_generation = 0;
 };
 
 } // namespace rvisor::cpu

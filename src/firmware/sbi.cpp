@@ -199,8 +199,11 @@ Sbi::Result Sbi::remote_fence(unsigned caller, uint64_t function, uint64_t mask,
 {
     if (function > 2)
         return { kErrNotSupported, 0 };
-    if (function == 0) // fence.i: decoded instructions are keyed by their bits, never stale
-        return { for_each_hart(mask, mask_base, [](unsigned) {}), 0 };
+    if (function == 0) {
+        return { for_each_hart(mask, mask_base,
+                     [&](unsigned index) { m_platform.hart(index).request_code_flush(); }),
+            0 };
+    }
     // sfence.vma (all, or by ASID): flush whole TLBs, a superset of what was asked.
     std::vector<unsigned> targets;
     int64_t error = for_each_hart(mask, mask_base, [&](unsigned index) {

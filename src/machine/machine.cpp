@@ -1,5 +1,7 @@
 #include "machine/machine.h"
 
+#include "jit/translator.h"
+
 #include "devices/boot_rom.h"
 #include "devices/virtio/block.h"
 #include "devices/virtio/net.h"
@@ -151,6 +153,10 @@ void Machine::load_images(const MachineConfig& config)
         cpu::HartConfig hart_config { i, firmware_in_host && !kernel.tohost };
         m_harts[i]->hart
             = std::make_unique<cpu::Hart>(hart_config, m_bus, *m_harts[i]->lines, m_clock);
+        if (config.engine == cpu::EngineKind::Jit)
+            m_harts[i]->engine = std::make_unique<jit::Translator>(*m_harts[i]->hart);
+        else
+            m_harts[i]->engine = std::make_unique<cpu::InterpreterEngine>(*m_harts[i]->hart);
         if (config.trace) {
             m_harts[i]->hart->set_tracer(
                 [](const cpu::Hart& hart, const isa::DecodedInstruction& insn) {
@@ -279,7 +285,7 @@ void Machine::run_hart(unsigned index)
             continue;
         }
 
-        const cpu::HartExit exit = hart.run(kInstructionBatch);
+        const cpu::HartExit exit = slot.engine->run(kInstructionBatch);
         if (m_htif) {
             if (auto result = m_htif->poll()) {
                 if (result->exit_code == 0)

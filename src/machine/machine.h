@@ -55,6 +55,7 @@ private:
     struct HartSlot {
         std::unique_ptr<cpu::InterruptLines> lines;
         std::unique_ptr<cpu::Hart> hart;
+        std::unique_ptr<cpu::ExecutionEngine> engine;
         std::atomic<firmware::HartState> state { firmware::HartState::Stopped };
         uint64_t start_pc = 0;
         uint64_t start_opaque = 0;

@@ -1,4 +1,5 @@
 #pragma once
+#include "cpu/execution_engine.h"
 #include "host/network_backend.h"
 #include "host/slirp_network.h"
 
@@ -41,6 +42,9 @@ struct MachineConfig {
     std::vector<NetConfig> nets; // virtio-net, in the slots after the disks
     bool verbose = false; // report guest mistakes (e.g. bad virtqueues) on stderr
     bool trace = false;
+    // The binary translator by default; the interpreter is the reference (and what --trace
+    // uses, since it sees every instruction).
+    cpu::EngineKind engine = cpu::EngineKind::Jit;
 
     static constexpr unsigned kMaxCpus = 32;
     static constexpr unsigned kVirtioSlots = 8;

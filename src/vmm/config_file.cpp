@@ -66,6 +66,15 @@ machine::DiskConfig parse_disk_option(const std::string& text)
     return disk;
 }
 
+cpu::EngineKind parse_engine(const std::string& text)
+{
+    if (text == "jit")
+        return cpu::EngineKind::Jit;
+    if (text == "interp")
+        return cpu::EngineKind::Interpreter;
+    throw std::runtime_error(fmt::format("unknown engine '{}': use jit or interp", text));
+}
+
 machine::MachineConfig load_config_file(const std::filesystem::path& path)
 {
     std::ifstream file(path);
@@ -117,6 +126,8 @@ machine::MachineConfig load_config_file(const std::filesystem::path& path)
                 config.raw_kernel = value.get<bool>();
             } else if (key == "trace") {
                 config.trace = value.get<bool>();
+            } else if (key == "engine") {
+                config.engine = parse_engine(value.get<std::string>());
             } else {
                 throw std::runtime_error(fmt::format("unknown key '{}'", key));
             }

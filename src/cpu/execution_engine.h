@@ -1,0 +1,34 @@
+#pragma once
+// The seam between a hart's state and what executes its instructions: the interpreter
+// (Hart::run, the reference) or the binary translator (jit::Translator).
+#include "cpu/hart.h"
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace rvisor::cpu {
+
+enum class EngineKind { Interpreter, Jit };
+
+class ExecutionEngine {
+public:
+    virtual ~ExecutionEngine() = default;
+    // Executes about `budget` instructions (translated code may run a little past it) and says
+    // why it stopped, as Hart::run does.
+    virtual HartExit run(uint64_t budget) = 0;
+};
+
+class InterpreterEngine final : public ExecutionEngine {
+public:
+    explicit InterpreterEngine(Hart& hart)
+        : m_hart(hart)
+    {
+    }
+    HartExit run(uint64_t budget) override { return m_hart.run(budget); }
+
+private:
+    Hart& m_hart;
+};
+
+} // namespace rvisor::cpu

@@ -1,0 +1,312 @@
+#include "jit/block_compiler.h"
+
+#include "cpu/status_bits.h"
+#include "isa/decoder.h"
+#include "jit/hart_access.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace rvisor::jit {
+
+namespace {
+
+using isa::Opcode;
+
+// Instructions after which the hart's mode, translation or pc may be anything: the block ends
+// and control returns to the dispatcher, which looks at the new state.
+bool is_system(Opcode opcode)
+{
+    switch (opcode) {
+    case Opcode::illegal:
+    case Opcode::count:
+    case Opcode::ecall:
+    case Opcode::ebreak:
+    case Opcode::sret:
+    case Opcode::mret:
+    case Opcode::wfi:
+    case Opcode::sfence_vma:
+    case Opcode::fence_i:
+    case Opcode::csrrw:
+    case Opcode::csrrs:
+    case Opcode::csrrc:
+    case Opcode::csrrwi:
+    case Opcode::csrrsi:
+    case Opcode::csrrci: return true;
+    default: return false;
+    }
+}
+
+bool is_control(Opcode opcode)
+{
+    switch (opcode) {
+    case Opcode::jal:
+    case Opcode::jalr:
+    case Opcode::beq:
+    case Opcode::bne:
+    case Opcode::blt:
+    case Opcode::bge:
+    case Opcode::bltu:
+    case Opcode::bgeu: return true;
+    default: return false;
+    }
+}
+
+// F and D instructions, which need mstatus.FS on and turn it Dirty.
+bool is_float(Opcode opcode)
+{
+    const std::string_view mnemonic = isa::info(opcode).mnemonic;
+    return mnemonic.starts_with('f') && !mnemonic.starts_with("fence");
+}
+
+} // namespace
+
+BlockCompiler::BlockCompiler(CodeBuffer& buffer, const cpu::Hart& hart)
+    : Xbyak::CodeGenerator(buffer.size(), buffer.data())
+    , m_buffer(buffer)
+    , m_hart(hart)
+{
+    for (unsigned i = 0; i < 32; ++i) {
+        m_offsets.x[i] = HartAccess::x(hart, i);
+        m_offsets.f[i] = HartAccess::f(hart, i);
+    }
+    m_offsets.pc = HartAccess::pc(hart);
+    m_offsets.instret = HartAccess::instret(hart);
+    m_offsets.privilege = HartAccess::privilege(hart);
+    m_offsets.mstatus = HartAccess::mstatus(hart);
+    m_offsets.trapped = HartAccess::trapped(hart);
+    for (unsigned kind = 0; kind < cpu::Tlb::kKinds; ++kind)
+        m_offsets.tlb[kind] = HartAccess::tlb_table(hart, kind);
+    reset();
+}
+
+void BlockCompiler::reset()
+{
+    Xbyak::CodeGenerator::reset();
+    // enter(hart, state, code): callee-saved registers kept, the stack 16-byte aligned for
+    // helper calls, then straight into the block.
+    m_enter = reinterpret_cast<EnterFunction>(const_cast<uint8_t*>(getCurr()));
+    push(rbx);
+    push(rbp);
+    push(r12);
+    push(r13);
+    push(r14);
+    push(r15);
+    sub(rsp, 8);
+    mov(rbp, rdi);
+    mov(r12, rsi);
+    jmp(rdx);
+    align(16);
+    m_exit = getCurr();
+    add(rsp, 8);
+    pop(r15);
+    pop(r14);
+    pop(r13);
+    pop(r12);
+    pop(rbp);
+    pop(rbx);
+    ret();
+    align(16);
+}
+
+void BlockCompiler::link(uint64_t site, const uint8_t* target)
+{
+    auto* bytes = reinterpret_cast<uint8_t*>(site);
+    const auto displacement = static_cast<int32_t>(target - (bytes + 5));
+    bytes[0] = 0xe9; // jmp rel32
+    std::memcpy(bytes + 1, &displacement, 4);
+}
+
+std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
+    const std::function<const uint8_t*(uint64_t, const uint8_t*)>& find_block,
+    std::deque<isa::DecodedInstruction>& fallbacks)
+{
+    // Decode first: the entry needs the block's length.
+    std::vector<Insn> instructions;
+    std::vector<uint64_t> pcs;
+    size_t offset = 0;
+    while (instructions.size() < kMaxInstructions && offset + 2 <= source.bytes_to_page_end) {
+        uint16_t low;
+        std::memcpy(&low, source.host + offset, 2);
+        uint32_t bits = low;
+        if (!isa::is_compressed(low)) {
+            if (offset + 4 > source.bytes_to_page_end)
+                break; // crosses the page: the dispatcher interprets it
+            std::memcpy(&bits, source.host + offset, 4);
+        }
+        Insn insn = isa::decode(bits);
+        instructions.push_back(insn);
+        pcs.push_back(source.pc + offset);
+        offset += insn.length;
+        if (is_system(insn.opcode) || is_control(insn.opcode))
+            break;
+    }
+    if (instructions.empty())
+        return std::nullopt;
+
+    m_block_pc = source.pc;
+    m_block_host = source.host;
+    m_pending = 0;
+    m_find_block = &find_block;
+    m_fallbacks = &fallbacks;
+    m_far_code.clear();
+    m_trap_exit.emplace();
+
+    const uint8_t* entry = getCurr();
+    const auto count = static_cast<int32_t>(instructions.size());
+    Xbyak::Label out_of_budget;
+    sub(qword[r12 + offsetof(RuntimeState, budget)], count);
+    js(out_of_budget, T_NEAR);
+    Xbyak::Label float_off;
+    const bool uses_float = std::any_of(instructions.begin(), instructions.end(),
+        [](const Insn& insn) { return is_float(insn.opcode); });
+    if (uses_float) {
+        // Checked once per block: FS only changes through CSR writes and traps, which end
+        // blocks. Dirty is set up front, as the spec allows an implementation to do.
+        test(dword[rbp + m_offsets.mstatus], static_cast<uint32_t>(cpu::status::kFs));
+        jz(float_off, T_NEAR);
+        or_(dword[rbp + m_offsets.mstatus], static_cast<uint32_t>(cpu::status::kFs));
+    }
+
+    bool ended = false;
+    for (size_t i = 0; i < instructions.size(); ++i) {
+        const Insn& insn = instructions[i];
+        m_pc = pcs[i];
+        if (is_control(insn.opcode)) {
+            emit_control(insn);
+            ended = true;
+            break;
+        }
+        if (is_system(insn.opcode)) {
+            emit_fallback(insn, true);
+            ended = true;
+            break;
+        }
+        if (!emit_integer(insn) && !emit_memory(insn) && !emit_float(insn))
+            emit_fallback(insn, false);
+        else
+            ++m_pending;
+    }
+    if (!ended) {
+        m_pc = source.pc + offset;
+        exit_to(m_pc);
+    }
+
+    L(out_of_budget);
+    add(qword[r12 + offsetof(RuntimeState, budget)], count);
+    mov(rax, m_block_pc);
+    mov(qword[rbp + m_offsets.pc], rax);
+    xor_(eax, eax);
+    jmp(m_exit, T_NEAR);
+    if (uses_float) {
+        // The dispatcher interprets the first instruction, which raises the exception if it
+        // is F or D.
+        L(float_off);
+        add(qword[r12 + offsetof(RuntimeState, budget)], count);
+        mov(rax, m_block_pc);
+        mov(qword[rbp + m_offsets.pc], rax);
+        mov(eax, 1);
+        jmp(m_exit, T_NEAR);
+    }
+    L(*m_trap_exit);
+    xor_(eax, eax);
+    jmp(m_exit, T_NEAR);
+    // Slow paths may add more far code (none do today); index, not iterators.
+    for (size_t i = 0; i < m_far_code.size(); ++i)
+        m_far_code[i]();
+    m_far_code.clear();
+    align(16);
+    return CompiledBlock { entry, static_cast<unsigned>(instructions.size()) };
+}
+
+void BlockCompiler::retire_pending(unsigned extra)
+{
+    if (m_pending + extra != 0)
+        add(qword[rbp + m_offsets.instret], static_cast<int32_t>(m_pending + extra));
+}
+
+void BlockCompiler::sync_for_call()
+{
+    mov(rax, m_pc);
+    mov(qword[rbp + m_offsets.pc], rax);
+    retire_pending(0);
+}
+
+void BlockCompiler::undo_sync()
+{
+    if (m_pending != 0)
+        sub(qword[rbp + m_offsets.instret], static_cast<int32_t>(m_pending));
+}
+
+void BlockCompiler::call_helper(const void* function)
+{
+    mov(rax, reinterpret_cast<uint64_t>(function));
+    call(rax);
+}
+
+void BlockCompiler::exit_to(uint64_t target)
+{
+    retire_pending(1);
+    const bool same_page = (target >> 12) == (m_block_pc >> 12);
+    if (!same_page) {
+        mov(rax, target);
+        exit_indirect();
+        return;
+    }
+    // Within the page the guest-physical location is fixed whatever the mapping, so the jump
+    // can go straight to the block there, now or once it exists.
+    const uint8_t* target_host = m_block_host + (target - m_block_pc);
+    if (const uint8_t* code = (*m_find_block)(target, target_host)) {
+        jmp(code, T_NEAR);
+        return;
+    }
+    const uint8_t* site = getCurr();
+    mov(rax, target);
+    mov(qword[rbp + m_offsets.pc], rax);
+    mov(rax, reinterpret_cast<uint64_t>(site));
+    jmp(m_exit, T_NEAR);
+}
+
+void BlockCompiler::exit_indirect()
+{
+    // rax: the guest pc. The jump cache holds blocks by virtual pc and privilege.
+    Xbyak::Label miss;
+    mov(rcx, rax);
+    shl(rcx, 2);
+    movzx(edx, byte[rbp + m_offsets.privilege]);
+    or_(rcx, rdx);
+    mov(edx, eax);
+    shr(edx, 1);
+    and_(edx, static_cast<uint32_t>(RuntimeState::kJumpCacheSize - 1));
+    shl(edx, 4);
+    const auto table = static_cast<int32_t>(offsetof(RuntimeState, jump_cache));
+    cmp(rcx, qword[r12 + rdx + table]);
+    jne(miss);
+    jmp(qword[r12 + rdx + table + 8]);
+    L(miss);
+    mov(qword[rbp + m_offsets.pc], rax);
+    xor_(eax, eax);
+    jmp(m_exit, T_NEAR);
+}
+
+void BlockCompiler::exit_to_dispatcher()
+{
+    xor_(eax, eax);
+    jmp(m_exit, T_NEAR);
+}
+
+void BlockCompiler::emit_fallback(const Insn& insn, bool ends_block)
+{
+    m_fallbacks->push_back(insn);
+    sync_for_call();
+    m_pending = 0; // the interpreter retires the instruction itself
+    mov(rdi, rbp);
+    mov(rsi, reinterpret_cast<uint64_t>(&m_fallbacks->back()));
+    call_helper(reinterpret_cast<const void*>(&HartAccess::interpret));
+    test(eax, eax);
+    jnz(*m_trap_exit, T_NEAR);
+    if (ends_block)
+        exit_to_dispatcher();
+}
+
+} // namespace rvisor::jit

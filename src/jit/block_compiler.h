@@ -1,0 +1,120 @@
+#pragma once
+// Translates one guest basic block (straight-line code up to a branch, a system instruction
+// or the end of its page) into x86-64. Guest registers live in the Hart, addressed from rbp;
+// r12 holds the RuntimeState. Instructions without a translation call the interpreter, so
+// every instruction works and the translation of each is an optimization that can be tested
+// against it.
+#include "cpu/hart.h"
+#include "isa/instruction.h"
+#include "jit/code_buffer.h"
+#include "jit/runtime_state.h"
+
+#include <deque>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#define XBYAK_NO_OP_NAMES
+#include <xbyak/xbyak.h>
+
+namespace rvisor::jit {
+
+// Where a block's code comes from: its guest pc, and the host bytes of guest RAM from there to
+// the end of the page.
+struct BlockSource {
+    uint64_t pc;
+    const uint8_t* host;
+    size_t bytes_to_page_end;
+};
+
+struct CompiledBlock {
+    const uint8_t* entry;
+    unsigned instructions;
+};
+
+// Translated code returns this to the dispatcher: 0, or the address of a direct exit that may
+// be patched into a jump to the block now at the hart's pc (a block in the same page).
+using EnterFunction = uint64_t (*)(cpu::Hart*, RuntimeState*, const uint8_t* code);
+
+class BlockCompiler : private Xbyak::CodeGenerator {
+public:
+    static constexpr unsigned kMaxInstructions = 64;
+    // Room a block can need at most: compile only with this much space left.
+    static constexpr size_t kMaxBlockBytes = 64 * 1024;
+
+    BlockCompiler(CodeBuffer& buffer, const cpu::Hart& hart);
+
+    // Forgets every block and emits the entry and exit stubs afresh.
+    void reset();
+    size_t space_left() const { return m_buffer.size() - getSize(); }
+    EnterFunction enter() const { return m_enter; }
+
+    // find_block: the code of an already translated block at a guest pc and host address, or
+    // nullptr.
+    // Decoded instructions that fall back to the interpreter are kept in `fallbacks`, which
+    // must outlive the code. nullopt when not even the first instruction fits in the page.
+    std::optional<CompiledBlock> compile(const BlockSource& source,
+        const std::function<const uint8_t*(uint64_t pc, const uint8_t* host)>& find_block,
+        std::deque<isa::DecodedInstruction>& fallbacks);
+
+    // Makes the direct exit at `site` jump straight to `target`.
+    static void link(uint64_t site, const uint8_t* target);
+
+private:
+    using Insn = isa::DecodedInstruction;
+
+    // Each returns false when the instruction has no translation of that class.
+    bool emit_integer(const Insn& insn);
+    bool emit_memory(const Insn& insn);
+    bool emit_control(const Insn& insn);
+    bool emit_float(const Insn& insn);
+    void emit_fallback(const Insn& insn, bool ends_block);
+
+    // Guest state operands.
+    Xbyak::Address x(unsigned index) { return qword[rbp + m_offsets.x[index]]; }
+    Xbyak::Address x32(unsigned index) { return dword[rbp + m_offsets.x[index]]; }
+    Xbyak::Address f(unsigned index) { return qword[rbp + m_offsets.f[index]]; }
+    void store_x(unsigned index, const Xbyak::Reg64& value)
+    {
+        if (index != 0) // x0 stays zero in memory, so reading it needs no special case
+            mov(x(index), value);
+    }
+
+    // Leaving the block. Each accounts for the instructions retired so far plus the current one.
+    void exit_to(uint64_t target); // a known guest pc
+    void exit_indirect(); // the guest pc in rax
+    void exit_to_dispatcher(); // pc already in the hart
+    void retire_pending(unsigned extra);
+    // Before a call that may trap: the hart's pc and instret as the current instruction sees
+    // them. undo_sync() takes instret back on the path where it did not trap.
+    void sync_for_call();
+    void undo_sync();
+    void call_helper(const void* function);
+    // Out-of-line code (slow paths), emitted after the block's main path.
+    void far(std::function<void()> code) { m_far_code.push_back(std::move(code)); }
+
+    struct Offsets {
+        int32_t x[32];
+        int32_t f[32];
+        int32_t pc, instret, privilege, mstatus, trapped;
+        int32_t tlb[cpu::Tlb::kKinds];
+    };
+
+    CodeBuffer& m_buffer;
+    const cpu::Hart& m_hart;
+    Offsets m_offsets;
+    EnterFunction m_enter = nullptr;
+    const uint8_t* m_exit = nullptr;
+
+    // Per block.
+    uint64_t m_block_pc = 0;
+    uint64_t m_pc = 0; // of the instruction being translated
+    unsigned m_pending = 0; // instructions translated since instret was last brought up to date
+    const std::function<const uint8_t*(uint64_t, const uint8_t*)>* m_find_block = nullptr;
+    const uint8_t* m_block_host = nullptr;
+    std::deque<isa::DecodedInstruction>* m_fallbacks = nullptr;
+    std::vector<std::function<void()>> m_far_code;
+    std::optional<Xbyak::Label> m_trap_exit; // per block: the code there leaves after a trap
+};
+
+} // namespace rvisor::jit

@@ -1,0 +1,178 @@
+// Loads and stores: the TLB hit inline, everything else (misses, MMIO, page crossings, MPRV,
+// faults) through the hart's own load/store.
+#include "cpu/status_bits.h"
+#include "jit/block_compiler.h"
+#include "jit/hart_access.h"
+
+namespace rvisor::jit {
+
+namespace {
+
+using isa::Opcode;
+
+struct MemoryForm {
+    unsigned size;
+    bool is_store;
+    bool is_signed;
+    bool is_float;
+};
+
+std::optional<MemoryForm> memory_form(Opcode opcode)
+{
+    switch (opcode) {
+    case Opcode::lb: return MemoryForm { 1, false, true, false };
+    case Opcode::lh: return MemoryForm { 2, false, true, false };
+    case Opcode::lw: return MemoryForm { 4, false, true, false };
+    case Opcode::ld: return MemoryForm { 8, false, false, false };
+    case Opcode::lbu: return MemoryForm { 1, false, false, false };
+    case Opcode::lhu: return MemoryForm { 2, false, false, false };
+    case Opcode::lwu: return MemoryForm { 4, false, false, false };
+    case Opcode::sb: return MemoryForm { 1, true, false, false };
+    case Opcode::sh: return MemoryForm { 2, true, false, false };
+    case Opcode::sw: return MemoryForm { 4, true, false, false };
+    case Opcode::sd: return MemoryForm { 8, true, false, false };
+    case Opcode::flw: return MemoryForm { 4, false, false, true };
+    case Opcode::fld: return MemoryForm { 8, false, false, true };
+    case Opcode::fsw: return MemoryForm { 4, true, false, true };
+    case Opcode::fsd: return MemoryForm { 8, true, false, true };
+    default: return std::nullopt;
+    }
+}
+
+template <typename T, bool Signed> const void* load_helper()
+{
+    return reinterpret_cast<const void*>(&HartAccess::load<T, Signed>);
+}
+template <typename T> const void* store_helper()
+{
+    return reinterpret_cast<const void*>(&HartAccess::store<T>);
+}
+
+const void* slow_path(const MemoryForm& form)
+{
+    if (form.is_store) {
+        switch (form.size) {
+        case 1: return store_helper<uint8_t>();
+        case 2: return store_helper<uint16_t>();
+        case 4: return store_helper<uint32_t>();
+        default: return store_helper<uint64_t>();
+        }
+    }
+    switch (form.size) {
+    case 1: return form.is_signed ? load_helper<uint8_t, true>() : load_helper<uint8_t, false>();
+    case 2: return form.is_signed ? load_helper<uint16_t, true>() : load_helper<uint16_t, false>();
+    case 4: return form.is_signed ? load_helper<uint32_t, true>() : load_helper<uint32_t, false>();
+    default: return load_helper<uint64_t, false>();
+    }
+}
+
+} // namespace
+
+bool BlockCompiler::emit_memory(const Insn& insn)
+{
+    const auto form = memory_form(insn.opcode);
+    if (!form)
+        return false;
+    const unsigned kind = form->is_store ? 2 : 1;
+    Xbyak::Label slow, done;
+
+    // rax: the guest address.
+    mov(rax, x(insn.rs1));
+    if (insn.immediate != 0)
+        add(rax, static_cast<int32_t>(insn.immediate));
+    if (form->size > 1) {
+        mov(ecx, eax);
+        and_(ecx, 0xfff);
+        cmp(ecx, static_cast<int32_t>(0x1000 - form->size));
+        ja(slow, T_NEAR);
+    }
+    // MPRV changes which privilege loads and stores use: the slow path knows how.
+    test(dword[rbp + m_offsets.mstatus], static_cast<uint32_t>(cpu::status::kMprv));
+    jnz(slow, T_NEAR);
+    mov(rdx, rax);
+    shr(rdx, 12);
+    mov(ecx, edx);
+    and_(ecx, static_cast<uint32_t>(cpu::Tlb::kEntries - 1));
+    shl(ecx, 4);
+    shl(rdx, 2);
+    movzx(esi, byte[rbp + m_offsets.privilege]);
+    or_(rdx, rsi);
+    const int32_t table = m_offsets.tlb[kind];
+    cmp(rdx, qword[rbp + rcx + table]);
+    jne(slow, T_NEAR);
+    add(rax, qword[rbp + rcx + table + 8]);
+
+    const Xbyak::Address value_slot = form->is_float ? f(insn.rs2) : x(insn.rs2);
+    if (form->is_store) {
+        mov(rdx, value_slot);
+        switch (form->size) {
+        case 1: mov(byte[rax], dl); break;
+        case 2: mov(word[rax], dx); break;
+        case 4: mov(dword[rax], edx); break;
+        default: mov(qword[rax], rdx); break;
+        }
+    } else {
+        switch (form->size) {
+        case 1:
+            if (form->is_signed)
+                movsx(rdx, byte[rax]);
+            else
+                movzx(edx, byte[rax]);
+            break;
+        case 2:
+            if (form->is_signed)
+                movsx(rdx, word[rax]);
+            else
+                movzx(edx, word[rax]);
+            break;
+        case 4:
+            if (form->is_signed)
+                movsxd(rdx, dword[rax]);
+            else
+                mov(edx, dword[rax]);
+            break;
+        default: mov(rdx, qword[rax]); break;
+        }
+    }
+    L(done);
+    if (!form->is_store) {
+        if (form->is_float) {
+            if (form->size == 4) { // NaN-boxed
+                mov(rax, 0xffffffff00000000ull);
+                or_(rdx, rax);
+            }
+            mov(f(insn.rd), rdx);
+        } else {
+            store_x(insn.rd, rdx);
+        }
+    }
+
+    const void* helper = slow_path(*form);
+    const auto pending = m_pending;
+    const auto pc = m_pc;
+    const Insn copy = insn;
+    const MemoryForm form_copy = *form;
+    far([this, slow, done, helper, pending, pc, copy, form_copy]() mutable {
+        const unsigned saved_pending = m_pending;
+        const uint64_t saved_pc = m_pc;
+        m_pending = pending;
+        m_pc = pc;
+        L(slow);
+        mov(rsi, rax);
+        if (form_copy.is_store)
+            mov(rdx, form_copy.is_float ? f(copy.rs2) : x(copy.rs2));
+        sync_for_call();
+        mov(rdi, rbp);
+        call_helper(helper);
+        cmp(byte[rbp + m_offsets.trapped], 0);
+        jne(*m_trap_exit, T_NEAR);
+        undo_sync();
+        mov(rdx, rax);
+        jmp(done, T_NEAR);
+        m_pending = saved_pending;
+        m_pc = saved_pc;
+    });
+    return true;
+}
+
+} // namespace rvisor::jit

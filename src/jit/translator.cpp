@@ -1,0 +1,167 @@
+#include "jit/translator.h"
+
+#include "jit/hart_access.h"
+
+#include <algorithm>
+#include <xmmintrin.h>
+
+namespace rvisor::jit {
+
+namespace {
+
+// How many instructions translated code runs before the dispatcher looks for interrupts,
+// remote flushes and timer deadlines: a few microseconds.
+constexpr int64_t kSlice = 4096;
+
+// The guest's rounding mode in MXCSR terms (RC bits 13-14); exceptions masked, flags clear.
+uint32_t guest_mxcsr(uint8_t frm)
+{
+    static constexpr uint32_t kRoundingControl[4] = { 0 << 13, 3 << 13, 1 << 13, 2 << 13 };
+    return 0x1f80 | kRoundingControl[frm & 3];
+}
+
+// MXCSR's sticky flags (IE DE ZE OE UE PE) as RISC-V fflags (NV DZ OF UF NX); DE has no
+// counterpart.
+uint8_t fflags_of(uint32_t mxcsr)
+{
+    uint8_t flags = 0;
+    if (mxcsr & 0x01)
+        flags |= 0x10;
+    if (mxcsr & 0x04)
+        flags |= 0x08;
+    if (mxcsr & 0x08)
+        flags |= 0x04;
+    if (mxcsr & 0x10)
+        flags |= 0x02;
+    if (mxcsr & 0x20)
+        flags |= 0x01;
+    return flags;
+}
+
+} // namespace
+
+Translator::Translator(cpu::Hart& hart, size_t code_cache_size)
+    : m_hart(hart)
+    , m_buffer(code_cache_size)
+    , m_compiler(m_buffer, hart)
+    , m_state(std::make_unique<RuntimeState>())
+{
+    m_tlb_generation = HartAccess::tlb(hart).generation();
+}
+
+void Translator::flush_code()
+{
+    m_compiler.reset();
+    m_blocks.clear();
+    m_fallbacks.clear();
+    m_state->clear_jump_cache();
+    ++m_stats.code_flushes;
+}
+
+const uint8_t* Translator::block_at_pc(bool& fetch_trapped)
+{
+    const uint64_t pc = m_hart.pc();
+    const uint8_t* host = HartAccess::fetch_pointer(m_hart, fetch_trapped);
+    if (!host)
+        return nullptr;
+    if (auto found = m_blocks.find({ pc, host }); found != m_blocks.end())
+        return found->second;
+    if (m_compiler.space_left() < BlockCompiler::kMaxBlockBytes)
+        flush_code();
+    const auto find_block = [this](uint64_t target_pc, const uint8_t* address) -> const uint8_t* {
+        auto found = m_blocks.find({ target_pc, address });
+        return found == m_blocks.end() ? nullptr : found->second;
+    };
+    const BlockSource source { pc, host, 0x1000 - (pc & 0xfff) };
+    auto block = m_compiler.compile(source, find_block, m_fallbacks);
+    if (!block)
+        return nullptr;
+    ++m_stats.blocks_translated;
+    m_blocks.emplace(BlockKey { pc, host }, block->entry);
+    return block->entry;
+}
+
+cpu::HartExit Translator::run(uint64_t budget)
+{
+    if (HartAccess::tracing(m_hart))
+        return m_hart.run(budget); // the tracer sees every instruction, so interpret
+
+    HartAccess::begin_run(m_hart);
+    auto remaining = static_cast<int64_t>(budget);
+    int64_t since_service = kSlice; // service first
+    const uint32_t host_mxcsr = _mm_getcsr();
+    while (remaining > 0) {
+        if (since_service >= kSlice || HartAccess::needs_service(m_hart)) {
+            since_service = 0;
+            if (!HartAccess::service_events(m_hart))
+                break;
+        }
+        if (m_hart.take_code_flush_request())
+            flush_code();
+        const uint64_t generation = HartAccess::tlb(m_hart).generation();
+        if (generation != m_tlb_generation) {
+            m_tlb_generation = generation;
+            m_state->clear_jump_cache();
+        }
+
+        // RMM has no SSE equivalent: while the guest's dynamic rounding mode is RMM (or
+        // invalid), its instructions are interpreted.
+        const uint8_t frm = HartAccess::frm(m_hart);
+        bool fetch_trapped = false;
+        const uint8_t* code = frm < 4 ? block_at_pc(fetch_trapped) : nullptr;
+        if (fetch_trapped) {
+            if (HartAccess::exit_requested(m_hart))
+                break;
+            continue;
+        }
+        if (!code) {
+            const cpu::HartExit exit = m_hart.run(1);
+            HartAccess::begin_run(m_hart);
+            --remaining;
+            ++since_service;
+            if (exit != cpu::HartExit::BudgetExhausted) {
+                HartAccess::end_run(m_hart);
+                return exit;
+            }
+            continue;
+        }
+        const auto privilege = static_cast<unsigned>(HartAccess::privilege_of(m_hart));
+        auto& entry = m_state->jump_cache[RuntimeState::jump_index(m_hart.pc())];
+        entry.tag = RuntimeState::jump_tag(m_hart.pc(), privilege);
+        entry.code = code;
+
+        // Never less than a block's length, or the block could never start.
+        const int64_t slice
+            = std::max<int64_t>(std::min(remaining, kSlice), BlockCompiler::kMaxInstructions);
+        m_state->budget = slice;
+        _mm_setcsr(guest_mxcsr(frm));
+        uint64_t site = m_compiler.enter()(&m_hart, m_state.get(), code);
+        HartAccess::accrue_fflags(m_hart, fflags_of(_mm_getcsr()));
+        _mm_setcsr(host_mxcsr);
+        const int64_t executed = slice - m_state->budget;
+        remaining -= executed;
+        since_service += executed;
+        if (HartAccess::exit_requested(m_hart))
+            break;
+        if (site == 1) { // the block needs its first instruction interpreted (FS off)
+            const cpu::HartExit exit = m_hart.run(1);
+            HartAccess::begin_run(m_hart);
+            --remaining;
+            if (exit != cpu::HartExit::BudgetExhausted) {
+                HartAccess::end_run(m_hart);
+                return exit;
+            }
+        } else if (site != 0) {
+            // A direct exit within the page: chain it to the block at the new pc.
+            const uint64_t flushes = m_stats.code_flushes;
+            bool trapped = false;
+            const uint8_t* target = block_at_pc(trapped);
+            if (target && m_stats.code_flushes == flushes)
+                BlockCompiler::link(site, target);
+        }
+    }
+    HartAccess::end_run(m_hart);
+    return HartAccess::exit_reason(m_hart);
+}
+
+} // namespace rvisor::jit
