@@ -4,6 +4,8 @@
 #include "isa/decoder.h"
 #include "jit/hart_access.h"
 
+#include <xbyak/xbyak_util.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -70,6 +72,7 @@ BlockCompiler::BlockCompiler(CodeBuffer& buffer, const cpu::Hart& hart)
         m_offsets.x[i] = HartAccess::x(hart, i);
         m_offsets.f[i] = HartAccess::f(hart, i);
     }
+    m_host_has_fma = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tFMA);
     m_offsets.pc = HartAccess::pc(hart);
     m_offsets.instret = HartAccess::instret(hart);
     m_offsets.privilege = HartAccess::privilege(hart);

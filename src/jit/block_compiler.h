@@ -69,6 +69,8 @@ private:
     bool emit_control(const Insn& insn);
     bool emit_float(const Insn& insn);
     void emit_fallback(const Insn& insn, bool ends_block);
+    // A slow path at `slow` that executes insn in the interpreter and continues at `resume`.
+    void redo_in_interpreter(const Insn& insn, Xbyak::Label& slow, Xbyak::Label& resume);
 
     // Guest state operands.
     Xbyak::Address x(unsigned index) { return qword[rbp + m_offsets.x[index]]; }
@@ -104,6 +106,7 @@ private:
     const cpu::Hart& m_hart;
     Offsets m_offsets;
     EnterFunction m_enter = nullptr;
+    bool m_host_has_fma = false;
     const uint8_t* m_exit = nullptr;
 
     // Per block.

@@ -2,6 +2,9 @@
 
 #include "isa/decoder.h"
 
+#include <cstring>
+#include <xmmintrin.h>
+
 namespace rvisor::jit {
 
 uint8_t* HartAccess::fetch_pointer(cpu::Hart& hart, bool& faulted)
@@ -22,10 +25,35 @@ uint8_t* HartAccess::fetch_pointer(cpu::Hart& hart, bool& faulted)
     return host;
 }
 
+void HartAccess::fold_host_float_flags(cpu::Hart& hart)
+{
+    // MXCSR's IE DE ZE OE UE PE as RISC-V's NV DZ OF UF NX; DE has no counterpart.
+    const uint32_t mxcsr = _mm_getcsr();
+    uint8_t flags = 0;
+    if (mxcsr & 0x01)
+        flags |= 0x10;
+    if (mxcsr & 0x04)
+        flags |= 0x08;
+    if (mxcsr & 0x08)
+        flags |= 0x04;
+    if (mxcsr & 0x10)
+        flags |= 0x02;
+    if (mxcsr & 0x20)
+        flags |= 0x01;
+    hart.m_fflags |= flags;
+    _mm_setcsr(mxcsr & ~0x3fu);
+}
+
 uint64_t HartAccess::interpret(cpu::Hart* hart, const isa::DecodedInstruction* insn)
 {
+    if (insn->opcode >= isa::Opcode::csrrw && insn->opcode <= isa::Opcode::csrrci)
+        fold_host_float_flags(*hart); // fflags or fcsr may be read
+    // The interpreter's arithmetic leaves its own flags in MXCSR (it accrues fflags itself):
+    // translated code's flags and rounding mode are put back afterwards.
+    const uint32_t mxcsr = _mm_getcsr();
     hart->m_trapped = false;
     hart->execute(*insn);
+    _mm_setcsr(mxcsr);
     if (!hart->m_trapped)
         ++hart->m_instret;
     return hart->m_trapped || hart->m_exit_requested;

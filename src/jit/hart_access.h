@@ -36,7 +36,9 @@ struct HartAccess {
     static const cpu::Tlb& tlb(const cpu::Hart& hart) { return hart.m_tlb; }
     static cpu::Privilege privilege_of(const cpu::Hart& hart) { return hart.m_privilege; }
     static uint8_t frm(const cpu::Hart& hart) { return hart.m_frm; }
-    static void accrue_fflags(cpu::Hart& hart, uint8_t flags) { hart.m_fflags |= flags; }
+    // Moves the exception flags translated code gathered in MXCSR into fflags (and clears them
+    // there): before anything reads fflags, and when translated code returns.
+    static void fold_host_float_flags(cpu::Hart& hart);
     static bool float_enabled(const cpu::Hart& hart) { return hart.float_enabled(); }
     static bool tracing(const cpu::Hart& hart) { return static_cast<bool>(hart.m_tracer); }
 

@@ -20,24 +20,6 @@ uint32_t guest_mxcsr(uint8_t frm)
     return 0x1f80 | kRoundingControl[frm & 3];
 }
 
-// MXCSR's sticky flags (IE DE ZE OE UE PE) as RISC-V fflags (NV DZ OF UF NX); DE has no
-// counterpart.
-uint8_t fflags_of(uint32_t mxcsr)
-{
-    uint8_t flags = 0;
-    if (mxcsr & 0x01)
-        flags |= 0x10;
-    if (mxcsr & 0x04)
-        flags |= 0x08;
-    if (mxcsr & 0x08)
-        flags |= 0x04;
-    if (mxcsr & 0x10)
-        flags |= 0x02;
-    if (mxcsr & 0x20)
-        flags |= 0x01;
-    return flags;
-}
-
 } // namespace
 
 Translator::Translator(cpu::Hart& hart, size_t code_cache_size)
@@ -136,7 +118,7 @@ cpu::HartExit Translator::run(uint64_t budget)
         m_state->budget = slice;
         _mm_setcsr(guest_mxcsr(frm));
         uint64_t site = m_compiler.enter()(&m_hart, m_state.get(), code);
-        HartAccess::accrue_fflags(m_hart, fflags_of(_mm_getcsr()));
+        HartAccess::fold_host_float_flags(m_hart);
         _mm_setcsr(host_mxcsr);
         const int64_t executed = slice - m_state->budget;
         remaining -= executed;

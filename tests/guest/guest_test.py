@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Integration tests that drive the rvisor binary as a user would, with the reference guest.
 
-usage: guest_test.py RVISOR GUEST_DIR TEST_NAME   (see TESTS below)
+usage: guest_test.py RVISOR GUEST_DIR TEST_NAME [ENGINE]   (see TESTS below)
+ENGINE (jit or interp) is passed to every `rvisor run` as --engine; without it, the default.
 Exit 0 = pass, 1 = fail, 77 = skipped (ctest SKIP_RETURN_CODE).
 """
 import gzip
@@ -21,8 +22,18 @@ HANG_TIMEOUT = 240  # only catches hangs; a normal boot takes seconds
 SKIP = 77
 
 
+ENGINE = None  # set from the command line
+
+
 class Failure(Exception):
     pass
+
+
+def command(rvisor, args):
+    """The command line for rvisor with args, with --engine added to a `run`."""
+    if ENGINE and args and args[0] == "run":
+        return [rvisor, "run", "--engine", ENGINE, *args[1:]]
+    return [rvisor, *args]
 
 
 def newc_archive(files):
@@ -48,7 +59,7 @@ class Guest:
     """A running rvisor with its console captured line by line, with host timestamps."""
 
     def __init__(self, rvisor, args, stdin=subprocess.DEVNULL):
-        self.process = subprocess.Popen([rvisor, *args], stdin=stdin, stdout=subprocess.PIPE,
+        self.process = subprocess.Popen(command(rvisor, args), stdin=stdin, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE)
         self.lines = []  # (host time, text); the last may be unfinished, see self.partial
         self.partial = False
@@ -234,7 +245,7 @@ def test_terminal(rvisor, guest_dir):
     import pty
     import select
     controller, terminal = pty.openpty()
-    process = subprocess.Popen([rvisor, *boot_args(guest_dir, "console=ttyS0")], stdin=terminal,
+    process = subprocess.Popen(command(rvisor, boot_args(guest_dir, "console=ttyS0")), stdin=terminal,
                                stdout=terminal, stderr=terminal, close_fds=True)
     os.close(terminal)
     seen = b""
@@ -271,7 +282,7 @@ def test_terminal(rvisor, guest_dir):
 
 
 def expect_error(rvisor, args, fragment):
-    result = subprocess.run([rvisor, *args], stdin=subprocess.DEVNULL, capture_output=True,
+    result = subprocess.run(command(rvisor, args), stdin=subprocess.DEVNULL, capture_output=True,
                             timeout=60)
     stderr = result.stderr.decode()
     print(stderr, end="")
@@ -318,7 +329,7 @@ def test_bad_input(rvisor, guest_dir):
 def test_dump_dtb(rvisor, guest_dir):
     with tempfile.TemporaryDirectory() as workdir:
         dtb = os.path.join(workdir, "virt.dtb")
-        subprocess.run([rvisor, *boot_args(guest_dir, "console=ttyS0", 2), "--dump-dtb", dtb],
+        subprocess.run(command(rvisor, [*boot_args(guest_dir, "console=ttyS0", 2), "--dump-dtb", dtb]),
                        check=True, timeout=60)
         dtc = shutil.which("dtc")
         if not dtc:
@@ -673,10 +684,14 @@ TESTS = {
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in TESTS:
-        print(f"usage: {sys.argv[0]} RVISOR GUEST_DIR {{{','.join(TESTS)}}}", file=sys.stderr)
+    global ENGINE
+    if len(sys.argv) not in (4, 5) or sys.argv[3] not in TESTS or (
+            len(sys.argv) == 5 and sys.argv[4] not in ("jit", "interp")):
+        print(f"usage: {sys.argv[0]} RVISOR GUEST_DIR {{{','.join(TESTS)}}} [jit|interp]",
+              file=sys.stderr)
         return 2
     rvisor, guest_dir, name = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
+    ENGINE = sys.argv[4] if len(sys.argv) == 5 else None
     try:
         return TESTS[name](rvisor, guest_dir)
     except Failure as failure:
