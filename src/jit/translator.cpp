@@ -3,6 +3,7 @@
 #include "jit/hart_access.h"
 
 #include <algorithm>
+#include <cstring>
 #include <xmmintrin.h>
 
 namespace rvisor::jit {
@@ -12,6 +13,7 @@ namespace {
 // How many instructions translated code runs before the dispatcher looks for interrupts,
 // remote flushes and timer deadlines: a few microseconds.
 constexpr int64_t kSlice = 4096;
+constexpr uint64_t kPageSize = 0x1000;
 
 // The guest's rounding mode in MXCSR terms (RC bits 13-14); exceptions masked, flags clear.
 uint32_t guest_mxcsr(uint8_t frm)
@@ -35,9 +37,29 @@ void Translator::flush_code()
 {
     m_compiler.reset();
     m_blocks.clear();
+    m_pages.clear();
     m_fallbacks.clear();
     m_state->clear_jump_cache();
     ++m_stats.code_flushes;
+}
+
+bool Translator::page_unchanged(const uint8_t* page)
+{
+    auto found = m_pages.find(page);
+    if (found == m_pages.end())
+        return true;
+    CodePage& code_page = found->second;
+    if (std::memcmp(code_page.bytes.data(), page, kPageSize) == 0) {
+        code_page.checked_epoch = m_fence_epoch;
+        return true;
+    }
+    // The code's memory is reclaimed when the cache next fills up; nothing can reach it now.
+    for (const BlockKey& key : code_page.blocks)
+        m_blocks.erase(key);
+    m_pages.erase(found);
+    m_state->clear_jump_cache();
+    ++m_stats.pages_invalidated;
+    return false;
 }
 
 const uint8_t* Translator::block_at_pc(bool& fetch_trapped)
@@ -46,10 +68,21 @@ const uint8_t* Translator::block_at_pc(bool& fetch_trapped)
     const uint8_t* host = HartAccess::fetch_pointer(m_hart, fetch_trapped);
     if (!host)
         return nullptr;
+    const uint8_t* page = host - (pc & (kPageSize - 1));
+    auto code_page = m_pages.find(page);
+    if (code_page != m_pages.end() && code_page->second.checked_epoch != m_fence_epoch)
+        page_unchanged(page);
     if (auto found = m_blocks.find({ pc, host }); found != m_blocks.end())
         return found->second;
     if (m_compiler.space_left() < BlockCompiler::kMaxBlockBytes)
         flush_code();
+    // A new block must come from the bytes the page's other blocks came from.
+    page_unchanged(page);
+    auto [entry, inserted] = m_pages.try_emplace(page);
+    if (inserted) {
+        entry->second.bytes.assign(page, page + kPageSize);
+        entry->second.checked_epoch = m_fence_epoch;
+    }
     const auto find_block = [this](uint64_t target_pc, const uint8_t* address) -> const uint8_t* {
         auto found = m_blocks.find({ target_pc, address });
         return found == m_blocks.end() ? nullptr : found->second;
@@ -60,6 +93,7 @@ const uint8_t* Translator::block_at_pc(bool& fetch_trapped)
         return nullptr;
     ++m_stats.blocks_translated;
     m_blocks.emplace(BlockKey { pc, host }, block->entry);
+    entry->second.blocks.push_back(BlockKey { pc, host });
     return block->entry;
 }
 
@@ -78,8 +112,10 @@ cpu::HartExit Translator::run(uint64_t budget)
             if (!HartAccess::service_events(m_hart))
                 break;
         }
-        if (m_hart.take_code_flush_request())
-            flush_code();
+        if (m_hart.take_code_flush_request()) {
+            ++m_fence_epoch;
+            m_state->clear_jump_cache();
+        }
         const uint64_t generation = HartAccess::tlb(m_hart).generation();
         if (generation != m_tlb_generation) {
             m_tlb_generation = generation;

@@ -11,13 +11,14 @@
 #include <deque>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 namespace rvisor::jit {
 
 struct TranslatorStats {
     uint64_t blocks_translated = 0;
-    uint64_t code_flushes = 0; // the whole cache dropped (fence.i, or full)
-    size_t code_bytes = 0; // in use now
+    uint64_t code_flushes = 0; // the whole cache dropped because it was full
+    uint64_t pages_invalidated = 0; // pages whose blocks were dropped because the code changed
 };
 
 class Translator final : public cpu::ExecutionEngine {
@@ -34,6 +35,9 @@ private:
     // instruction there must be interpreted (MMIO, page-crossing) or the fetch trapped.
     const uint8_t* block_at_pc(bool& fetch_trapped);
     void flush_code();
+    // False (after dropping the page's blocks) when the guest page no longer holds the bytes
+    // its blocks were translated from.
+    bool page_unchanged(const uint8_t* page);
 
     cpu::Hart& m_hart;
     CodeBuffer m_buffer;
@@ -55,6 +59,19 @@ private:
         }
     };
     std::unordered_map<BlockKey, const uint8_t*, BlockKeyHash> m_blocks;
+    // Self-modifying code. RISC-V only promises that stores reach instruction fetch after a
+    // fence.i (remote ones through the SBI), so each guest page with blocks keeps a copy of the
+    // bytes they came from; after a fence.i a page is compared with its copy when control
+    // next reaches it from the dispatcher, and its blocks are dropped if it changed. Writes by
+    // any hart or device are covered alike. Chained jumps never leave a page, and the jump
+    // cache is emptied by fence.i, so no block runs unchecked after one.
+    struct CodePage {
+        std::vector<uint8_t> bytes;
+        uint64_t checked_epoch;
+        std::vector<BlockKey> blocks;
+    };
+    std::unordered_map<const uint8_t*, CodePage> m_pages;
+    uint64_t m_fence_epoch = 0; // fence.i count
     std::deque<isa::DecodedInstruction> m_fallbacks;
     uint64_t m_tlb_generation = 0;
     TranslatorStats m_stats;
