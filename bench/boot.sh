@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Boot-to-poweroff wall time of the reference guest: rvisor against qemu-system-riscv64 -M virt,
-# interleaved runs, medians and the ratio rvisor/QEMU.
+# Boot-to-poweroff wall time of the reference guest: rvisor's translator (--engine jit) against
+# qemu-system-riscv64 -M virt and against rvisor's interpreter, interleaved runs, medians, ratios.
 # Usage: bench/boot.sh [RUNS] [CPUS]   (needs qemu-system-misc; scripts/install-dependencies.sh --bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,15 +22,19 @@ seconds() { # command... ; prints the wall time, fails unless the guest booted
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-rvisor_times=() qemu_times=()
+rvisor_times=() interp_times=() qemu_times=()
 for ((i = 1; i <= runs; i++)); do
-  rvisor_times+=("$(seconds "$rvisor" run --cpus "$cpus" --kernel "$guest/Image" \
+  rvisor_times+=("$(seconds "$rvisor" run --engine jit --cpus "$cpus" --kernel "$guest/Image" \
+    --initrd "$guest/initramfs.cpio.gz" --append "$append")")
+  interp_times+=("$(seconds "$rvisor" run --engine interp --cpus "$cpus" --kernel "$guest/Image" \
     --initrd "$guest/initramfs.cpio.gz" --append "$append")")
   qemu_times+=("$(seconds qemu-system-riscv64 -M virt -smp "$cpus" -m 512M -nographic \
     -bios default -kernel "$guest/Image" -initrd "$guest/initramfs.cpio.gz" -append "$append")")
-  echo "run $i: rvisor ${rvisor_times[-1]} s, qemu ${qemu_times[-1]} s"
+  echo "run $i: rvisor-jit ${rvisor_times[-1]} s, rvisor-interp ${interp_times[-1]} s, qemu ${qemu_times[-1]} s"
 done
 r=$(printf '%s\n' "${rvisor_times[@]}" | median)
+n=$(printf '%s\n' "${interp_times[@]}" | median)
 q=$(printf '%s\n' "${qemu_times[@]}" | median)
-printf 'boot to poweroff, %d hart(s), median of %d: rvisor %.3f s, qemu %.3f s, rvisor/qemu %.2f\n' \
-  "$cpus" "$runs" "$r" "$q" "$(echo "$r / $q" | bc -l)"
+printf 'boot to poweroff, %d hart(s), median of %d: rvisor-jit %.3f s, rvisor-interp %.3f s, qemu %.3f s\n' \
+  "$cpus" "$runs" "$r" "$n" "$q"
+printf 'jit/qemu time %.2f, jit/interp time %.2f\n' "$(echo "$r / $q" | bc -l)" "$(echo "$r / $n" | bc -l)"

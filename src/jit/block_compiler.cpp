@@ -73,6 +73,15 @@ BlockCompiler::BlockCompiler(CodeBuffer& buffer, const cpu::Hart& hart)
         m_offsets.f[i] = HartAccess::f(hart, i);
     }
     m_host_has_fma = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tFMA);
+    // Not rax, rcx, rdx (scratch: shifts, division), rbp, r12 (state) or rsp. The
+    // caller-saved ones are written back and reloaded around calls anyway.
+    m_pool = { rbx, r13, r14, r15, r8, r9, r10, r11, rsi, rdi };
+    for (unsigned i = 0; i < kCachedRegisters; ++i)
+        m_pool32[i] = m_pool[i].cvt32();
+    for (unsigned i = 0; i < 32; ++i) {
+        m_x_memory.push_back(qword[rbp + HartAccess::x(hart, i)]);
+        m_x32_memory.push_back(dword[rbp + HartAccess::x(hart, i)]);
+    }
     m_offsets.pc = HartAccess::pc(hart);
     m_offsets.instret = HartAccess::instret(hart);
     m_offsets.privilege = HartAccess::privilege(hart);
@@ -171,10 +180,12 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
         or_(dword[rbp + m_offsets.mstatus], static_cast<uint32_t>(cpu::status::kFs));
     }
 
+    assign_registers(instructions);
     bool ended = false;
     for (size_t i = 0; i < instructions.size(); ++i) {
         const Insn& insn = instructions[i];
         m_pc = pcs[i];
+        load_sources(insn);
         if (is_control(insn.opcode)) {
             emit_control(insn);
             ended = true;
@@ -222,6 +233,91 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
     return CompiledBlock { entry, static_cast<unsigned>(instructions.size()) };
 }
 
+void BlockCompiler::assign_registers(const std::vector<Insn>& instructions)
+{
+    // The most used x registers of the block get host registers.
+    std::array<unsigned, 32> uses {};
+    for (const Insn& insn : instructions) {
+        const std::string_view operands = isa::info(insn.opcode).operands;
+        if (operands.find('d') != std::string_view::npos)
+            ++uses[insn.rd];
+        if (operands.find('s') != std::string_view::npos)
+            ++uses[insn.rs1];
+        if (operands.find('t') != std::string_view::npos)
+            ++uses[insn.rs2];
+    }
+    uses[0] = 0;
+    m_home.fill(-1);
+    m_loaded = m_dirty = 0;
+    for (unsigned slot = 0; slot < kCachedRegisters; ++slot) {
+        const auto most = std::max_element(uses.begin(), uses.end());
+        if (*most == 0)
+            break;
+        m_home[static_cast<size_t>(most - uses.begin())] = static_cast<int8_t>(slot);
+        *most = 0;
+    }
+}
+
+const Xbyak::Operand& BlockCompiler::x(unsigned index)
+{
+    const int home = m_home[index];
+    if (home < 0)
+        return m_x_memory[index];
+    if (!(m_loaded & (1u << index))) {
+        mov(m_pool[home], m_x_memory[index]);
+        m_loaded |= 1u << index;
+    }
+    return m_pool[home];
+}
+
+const Xbyak::Operand& BlockCompiler::x32(unsigned index)
+{
+    if (m_home[index] < 0)
+        return m_x32_memory[index];
+    x(index);
+    return m_pool32[m_home[index]];
+}
+
+void BlockCompiler::store_x(unsigned index, const Xbyak::Reg64& value)
+{
+    if (index == 0) // x0 stays zero in memory
+        return;
+    const int home = m_home[index];
+    if (home < 0) {
+        mov(m_x_memory[index], value);
+        return;
+    }
+    if (m_pool[home] != value)
+        mov(m_pool[home], value);
+    m_loaded |= 1u << index;
+    m_dirty |= 1u << index;
+}
+
+void BlockCompiler::load_sources(const Insn& insn)
+{
+    const std::string_view operands = isa::info(insn.opcode).operands;
+    if (operands.find('s') != std::string_view::npos)
+        x(insn.rs1);
+    if (operands.find('t') != std::string_view::npos)
+        x(insn.rs2);
+}
+
+void BlockCompiler::write_back(RegisterMask dirty)
+{
+    for (unsigned index = 1; index < 32; ++index) {
+        if (dirty & (1u << index))
+            mov(m_x_memory[index], m_pool[m_home[index]]);
+    }
+}
+
+void BlockCompiler::reload(RegisterMask loaded)
+{
+    for (unsigned index = 1; index < 32; ++index) {
+        if (loaded & (1u << index))
+            mov(m_pool[m_home[index]], m_x_memory[index]);
+    }
+}
+
 void BlockCompiler::retire_pending(unsigned extra)
 {
     if (m_pending + extra != 0)
@@ -250,6 +346,7 @@ void BlockCompiler::call_helper(const void* function)
 void BlockCompiler::exit_to(uint64_t target)
 {
     retire_pending(1);
+    write_back(m_dirty);
     const bool same_page = (target >> 12) == (m_block_pc >> 12);
     if (!same_page) {
         mov(rax, target);
@@ -273,6 +370,7 @@ void BlockCompiler::exit_to(uint64_t target)
 void BlockCompiler::exit_indirect()
 {
     // rax: the guest pc. The jump cache holds blocks by virtual pc and privilege.
+    write_back(m_dirty);
     Xbyak::Label miss;
     mov(rcx, rax);
     shl(rcx, 2);
@@ -294,6 +392,7 @@ void BlockCompiler::exit_indirect()
 
 void BlockCompiler::exit_to_dispatcher()
 {
+    write_back(m_dirty);
     xor_(eax, eax);
     jmp(m_exit, T_NEAR);
 }
@@ -301,6 +400,8 @@ void BlockCompiler::exit_to_dispatcher()
 void BlockCompiler::emit_fallback(const Insn& insn, bool ends_block)
 {
     m_fallbacks->push_back(insn);
+    write_back(m_dirty);
+    forget_registers(); // the interpreter may write any register
     sync_for_call();
     m_pending = 0; // the interpreter retires the instruction itself
     mov(rdi, rbp);

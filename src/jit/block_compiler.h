@@ -9,6 +9,7 @@
 #include "jit/code_buffer.h"
 #include "jit/runtime_state.h"
 
+#include <array>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -69,18 +70,28 @@ private:
     bool emit_control(const Insn& insn);
     bool emit_float(const Insn& insn);
     void emit_fallback(const Insn& insn, bool ends_block);
-    // A slow path at `slow` that executes insn in the interpreter and continues at `resume`.
-    void redo_in_interpreter(const Insn& insn, Xbyak::Label& slow, Xbyak::Label& resume);
+    // A slow path at `slow` that executes insn in the interpreter and continues at `resume`;
+    // `dirty`: the registers to write back, as they were where the slow path leaves.
+    void redo_in_interpreter(
+        const Insn& insn, uint32_t dirty, Xbyak::Label& slow, Xbyak::Label& resume);
 
-    // Guest state operands.
-    Xbyak::Address x(unsigned index) { return qword[rbp + m_offsets.x[index]]; }
-    Xbyak::Address x32(unsigned index) { return dword[rbp + m_offsets.x[index]]; }
+    // Guest x registers: a block keeps the ones it uses in host registers (loaded on first
+    // use, written back at every exit and before every call), so chains of dependent
+    // instructions do not go through memory. x() is the register's current home; x0 always
+    // reads its slot in memory, which stays zero.
+    const Xbyak::Operand& x(unsigned index);
+    const Xbyak::Operand& x32(unsigned index);
     Xbyak::Address f(unsigned index) { return qword[rbp + m_offsets.f[index]]; }
-    void store_x(unsigned index, const Xbyak::Reg64& value)
-    {
-        if (index != 0) // x0 stays zero in memory, so reading it needs no special case
-            mov(x(index), value);
-    }
+    void store_x(unsigned index, const Xbyak::Reg64& value);
+    // Before an instruction's code: its x sources are loaded, so that no load is emitted on
+    // only one of the paths inside it.
+    void load_sources(const Insn& insn);
+    void assign_registers(const std::vector<Insn>& instructions);
+    using RegisterMask = uint32_t;
+    void write_back(RegisterMask dirty);
+    void reload(RegisterMask loaded);
+    // After the interpreter ran: memory holds the truth, nothing is loaded.
+    void forget_registers() { m_loaded = m_dirty = 0; }
 
     // Leaving the block. Each accounts for the instructions retired so far plus the current one.
     void exit_to(uint64_t target); // a known guest pc
@@ -101,6 +112,15 @@ private:
         int32_t pc, instret, privilege, mstatus, trapped;
         int32_t tlb[cpu::Tlb::kKinds];
     };
+
+    static constexpr unsigned kCachedRegisters = 10;
+    std::array<Xbyak::Reg64, kCachedRegisters> m_pool;
+    std::array<Xbyak::Reg32, kCachedRegisters> m_pool32;
+    std::vector<Xbyak::Address> m_x_memory; // by guest register
+    std::vector<Xbyak::Address> m_x32_memory;
+    std::array<int8_t, 32> m_home {}; // index into m_pool, or -1: in memory
+    RegisterMask m_loaded = 0; // guest registers whose host register holds the value
+    RegisterMask m_dirty = 0; // ...and whose memory slot does not
 
     CodeBuffer& m_buffer;
     const cpu::Hart& m_hart;

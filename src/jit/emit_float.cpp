@@ -21,18 +21,21 @@ enum class Arithmetic { Add, Sub, Mul, Div, Sqrt };
 
 } // namespace
 
-void BlockCompiler::redo_in_interpreter(const Insn& insn, Xbyak::Label& slow, Xbyak::Label& resume)
+void BlockCompiler::redo_in_interpreter(
+    const Insn& insn, RegisterMask dirty, Xbyak::Label& slow, Xbyak::Label& resume)
 {
     m_fallbacks->push_back(insn);
     const isa::DecodedInstruction* stored = &m_fallbacks->back();
     const unsigned pending = m_pending;
     const uint64_t pc = m_pc;
-    far([this, stored, pending, pc, slow, resume]() mutable {
+    const RegisterMask loaded = m_loaded;
+    far([this, stored, pending, pc, slow, resume, loaded, dirty]() mutable {
         const unsigned saved_pending = m_pending;
         const uint64_t saved_pc = m_pc;
         m_pending = pending;
         m_pc = pc;
         L(slow);
+        write_back(dirty);
         sync_for_call();
         mov(rdi, rbp);
         mov(rsi, reinterpret_cast<uint64_t>(stored));
@@ -41,6 +44,7 @@ void BlockCompiler::redo_in_interpreter(const Insn& insn, Xbyak::Label& slow, Xb
         jnz(*m_trap_exit, T_NEAR);
         // The main path counts this instruction once more after resume.
         sub(qword[rbp + m_offsets.instret], static_cast<int32_t>(pending + 1));
+        reload(loaded);
         jmp(resume, T_NEAR);
         m_pending = saved_pending;
         m_pc = saved_pc;
@@ -52,6 +56,7 @@ bool BlockCompiler::emit_float(const Insn& insn)
     const unsigned rd = insn.rd, rs1 = insn.rs1, rs2 = insn.rs2, rs3 = insn.rs3;
     const bool dynamic = insn.funct3 == kDynamicRounding;
     Xbyak::Label slow, resume;
+    const RegisterMask dirty_before = m_dirty; // when a slow path leaves
 
     // A single operand into xmm, or to the slow path if it is not NaN-boxed.
     auto load_single = [&](const Xbyak::Xmm& xmm, unsigned index) {
@@ -76,7 +81,7 @@ bool BlockCompiler::emit_float(const Insn& insn)
     };
     auto finish = [&] {
         L(resume);
-        redo_in_interpreter(insn, slow, resume);
+        redo_in_interpreter(insn, dirty_before, slow, resume);
         return true;
     };
     auto arithmetic = [&](bool single, Arithmetic operation) {

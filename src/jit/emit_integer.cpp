@@ -247,15 +247,18 @@ bool BlockCompiler::emit_integer(const Insn& insn)
     case Opcode::minu: select(OP(cmova)); return true;
     case Opcode::maxu: select(OP(cmovb)); return true;
     case Opcode::sext_b:
-        movsx(rax, byte[rbp + m_offsets.x[rs1]]);
+        mov(rax, x(rs1));
+        movsx(rax, al);
         store_x(rd, rax);
         return true;
     case Opcode::sext_h:
-        movsx(rax, word[rbp + m_offsets.x[rs1]]);
+        mov(rax, x(rs1));
+        movsx(rax, ax);
         store_x(rd, rax);
         return true;
     case Opcode::zext_h:
-        movzx(eax, word[rbp + m_offsets.x[rs1]]);
+        mov(rax, x(rs1));
+        movzx(eax, ax);
         store_x(rd, rax);
         return true;
     case Opcode::rol: shift_op(OP(rol)); return true;
@@ -296,7 +299,7 @@ bool BlockCompiler::emit_integer(const Insn& insn)
     case Opcode::czero_nez:
         xor_(ecx, ecx);
         mov(rax, x(rs1));
-        cmp(qword[rbp + m_offsets.x[rs2]], 0);
+        cmp(x(rs2), 0);
         if (insn.opcode == Opcode::czero_eqz)
             cmove(rax, rcx);
         else

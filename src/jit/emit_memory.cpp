@@ -73,6 +73,9 @@ bool BlockCompiler::emit_memory(const Insn& insn)
     const auto form = memory_form(insn.opcode);
     if (!form)
         return false;
+    // A slow path leaves from before rd is written and comes back after: it writes back what
+    // was dirty when it left, and reloads what the main path has loaded when it returns.
+    const RegisterMask dirty = m_dirty;
     const unsigned kind = form->is_store ? 2 : 1;
     Xbyak::Label slow, done;
 
@@ -95,16 +98,18 @@ bool BlockCompiler::emit_memory(const Insn& insn)
     and_(ecx, static_cast<uint32_t>(cpu::Tlb::kEntries - 1));
     shl(ecx, 4);
     shl(rdx, 2);
-    movzx(esi, byte[rbp + m_offsets.privilege]);
-    or_(rdx, rsi);
+    or_(dl, byte[rbp + m_offsets.privilege]); // the tag's low two bits
+
     const int32_t table = m_offsets.tlb[kind];
     cmp(rdx, qword[rbp + rcx + table]);
     jne(slow, T_NEAR);
     add(rax, qword[rbp + rcx + table + 8]);
 
-    const Xbyak::Address value_slot = form->is_float ? f(insn.rs2) : x(insn.rs2);
     if (form->is_store) {
-        mov(rdx, value_slot);
+        if (form->is_float)
+            mov(rdx, f(insn.rs2));
+        else
+            mov(rdx, x(insn.rs2));
         switch (form->size) {
         case 1: mov(byte[rax], dl); break;
         case 2: mov(word[rax], dx); break;
@@ -152,21 +157,31 @@ bool BlockCompiler::emit_memory(const Insn& insn)
     const auto pc = m_pc;
     const Insn copy = insn;
     const MemoryForm form_copy = *form;
-    far([this, slow, done, helper, pending, pc, copy, form_copy]() mutable {
+    const RegisterMask loaded = m_loaded;
+    far([this, slow, done, helper, pending, pc, copy, form_copy, loaded, dirty]() mutable {
         const unsigned saved_pending = m_pending;
         const uint64_t saved_pc = m_pc;
         m_pending = pending;
         m_pc = pc;
         L(slow);
+        // The value to store is read before the write-back, from where the main path had it.
+        if (form_copy.is_store) {
+            if (form_copy.is_float)
+                mov(rdx, f(copy.rs2));
+            else if (copy.rs2 != 0 && m_home[copy.rs2] >= 0)
+                mov(rdx, m_pool[m_home[copy.rs2]]);
+            else
+                mov(rdx, m_x_memory[copy.rs2]);
+        }
+        write_back(dirty);
         mov(rsi, rax);
-        if (form_copy.is_store)
-            mov(rdx, form_copy.is_float ? f(copy.rs2) : x(copy.rs2));
         sync_for_call();
         mov(rdi, rbp);
         call_helper(helper);
         cmp(byte[rbp + m_offsets.trapped], 0);
         jne(*m_trap_exit, T_NEAR);
         undo_sync();
+        reload(loaded);
         mov(rdx, rax);
         jmp(done, T_NEAR);
         m_pending = saved_pending;
