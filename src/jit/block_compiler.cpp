@@ -181,6 +181,18 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
     }
 
     assign_registers(instructions);
+    // A block that branches back to its own start loops without leaving: everything it
+    // caches is loaded here and every register it writes counts as dirty from here on, so
+    // the state at the back edge is the state at the top.
+    m_loop_top.emplace();
+    for (unsigned index = 1; index < 32; ++index) {
+        if (m_home[index] >= 0)
+            mov(m_pool[m_home[index]], m_x_memory[index]);
+    }
+    m_loaded = m_cached;
+    m_dirty = m_written;
+    L(*m_loop_top);
+    m_block_length = static_cast<int32_t>(instructions.size());
     bool ended = false;
     for (size_t i = 0; i < instructions.size(); ++i) {
         const Insn& insn = instructions[i];
@@ -249,11 +261,21 @@ void BlockCompiler::assign_registers(const std::vector<Insn>& instructions)
     uses[0] = 0;
     m_home.fill(-1);
     m_loaded = m_dirty = 0;
+    m_cached = m_written = 0;
+    std::array<bool, 32> written {};
+    for (const Insn& insn : instructions) {
+        if (isa::info(insn.opcode).operands.find('d') != std::string_view::npos)
+            written[insn.rd] = true;
+    }
     for (unsigned slot = 0; slot < kCachedRegisters; ++slot) {
         const auto most = std::max_element(uses.begin(), uses.end());
         if (*most == 0)
             break;
-        m_home[static_cast<size_t>(most - uses.begin())] = static_cast<int8_t>(slot);
+        const auto index = static_cast<unsigned>(most - uses.begin());
+        m_home[index] = static_cast<int8_t>(slot);
+        m_cached |= 1u << index;
+        if (written[index])
+            m_written |= 1u << index;
         *most = 0;
     }
 }
@@ -346,6 +368,14 @@ void BlockCompiler::call_helper(const void* function)
 void BlockCompiler::exit_to(uint64_t target)
 {
     retire_pending(1);
+    if (target == m_block_pc && m_loaded == m_cached && m_dirty == m_written) {
+        // The back edge of a loop: round again while the budget lasts (else leave through
+        // the entry, whose budget check then returns to the dispatcher).
+        const auto budget = qword[r12 + offsetof(RuntimeState, budget)];
+        sub(budget, m_block_length);
+        jns(*m_loop_top, T_NEAR);
+        add(budget, m_block_length);
+    }
     write_back(m_dirty);
     const bool same_page = (target >> 12) == (m_block_pc >> 12);
     if (!same_page) {

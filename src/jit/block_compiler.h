@@ -121,6 +121,10 @@ private:
     std::array<int8_t, 32> m_home {}; // index into m_pool, or -1: in memory
     RegisterMask m_loaded = 0; // guest registers whose host register holds the value
     RegisterMask m_dirty = 0; // ...and whose memory slot does not
+    RegisterMask m_cached = 0; // guest registers with a host register in this block
+    RegisterMask m_written = 0; // ...that the block writes
+    std::optional<Xbyak::Label> m_loop_top; // where a back edge to the block's start goes
+    int32_t m_block_length = 0;
 
     CodeBuffer& m_buffer;
     const cpu::Hart& m_hart;
