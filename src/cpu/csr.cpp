@@ -44,6 +44,7 @@ void Hart::write_status(uint64_t value, uint64_t mask)
     if ((updated ^ m_mstatus) & status::kTranslationBits)
         note_translation_state_changed();
     m_mstatus = updated;
+    refresh_data_privilege();
     m_check_interrupts_now = true;
 }
 
@@ -242,18 +243,18 @@ uint64_t Hart::read_modify_write_base(uint32_t address, uint64_t read_value) con
 uint64_t Hart::read_csr_as_machine(uint32_t address)
 {
     const Privilege saved = m_privilege;
-    m_privilege = Privilege::Machine;
+    set_privilege(Privilege::Machine);
     auto value = read_csr(address);
-    m_privilege = saved;
+    set_privilege(saved);
     return value.value_or(0);
 }
 
 void Hart::write_csr_as_machine(uint32_t address, uint64_t value)
 {
     const Privilege saved = m_privilege;
-    m_privilege = Privilege::Machine;
+    set_privilege(Privilege::Machine);
     write_csr(address, value);
-    m_privilege = saved;
+    set_privilege(saved);
 }
 
 } // namespace rvisor::cpu

@@ -42,9 +42,14 @@ void Hart::reset(uint64_t reset_pc)
     m_pmpaddr.fill(0);
     m_reservation.reset();
     m_tlb.flush();
+    refresh_data_privilege();
 }
 
-void Hart::set_privilege(Privilege privilege) { m_privilege = privilege; }
+void Hart::set_privilege(Privilege privilege)
+{
+    m_privilege = privilege;
+    refresh_data_privilege();
+}
 
 HartExit Hart::run(uint64_t budget)
 {
@@ -154,6 +159,7 @@ void Hart::take_trap(uint64_t cause, bool interrupt, uint64_t tval)
         s = (s & ~status::kSpp) | (m_privilege == Privilege::Supervisor ? status::kSpp : 0);
         m_mstatus = s;
         m_privilege = Privilege::Supervisor;
+        refresh_data_privilege();
         m_pc = (m_stvec & ~uint64_t { 3 }) + ((m_stvec & 1) && interrupt ? 4 * cause : 0);
     } else {
         m_mepc = m_pc;
@@ -165,6 +171,7 @@ void Hart::take_trap(uint64_t cause, bool interrupt, uint64_t tval)
         s = (s & ~status::kMpp) | (static_cast<uint64_t>(m_privilege) << status::kMppShift);
         m_mstatus = s;
         m_privilege = Privilege::Machine;
+        refresh_data_privilege();
         m_pc = (m_mtvec & ~uint64_t { 3 }) + ((m_mtvec & 1) && interrupt ? 4 * cause : 0);
     }
 }
@@ -193,6 +200,7 @@ void Hart::return_from_trap(Privilege from)
     if ((s ^ m_mstatus) & status::kMprv)
         note_translation_state_changed();
     m_mstatus = s;
+    refresh_data_privilege();
     m_check_interrupts_now = true;
 }
 

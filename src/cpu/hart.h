@@ -167,9 +167,14 @@ private:
         uint64_t address, Access access, Privilege privilege, bool& superpage);
     Privilege effective_privilege(Access access) const
     {
-        if (access != Access::Fetch && (m_mstatus & status::kMprv))
-            return static_cast<Privilege>((m_mstatus & status::kMpp) >> status::kMppShift);
-        return m_privilege;
+        return access == Access::Fetch ? m_privilege : m_data_privilege;
+    }
+    // After any change to the privilege or mstatus: the privilege loads and stores use (MPRV).
+    void refresh_data_privilege()
+    {
+        m_data_privilege = (m_mstatus & status::kMprv)
+            ? static_cast<Privilege>((m_mstatus & status::kMpp) >> status::kMppShift)
+            : m_privilege;
     }
     // Host pointer for an access that stays within one page and lands in RAM, else nullptr
     // (with *physical set when the page is MMIO and no fault was raised). The TLB hit is
@@ -208,6 +213,7 @@ private:
     std::array<uint64_t, 32> m_x {};
     std::array<uint64_t, 32> m_f {};
     Privilege m_privilege = Privilege::Machine;
+    Privilege m_data_privilege = Privilege::Machine; // see refresh_data_privilege()
     uint64_t m_instret = 0;
 
     // CSRs (only the state; views such as sstatus are computed).

@@ -22,7 +22,7 @@ public:
     static uint64_t index(uint64_t address) { return (address >> 12) & (kEntries - 1); }
     static uint64_t tag(uint64_t address, unsigned privilege)
     {
-        return ((address >> 12) << 2) | privilege;
+        return (address & ~uint64_t { 0xfff }) | privilege;
     }
     const Entry* table(unsigned kind) const { return m_entries[kind].data(); }
     // Changes whenever a translation is dropped, so that caches keyed by virtual address

@@ -85,6 +85,7 @@ BlockCompiler::BlockCompiler(CodeBuffer& buffer, const cpu::Hart& hart)
     m_offsets.pc = HartAccess::pc(hart);
     m_offsets.instret = HartAccess::instret(hart);
     m_offsets.privilege = HartAccess::privilege(hart);
+    m_offsets.data_privilege = HartAccess::data_privilege(hart);
     m_offsets.mstatus = HartAccess::mstatus(hart);
     m_offsets.trapped = HartAccess::trapped(hart);
     for (unsigned kind = 0; kind < cpu::Tlb::kKinds; ++kind)
@@ -213,9 +214,9 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
         else
             ++m_pending;
     }
-    if (!ended) {
+    if (!ended) { // at the page end or the length limit: every instruction is counted already
         m_pc = source.pc + offset;
-        exit_to(m_pc);
+        exit_to(m_pc, 0);
     }
 
     L(out_of_budget);
@@ -365,9 +366,9 @@ void BlockCompiler::call_helper(const void* function)
     call(rax);
 }
 
-void BlockCompiler::exit_to(uint64_t target)
+void BlockCompiler::exit_to(uint64_t target, unsigned current)
 {
-    retire_pending(1);
+    retire_pending(current);
     if (target == m_block_pc && m_loaded == m_cached && m_dirty == m_written) {
         // The back edge of a loop: round again while the budget lasts (else leave through
         // the entry, whose budget check then returns to the dispatcher).

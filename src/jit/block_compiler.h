@@ -94,7 +94,9 @@ private:
     void forget_registers() { m_loaded = m_dirty = 0; }
 
     // Leaving the block. Each accounts for the instructions retired so far plus the current one.
-    void exit_to(uint64_t target); // a known guest pc
+    // A known guest pc; `current` is 1 when the instruction being translated (a branch or jump)
+    // is still to be counted, 0 when the block simply ran out.
+    void exit_to(uint64_t target, unsigned current = 1);
     void exit_indirect(); // the guest pc in rax
     void exit_to_dispatcher(); // pc already in the hart
     void retire_pending(unsigned extra);
@@ -109,7 +111,7 @@ private:
     struct Offsets {
         int32_t x[32];
         int32_t f[32];
-        int32_t pc, instret, privilege, mstatus, trapped;
+        int32_t pc, instret, privilege, data_privilege, mstatus, trapped;
         int32_t tlb[cpu::Tlb::kKinds];
     };
 

@@ -55,6 +55,10 @@ bool BlockCompiler::emit_float(const Insn& insn)
 {
     const unsigned rd = insn.rd, rs1 = insn.rs1, rs2 = insn.rs2, rs3 = insn.rs3;
     const bool dynamic = insn.funct3 == kDynamicRounding;
+    // Reserved static rounding modes (5, 6) are illegal: the interpreter raises that.
+    if (isa::info(insn.opcode).operands.find('m') != std::string_view::npos && !dynamic
+        && insn.funct3 > 4)
+        return false;
     Xbyak::Label slow, resume;
     const RegisterMask dirty_before = m_dirty; // when a slow path leaves
 

@@ -18,46 +18,65 @@ bool BlockCompiler::emit_integer(const Insn& insn)
     const auto imm = static_cast<int32_t>(insn.immediate);
     const unsigned rd = insn.rd, rs1 = insn.rs1, rs2 = insn.rs2;
 
+    // Where to compute rd: its own host register when it has one, unless a source still to be
+    // read after the first instruction is rd itself; else rax.
+    auto result = [&](bool rd_read_later) -> Xbyak::Reg64 {
+        if (rd != 0 && m_home[rd] >= 0 && !rd_read_later)
+            return m_pool[m_home[rd]];
+        return rax;
+    };
+    auto start = [&](const Xbyak::Reg64& target, const Xbyak::Operand& source) {
+        if (!(source == target))
+            mov(target, source);
+    };
     // rd = rs1 op rs2 / rs1 op imm, 64-bit and 32-bit (sign-extending) forms.
     auto register_op = [&](auto op) {
-        mov(rax, x(rs1));
-        op(rax, x(rs2));
-        store_x(rd, rax);
+        const Xbyak::Reg64 target = result(rd == rs2 && rd != rs1);
+        start(target, x(rs1));
+        op(target, x(rs2));
+        store_x(rd, target);
     };
     auto immediate_op = [&](auto op) {
-        mov(rax, x(rs1));
-        op(rax, imm);
-        store_x(rd, rax);
+        const Xbyak::Reg64 target = result(false);
+        start(target, x(rs1));
+        op(target, imm);
+        store_x(rd, target);
     };
     auto register_op_w = [&](auto op) {
-        mov(eax, x32(rs1));
-        op(eax, x32(rs2));
-        movsxd(rax, eax);
-        store_x(rd, rax);
+        const Xbyak::Reg64 target = result(rd == rs2 && rd != rs1);
+        const Xbyak::Reg32 target32 = target.cvt32();
+        mov(target32, x32(rs1));
+        op(target32, x32(rs2));
+        movsxd(target, target32);
+        store_x(rd, target);
     };
     auto shift_op = [&](auto op) {
         mov(rcx, x(rs2));
-        mov(rax, x(rs1));
-        op(rax, cl);
-        store_x(rd, rax);
+        const Xbyak::Reg64 target = result(false);
+        start(target, x(rs1));
+        op(target, cl);
+        store_x(rd, target);
     };
     auto shift_op_w = [&](auto op) {
         mov(rcx, x(rs2));
-        mov(eax, x32(rs1));
-        op(eax, cl);
-        movsxd(rax, eax);
-        store_x(rd, rax);
+        const Xbyak::Reg64 target = result(false);
+        mov(target.cvt32(), x32(rs1));
+        op(target.cvt32(), cl);
+        movsxd(target, target.cvt32());
+        store_x(rd, target);
     };
     auto shift_immediate = [&](auto op) {
-        mov(rax, x(rs1));
-        op(rax, static_cast<uint8_t>(imm));
-        store_x(rd, rax);
+        const Xbyak::Reg64 target = result(false);
+        start(target, x(rs1));
+        op(target, static_cast<uint8_t>(imm));
+        store_x(rd, target);
     };
     auto shift_immediate_w = [&](auto op) {
-        mov(eax, x32(rs1));
-        op(eax, static_cast<uint8_t>(imm));
-        movsxd(rax, eax);
-        store_x(rd, rax);
+        const Xbyak::Reg64 target = result(false);
+        mov(target.cvt32(), x32(rs1));
+        op(target.cvt32(), static_cast<uint8_t>(imm));
+        movsxd(target, target.cvt32());
+        store_x(rd, target);
     };
     auto compare = [&](auto set, bool immediate) {
         mov(rax, x(rs1));
@@ -138,12 +157,12 @@ bool BlockCompiler::emit_integer(const Insn& insn)
 #define OP(name) [&](const auto& a, const auto& b) { name(a, b); }
     switch (insn.opcode) {
     case Opcode::lui:
-        mov(rax, insn.immediate);
-        store_x(rd, rax);
+        mov(result(false), insn.immediate);
+        store_x(rd, result(false));
         return true;
     case Opcode::auipc:
-        mov(rax, m_pc + insn.immediate);
-        store_x(rd, rax);
+        mov(result(false), m_pc + insn.immediate);
+        store_x(rd, result(false));
         return true;
     case Opcode::addi: immediate_op(OP(add)); return true;
     case Opcode::xori: immediate_op(OP(xor_)); return true;
@@ -164,12 +183,14 @@ bool BlockCompiler::emit_integer(const Insn& insn)
     case Opcode::sll: shift_op(OP(shl)); return true;
     case Opcode::srl: shift_op(OP(shr)); return true;
     case Opcode::sra: shift_op(OP(sar)); return true;
-    case Opcode::addiw:
-        mov(eax, x32(rs1));
-        add(eax, imm);
-        movsxd(rax, eax);
-        store_x(rd, rax);
+    case Opcode::addiw: {
+        const Xbyak::Reg64 target = result(false);
+        mov(target.cvt32(), x32(rs1));
+        add(target.cvt32(), imm);
+        movsxd(target, target.cvt32());
+        store_x(rd, target);
         return true;
+    }
     case Opcode::slliw: shift_immediate_w(OP(shl)); return true;
     case Opcode::srliw: shift_immediate_w(OP(shr)); return true;
     case Opcode::sraiw: shift_immediate_w(OP(sar)); return true;

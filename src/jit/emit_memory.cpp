@@ -66,6 +66,8 @@ const void* slow_path(const MemoryForm& form)
     }
 }
 
+static_assert(sizeof(cpu::Tlb::Entry) == 16, "the inline TLB probe scales the index by 16");
+
 } // namespace
 
 bool BlockCompiler::emit_memory(const Insn& insn)
@@ -80,26 +82,26 @@ bool BlockCompiler::emit_memory(const Insn& insn)
     Xbyak::Label slow, done;
 
     // rax: the guest address.
-    mov(rax, x(insn.rs1));
-    if (insn.immediate != 0)
-        add(rax, static_cast<int32_t>(insn.immediate));
-    if (form->size > 1) {
-        mov(ecx, eax);
-        and_(ecx, 0xfff);
-        cmp(ecx, static_cast<int32_t>(0x1000 - form->size));
-        ja(slow, T_NEAR);
+    if (insn.rs1 != 0 && m_home[insn.rs1] >= 0) {
+        lea(rax, ptr[m_pool[m_home[insn.rs1]] + static_cast<int32_t>(insn.immediate)]);
+    } else {
+        mov(rax, x(insn.rs1));
+        if (insn.immediate != 0)
+            add(rax, static_cast<int32_t>(insn.immediate));
     }
-    // MPRV changes which privilege loads and stores use: the slow path knows how.
-    test(dword[rbp + m_offsets.mstatus], static_cast<uint32_t>(cpu::status::kMprv));
-    jnz(slow, T_NEAR);
+    // Misaligned accesses take the slow path, which also handles those crossing a page.
+    if (form->size > 1) {
+        test(al, static_cast<uint8_t>(form->size - 1));
+        jnz(slow, T_NEAR);
+    }
+    // The TLB entry for this page and access kind, tagged with the privilege loads and stores
+    // use now (MPRV included).
     mov(rdx, rax);
-    shr(rdx, 12);
-    mov(ecx, edx);
-    and_(ecx, static_cast<uint32_t>(cpu::Tlb::kEntries - 1));
-    shl(ecx, 4);
-    shl(rdx, 2);
-    or_(dl, byte[rbp + m_offsets.privilege]); // the tag's low two bits
-
+    and_(rdx, -4096);
+    or_(dl, byte[rbp + m_offsets.data_privilege]);
+    mov(ecx, eax);
+    shr(ecx, 8);
+    and_(ecx, static_cast<uint32_t>((cpu::Tlb::kEntries - 1) << 4)); // index · sizeof(Entry)
     const int32_t table = m_offsets.tlb[kind];
     cmp(rdx, qword[rbp + rcx + table]);
     jne(slow, T_NEAR);

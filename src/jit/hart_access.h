@@ -26,6 +26,10 @@ struct HartAccess {
     static int32_t pc(const cpu::Hart& hart) { return offset_of(hart, &hart.m_pc); }
     static int32_t instret(const cpu::Hart& hart) { return offset_of(hart, &hart.m_instret); }
     static int32_t privilege(const cpu::Hart& hart) { return offset_of(hart, &hart.m_privilege); }
+    static int32_t data_privilege(const cpu::Hart& hart)
+    {
+        return offset_of(hart, &hart.m_data_privilege);
+    }
     static int32_t mstatus(const cpu::Hart& hart) { return offset_of(hart, &hart.m_mstatus); }
     static int32_t trapped(const cpu::Hart& hart) { return offset_of(hart, &hart.m_trapped); }
     static int32_t tlb_table(const cpu::Hart& hart, unsigned kind)
