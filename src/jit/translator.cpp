@@ -126,7 +126,13 @@ cpu::HartExit Translator::run(uint64_t budget)
         // invalid), its instructions are interpreted.
         const uint8_t frm = HartAccess::frm(m_hart);
         bool fetch_trapped = false;
-        const uint8_t* code = frm < 4 ? block_at_pc(fetch_trapped) : nullptr;
+        // The jump cache first: translated code trusts its entries, so may the dispatcher.
+        const auto privilege = static_cast<unsigned>(HartAccess::privilege_of(m_hart));
+        auto& entry = m_state->jump_cache[RuntimeState::jump_index(m_hart.pc())];
+        const uint64_t tag = RuntimeState::jump_tag(m_hart.pc(), privilege);
+        const uint8_t* code = nullptr;
+        if (frm < 4)
+            code = entry.tag == tag ? entry.code : block_at_pc(fetch_trapped);
         if (fetch_trapped) {
             if (HartAccess::exit_requested(m_hart))
                 break;
@@ -143,9 +149,7 @@ cpu::HartExit Translator::run(uint64_t budget)
             }
             continue;
         }
-        const auto privilege = static_cast<unsigned>(HartAccess::privilege_of(m_hart));
-        auto& entry = m_state->jump_cache[RuntimeState::jump_index(m_hart.pc())];
-        entry.tag = RuntimeState::jump_tag(m_hart.pc(), privilege);
+        entry.tag = tag;
         entry.code = code;
 
         // Never less than a block's length, or the block could never start.
