@@ -86,6 +86,8 @@ BlockCompiler::BlockCompiler(CodeBuffer& buffer, const cpu::Hart& hart)
     m_offsets.instret = HartAccess::instret(hart);
     m_offsets.privilege = HartAccess::privilege(hart);
     m_offsets.data_privilege = HartAccess::data_privilege(hart);
+    m_offsets.fflags = HartAccess::fflags(hart);
+    m_offsets.frm = HartAccess::frm(hart);
     m_offsets.mstatus = HartAccess::mstatus(hart);
     m_offsets.trapped = HartAccess::trapped(hart);
     for (unsigned kind = 0; kind < cpu::Tlb::kKinds; ++kind)
@@ -151,7 +153,7 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
         instructions.push_back(insn);
         pcs.push_back(source.pc + offset);
         offset += insn.length;
-        if (is_system(insn.opcode) || is_control(insn.opcode))
+        if ((is_system(insn.opcode) && !is_float_csr_access(insn)) || is_control(insn.opcode))
             break;
     }
     if (instructions.empty())
@@ -172,7 +174,7 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
     js(out_of_budget, T_NEAR);
     Xbyak::Label float_off;
     const bool uses_float = std::any_of(instructions.begin(), instructions.end(),
-        [](const Insn& insn) { return is_float(insn.opcode); });
+        [](const Insn& insn) { return is_float(insn.opcode) || is_float_csr_access(insn); });
     if (uses_float) {
         // Checked once per block: FS only changes through CSR writes and traps, which end
         // blocks. Dirty is set up front, as the spec allows an implementation to do.
@@ -203,6 +205,11 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
             emit_control(insn);
             ended = true;
             break;
+        }
+        if (is_float_csr_access(insn)) {
+            emit_float_csr(insn);
+            ++m_pending;
+            continue;
         }
         if (is_system(insn.opcode)) {
             emit_fallback(insn, true);

@@ -69,6 +69,13 @@ private:
     bool emit_memory(const Insn& insn);
     bool emit_control(const Insn& insn);
     bool emit_float(const Insn& insn);
+    // fflags in all forms, frm and fcsr reads: in the block (C's fenv-style code, and GCC's
+    // inline sqrt domain check, read and restore fflags in inner loops). Other CSR accesses
+    // end the block in the interpreter.
+    bool emit_float_csr(const Insn& insn);
+    static bool is_float_csr_access(const Insn& insn);
+    // fflags, with the flags gathered in MXCSR moved into it, into al.
+    void fold_float_flags();
     void emit_fallback(const Insn& insn, bool ends_block);
     // A slow path at `slow` that executes insn in the interpreter and continues at `resume`;
     // `dirty`: the registers to write back, as they were where the slow path leaves.
@@ -111,7 +118,7 @@ private:
     struct Offsets {
         int32_t x[32];
         int32_t f[32];
-        int32_t pc, instret, privilege, data_privilege, mstatus, trapped;
+        int32_t pc, instret, privilege, data_privilege, mstatus, trapped, fflags, frm;
         int32_t tlb[cpu::Tlb::kKinds];
     };
 

@@ -6,6 +6,8 @@
 #include "jit/block_compiler.h"
 #include "jit/hart_access.h"
 
+#include <array>
+
 namespace rvisor::jit {
 
 namespace {
@@ -19,7 +21,88 @@ constexpr uint64_t kDoubleSign = 0x8000000000000000ull;
 
 enum class Arithmetic { Add, Sub, Mul, Div, Sqrt };
 
+// MXCSR's flag bits (IE DE ZE OE UE PE) to fflags (NV DZ OF UF NX); DE has no counterpart.
+constexpr std::array<uint8_t, 64> kFflagsOfMxcsr = [] {
+    std::array<uint8_t, 64> table {};
+    for (unsigned mxcsr = 0; mxcsr < 64; ++mxcsr) {
+        table[mxcsr] = static_cast<uint8_t>(((mxcsr & 0x01) ? 0x10 : 0)
+            | ((mxcsr & 0x04) ? 0x08 : 0) | ((mxcsr & 0x08) ? 0x04 : 0)
+            | ((mxcsr & 0x10) ? 0x02 : 0) | ((mxcsr & 0x20) ? 0x01 : 0));
+    }
+    return table;
+}();
+
+constexpr uint32_t kFflags = 0x001, kFrm = 0x002, kFcsr = 0x003;
+
 } // namespace
+
+bool BlockCompiler::is_float_csr_access(const Insn& insn)
+{
+    if (insn.opcode < Opcode::csrrw || insn.opcode > Opcode::csrrci)
+        return false;
+    const auto address = static_cast<uint32_t>(insn.immediate);
+    if (address == kFflags)
+        return true;
+    // frm and fcsr only read: a new rounding mode goes to the dispatcher, which sets MXCSR.
+    const bool set_or_clear = insn.opcode == Opcode::csrrs || insn.opcode == Opcode::csrrc
+        || insn.opcode == Opcode::csrrsi || insn.opcode == Opcode::csrrci;
+    return (address == kFrm || address == kFcsr) && set_or_clear && insn.rs1 == 0;
+}
+
+void BlockCompiler::fold_float_flags()
+{
+    const auto scratch = dword[r12 + offsetof(RuntimeState, mxcsr)];
+    stmxcsr(scratch);
+    mov(ecx, scratch);
+    and_(ecx, 0x3f);
+    mov(rdx, reinterpret_cast<uint64_t>(kFflagsOfMxcsr.data()));
+    movzx(eax, byte[rdx + rcx]);
+    or_(al, byte[rbp + m_offsets.fflags]);
+    mov(byte[rbp + m_offsets.fflags], al);
+    and_(scratch, ~0x3fu);
+    ldmxcsr(scratch);
+}
+
+bool BlockCompiler::emit_float_csr(const Insn& insn)
+{
+    // The block's entry checked mstatus.FS (these count as F instructions there).
+    const auto address = static_cast<uint32_t>(insn.immediate);
+    fold_float_flags(); // al: fflags
+    if (address == kFflags) {
+        movzx(eax, al);
+        const bool immediate_form = insn.opcode >= Opcode::csrrwi;
+        if (immediate_form)
+            mov(ecx, insn.rs1);
+        else
+            mov(rcx, x(insn.rs1));
+        switch (insn.opcode) {
+        case Opcode::csrrw:
+        case Opcode::csrrwi: break;
+        case Opcode::csrrs:
+        case Opcode::csrrsi: or_(ecx, eax); break;
+        default:
+            not_(ecx);
+            and_(ecx, eax);
+            break;
+        }
+        const bool writes
+            = insn.opcode == Opcode::csrrw || insn.opcode == Opcode::csrrwi || insn.rs1 != 0;
+        if (writes) {
+            and_(ecx, 0x1f);
+            mov(byte[rbp + m_offsets.fflags], cl);
+        }
+        store_x(insn.rd, rax);
+        return true;
+    }
+    movzx(ecx, byte[rbp + m_offsets.frm]);
+    if (address == kFcsr) {
+        shl(ecx, 5);
+        movzx(eax, al);
+        or_(ecx, eax);
+    }
+    store_x(insn.rd, rcx);
+    return true;
+}
 
 void BlockCompiler::redo_in_interpreter(
     const Insn& insn, RegisterMask dirty, Xbyak::Label& slow, Xbyak::Label& resume)

@@ -31,6 +31,8 @@ struct HartAccess {
         return offset_of(hart, &hart.m_data_privilege);
     }
     static int32_t mstatus(const cpu::Hart& hart) { return offset_of(hart, &hart.m_mstatus); }
+    static int32_t fflags(const cpu::Hart& hart) { return offset_of(hart, &hart.m_fflags); }
+    static int32_t frm(const cpu::Hart& hart) { return offset_of(hart, &hart.m_frm); }
     static int32_t trapped(const cpu::Hart& hart) { return offset_of(hart, &hart.m_trapped); }
     static int32_t tlb_table(const cpu::Hart& hart, unsigned kind)
     {
@@ -39,7 +41,7 @@ struct HartAccess {
 
     static const cpu::Tlb& tlb(const cpu::Hart& hart) { return hart.m_tlb; }
     static cpu::Privilege privilege_of(const cpu::Hart& hart) { return hart.m_privilege; }
-    static uint8_t frm(const cpu::Hart& hart) { return hart.m_frm; }
+    static uint8_t frm_of(const cpu::Hart& hart) { return hart.m_frm; }
     // Moves the exception flags translated code gathered in MXCSR into fflags (and clears them
     // there): before anything reads fflags, and when translated code returns.
     static void fold_host_float_flags(cpu::Hart& hart);

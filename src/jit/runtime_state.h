@@ -25,6 +25,7 @@ struct RuntimeState {
     // Instructions translated code may still run before it returns to the dispatcher; each
     // block subtracts its length on entry and returns when the result is negative.
     int64_t budget = 0;
+    uint32_t mxcsr = 0; // scratch for stmxcsr/ldmxcsr
     std::array<JumpEntry, kJumpCacheSize> jump_cache {};
 };
 

@@ -14,6 +14,7 @@ namespace {
 // remote flushes and timer deadlines: a few microseconds.
 constexpr int64_t kSlice = 4096;
 constexpr uint64_t kPageSize = 0x1000;
+constexpr uint64_t kColdSteps = 16;
 
 // The guest's rounding mode in MXCSR terms (RC bits 13-14); exceptions masked, flags clear.
 uint32_t guest_mxcsr(uint8_t frm)
@@ -24,9 +25,10 @@ uint32_t guest_mxcsr(uint8_t frm)
 
 } // namespace
 
-Translator::Translator(cpu::Hart& hart, size_t code_cache_size)
+Translator::Translator(cpu::Hart& hart, TranslatorOptions options)
     : m_hart(hart)
-    , m_buffer(code_cache_size)
+    , m_options(options)
+    , m_buffer(options.code_cache_size)
     , m_compiler(m_buffer, hart)
     , m_state(std::make_unique<RuntimeState>())
 {
@@ -37,6 +39,7 @@ void Translator::flush_code()
 {
     m_compiler.reset();
     m_blocks.clear();
+    m_cold_visits.clear();
     m_pages.clear();
     m_fallbacks.clear();
     m_state->clear_jump_cache();
@@ -62,8 +65,9 @@ bool Translator::page_unchanged(const uint8_t* page)
     return false;
 }
 
-const uint8_t* Translator::block_at_pc(bool& fetch_trapped)
+const uint8_t* Translator::block_at_pc(bool& fetch_trapped, bool& cold)
 {
+    cold = false;
     const uint64_t pc = m_hart.pc();
     const uint8_t* host = HartAccess::fetch_pointer(m_hart, fetch_trapped);
     if (!host)
@@ -74,6 +78,14 @@ const uint8_t* Translator::block_at_pc(bool& fetch_trapped)
         page_unchanged(page);
     if (auto found = m_blocks.find({ pc, host }); found != m_blocks.end())
         return found->second;
+    if (m_options.translate_after > 1) {
+        auto [visits, first] = m_cold_visits.try_emplace({ pc, host }, 0);
+        if (++visits->second < m_options.translate_after) {
+            cold = true;
+            return nullptr;
+        }
+        m_cold_visits.erase(visits);
+    }
     if (m_compiler.space_left() < BlockCompiler::kMaxBlockBytes)
         flush_code();
     // A new block must come from the bytes the page's other blocks came from.
@@ -124,25 +136,29 @@ cpu::HartExit Translator::run(uint64_t budget)
 
         // RMM has no SSE equivalent: while the guest's dynamic rounding mode is RMM (or
         // invalid), its instructions are interpreted.
-        const uint8_t frm = HartAccess::frm(m_hart);
+        const uint8_t frm = HartAccess::frm_of(m_hart);
         bool fetch_trapped = false;
         // The jump cache first: translated code trusts its entries, so may the dispatcher.
         const auto privilege = static_cast<unsigned>(HartAccess::privilege_of(m_hart));
         auto& entry = m_state->jump_cache[RuntimeState::jump_index(m_hart.pc())];
         const uint64_t tag = RuntimeState::jump_tag(m_hart.pc(), privilege);
         const uint8_t* code = nullptr;
+        bool cold = false;
         if (frm < 4)
-            code = entry.tag == tag ? entry.code : block_at_pc(fetch_trapped);
+            code = entry.tag == tag ? entry.code : block_at_pc(fetch_trapped, cold);
         if (fetch_trapped) {
             if (HartAccess::exit_requested(m_hart))
                 break;
             continue;
         }
         if (!code) {
-            const cpu::HartExit exit = m_hart.run(1);
+            // Cold code runs a few instructions in the interpreter (which looks after
+            // interrupts itself); MMIO and page-crossing instructions one.
+            const uint64_t steps = cold ? kColdSteps : 1;
+            const cpu::HartExit exit = m_hart.run(steps);
             HartAccess::begin_run(m_hart);
-            --remaining;
-            ++since_service;
+            remaining -= static_cast<int64_t>(steps);
+            since_service += static_cast<int64_t>(steps);
             if (exit != cpu::HartExit::BudgetExhausted) {
                 HartAccess::end_run(m_hart);
                 return exit;
@@ -176,8 +192,8 @@ cpu::HartExit Translator::run(uint64_t budget)
         } else if (site != 0) {
             // A direct exit within the page: chain it to the block at the new pc.
             const uint64_t flushes = m_stats.code_flushes;
-            bool trapped = false;
-            const uint8_t* target = block_at_pc(trapped);
+            bool trapped = false, cold = false;
+            const uint8_t* target = block_at_pc(trapped, cold);
             if (target && m_stats.code_flushes == flushes)
                 BlockCompiler::link(site, target);
         }

@@ -21,11 +21,17 @@ struct TranslatorStats {
     uint64_t pages_invalidated = 0; // pages whose blocks were dropped because the code changed
 };
 
+struct TranslatorOptions {
+    size_t code_cache_size = 64ull << 20;
+    // A block is translated the n-th time the dispatcher reaches it; before that its code is
+    // interpreted. Most code at boot runs a few times only, and translating costs as much as
+    // interpreting a few hundred instructions. 1 translates everything at once (tests).
+    unsigned translate_after = 8;
+};
+
 class Translator final : public cpu::ExecutionEngine {
 public:
-    static constexpr size_t kDefaultCodeCacheSize = 64ull << 20;
-
-    explicit Translator(cpu::Hart& hart, size_t code_cache_size = kDefaultCodeCacheSize);
+    explicit Translator(cpu::Hart& hart, TranslatorOptions options = {});
     cpu::HartExit run(uint64_t budget) override;
 
     const TranslatorStats& stats() const { return m_stats; }
@@ -33,13 +39,15 @@ public:
 private:
     // Code for the block at the hart's pc, translating it if need be; nullptr when the
     // instruction there must be interpreted (MMIO, page-crossing) or the fetch trapped.
-    const uint8_t* block_at_pc(bool& fetch_trapped);
+    // nullptr with `cold` set when the block is not worth translating yet.
+    const uint8_t* block_at_pc(bool& fetch_trapped, bool& cold);
     void flush_code();
     // False (after dropping the page's blocks) when the guest page no longer holds the bytes
     // its blocks were translated from.
     bool page_unchanged(const uint8_t* page);
 
     cpu::Hart& m_hart;
+    TranslatorOptions m_options;
     CodeBuffer m_buffer;
     BlockCompiler m_compiler;
     std::unique_ptr<RuntimeState> m_state;
@@ -59,6 +67,7 @@ private:
         }
     };
     std::unordered_map<BlockKey, const uint8_t*, BlockKeyHash> m_blocks;
+    std::unordered_map<BlockKey, unsigned, BlockKeyHash> m_cold_visits; // not yet translated
     // Self-modifying code. RISC-V only promises that stores reach instruction fetch after a
     // fence.i (remote ones through the SBI), so each guest page with blocks keeps a copy of the
     // bytes they came from; after a fence.i a page is compared with its copy when control

@@ -916,7 +916,7 @@ std::optional<std::string> run_differential(const DifferentialProgram& program)
 
     // The translator stops at block boundaries, so it goes first and the interpreter follows
     // to the same instret.
-    jit::Translator translator(candidate.hart);
+    jit::Translator translator(candidate.hart, { .translate_after = 1 }); // no interpreted warm-up
     const cpu::HartExit candidate_exit = translator.run(program.instruction_limit);
     const uint64_t target = candidate.hart.instret();
     cpu::HartExit reference_exit = cpu::HartExit::BudgetExhausted;
@@ -951,7 +951,7 @@ FinalState run_translated(const DifferentialProgram& program)
     check_fits(program);
     Machine machine;
     machine.start(program);
-    jit::Translator translator(machine.hart);
+    jit::Translator translator(machine.hart, { .translate_after = 1 });
     const cpu::HartExit exit = translator.run(program.instruction_limit);
     return final_state(machine.hart, exit);
 }
