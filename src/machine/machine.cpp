@@ -179,6 +179,9 @@ void Machine::load_images(const MachineConfig& config)
 
     std::vector<uint8_t> initrd;
     for (const auto& path : config.initrds) {
+        // Linux finds an uncompressed cpio only at a 4-byte boundary (it skips zero padding
+        // between archives), so each archive starts at one.
+        initrd.resize((initrd.size() + 3) & ~size_t { 3 });
         auto bytes = firmware::read_file(path, "initrd");
         initrd.insert(initrd.end(), bytes.begin(), bytes.end());
     }

@@ -36,8 +36,9 @@ def command(rvisor, args):
     return [rvisor, *args]
 
 
-def newc_archive(files):
-    """A gzip'd cpio (newc) archive of {path: (mode, bytes)}, as the kernel unpacks it."""
+def newc_archive(files, compress=True):
+    """A cpio (newc) archive of {path: (mode, bytes)}, gzip'd unless compress is False, as the
+    kernel unpacks it."""
     out = bytearray()
 
     def entry(name, mode, data, ino):
@@ -52,7 +53,7 @@ def newc_archive(files):
     for ino, (name, (mode, data)) in enumerate(sorted(files.items()), start=1000):
         entry(name, mode, data, ino)
     entry("TRAILER!!!", 0, b"", 0)
-    return gzip.compress(bytes(out))
+    return gzip.compress(bytes(out)) if compress else bytes(out)
 
 
 class Guest:
@@ -173,10 +174,13 @@ def test_guest_checks(rvisor, guest_dir, cpus):
     with tempfile.TemporaryDirectory() as workdir:
         with open(os.path.join(HERE, "programs", "check.sh"), "rb") as f:
             script = f.read()
-        extra = os.path.join(workdir, "extra.cpio.gz")
+        # Uncompressed, after the guest's gzip'd initramfs (whose size is not a multiple of
+        # 4): rvisor must start it at a 4-byte boundary for the kernel to find it.
+        extra = os.path.join(workdir, "extra.cpio")
         with open(extra, "wb") as f:
             f.write(newc_archive({"check.sh": (0o100755, script),
-                                  "smp_atomics": (0o100755, build_smp_program(workdir))}))
+                                  "smp_atomics": (0o100755, build_smp_program(workdir))},
+                                 compress=False))
         numbers = "".join(f"{i}\n" for i in range(1, 20001)).encode()
         append = ("console=ttyS0 guest.run=/check.sh "
                   f"check.harts={cpus} check.md5={hashlib.md5(b'rvisor').hexdigest()} "
