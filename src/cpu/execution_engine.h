@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace rvisor::cpu {
@@ -17,6 +18,8 @@ public:
     // Executes about `budget` instructions (translated code may run a little past it) and says
     // why it stopped, as Hart::run does.
     virtual HartExit run(uint64_t budget) = 0;
+    // What the engine did, in one line for --verbose; empty when there is nothing to say.
+    virtual std::string summary() const { return {}; }
 };
 
 class InterpreterEngine final : public ExecutionEngine {

@@ -43,6 +43,8 @@ void Hart::reset(uint64_t reset_pc)
     m_reservation.reset();
     m_tlb.flush();
     refresh_data_privilege();
+    // Whatever was translated before may not be what the restarted hart will find.
+    m_code_flush_requested.store(true);
 }
 
 void Hart::set_privilege(Privilege privilege)

@@ -48,6 +48,7 @@ public:
     // Forgets every block and emits the entry and exit stubs afresh.
     void reset();
     size_t space_left() const { return m_buffer.size() - getSize(); }
+    size_t code_bytes() const { return getSize(); }
     EnterFunction enter() const { return m_enter; }
 
     // find_block: the code of an already translated block at a guest pc and host address, or

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fmt/format.h>
 #include <xmmintrin.h>
 
 namespace rvisor::jit {
@@ -104,9 +105,18 @@ const uint8_t* Translator::block_at_pc(bool& fetch_trapped, bool& cold)
     if (!block)
         return nullptr;
     ++m_stats.blocks_translated;
+    m_stats.peak_code_bytes = std::max(m_stats.peak_code_bytes, m_compiler.code_bytes());
     m_blocks.emplace(BlockKey { pc, host }, block->entry);
     entry->second.blocks.push_back(BlockKey { pc, host });
     return block->entry;
+}
+
+std::string Translator::summary() const
+{
+    return fmt::format("translated {} blocks, code cache peak {:.1f} of {} MiB, {} full flushes, "
+                       "{} pages retranslated after fence.i",
+        m_stats.blocks_translated, static_cast<double>(m_stats.peak_code_bytes) / (1 << 20),
+        m_options.code_cache_size >> 20, m_stats.code_flushes, m_stats.pages_invalidated);
 }
 
 cpu::HartExit Translator::run(uint64_t budget)

@@ -19,6 +19,7 @@ struct TranslatorStats {
     uint64_t blocks_translated = 0;
     uint64_t code_flushes = 0; // the whole cache dropped because it was full
     uint64_t pages_invalidated = 0; // pages whose blocks were dropped because the code changed
+    size_t peak_code_bytes = 0; // of the code cache, the most ever in use
 };
 
 struct TranslatorOptions {
@@ -33,6 +34,7 @@ class Translator final : public cpu::ExecutionEngine {
 public:
     explicit Translator(cpu::Hart& hart, TranslatorOptions options = {});
     cpu::HartExit run(uint64_t budget) override;
+    std::string summary() const override;
 
     const TranslatorStats& stats() const { return m_stats; }
 

@@ -267,6 +267,13 @@ MachineExit Machine::run(const volatile std::atomic<int>* stop_signal)
         if (slot->thread.joinable())
             slot->thread.join();
     }
+    if (m_config.verbose) {
+        for (unsigned i = 0; i < m_harts.size(); ++i) {
+            const std::string summary = m_harts[i]->engine->summary();
+            if (!summary.empty())
+                fmt::print(stderr, "rvisor: hart {}: {}\n", i, summary);
+        }
+    }
     std::lock_guard lock(m_exit_mutex);
     return *m_exit;
 }
