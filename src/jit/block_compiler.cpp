@@ -39,6 +39,8 @@ bool is_system(Opcode opcode)
     }
 }
 
+bool is_jump(Opcode opcode) { return opcode == Opcode::jal || opcode == Opcode::jalr; }
+
 bool is_control(Opcode opcode)
 {
     switch (opcode) {
@@ -153,7 +155,7 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
         instructions.push_back(insn);
         pcs.push_back(source.pc + offset);
         offset += insn.length;
-        if ((is_system(insn.opcode) && !is_float_csr_access(insn)) || is_control(insn.opcode))
+        if ((is_system(insn.opcode) && !is_float_csr_access(insn)) || is_jump(insn.opcode))
             break;
     }
     if (instructions.empty())
@@ -202,9 +204,15 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
         m_pc = pcs[i];
         load_sources(insn);
         if (is_control(insn.opcode)) {
+            // A conditional branch leaves the block only when taken: blocks run on through
+            // the fall-through path (superblocks), so branchy code enters fewer blocks.
             emit_control(insn);
-            ended = true;
-            break;
+            if (is_jump(insn.opcode)) {
+                ended = true;
+                break;
+            }
+            ++m_pending;
+            continue;
         }
         if (is_float_csr_access(insn)) {
             emit_float_csr(insn);
@@ -376,7 +384,9 @@ void BlockCompiler::call_helper(const void* function)
 void BlockCompiler::exit_to(uint64_t target, unsigned current)
 {
     retire_pending(current);
-    if (target == m_block_pc && m_loaded == m_cached && m_dirty == m_written) {
+    // (Registers written later in the block but not yet dirty hold their loaded values, so
+    // treating them as dirty at the top is harmless.)
+    if (target == m_block_pc && m_loaded == m_cached) {
         // The back edge of a loop: round again while the budget lasts (else leave through
         // the entry, whose budget check then returns to the dispatcher).
         const auto budget = qword[r12 + offsetof(RuntimeState, budget)];
