@@ -16,6 +16,7 @@ namespace {
 constexpr int64_t kSlice = 4096;
 constexpr uint64_t kPageSize = 0x1000;
 constexpr uint64_t kColdSteps = 16;
+constexpr size_t kMaxColdBlocks = 1 << 20;
 
 // The guest's rounding mode in MXCSR terms (RC bits 13-14); exceptions masked, flags clear.
 uint32_t guest_mxcsr(uint8_t frm)
@@ -80,6 +81,8 @@ const uint8_t* Translator::block_at_pc(bool& fetch_trapped, bool& cold)
     if (auto found = m_blocks.find({ pc, host }); found != m_blocks.end())
         return found->second;
     if (m_options.translate_after > 1) {
+        if (m_cold_visits.size() >= kMaxColdBlocks)
+            m_cold_visits.clear(); // code that never warms up must not grow this without end
         auto [visits, first] = m_cold_visits.try_emplace({ pc, host }, 0);
         if (++visits->second < m_options.translate_after) {
             cold = true;
