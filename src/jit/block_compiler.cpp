@@ -197,7 +197,6 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
     m_loaded = m_cached;
     m_dirty = m_written;
     L(*m_loop_top);
-    m_block_length = static_cast<int32_t>(instructions.size());
     bool ended = false;
     for (size_t i = 0; i < instructions.size(); ++i) {
         const Insn& insn = instructions[i];
@@ -263,16 +262,20 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
 
 void BlockCompiler::assign_registers(const std::vector<Insn>& instructions)
 {
-    // The most used x registers of the block get host registers.
+    // The most used x registers of the block get host registers. Every taken branch leaves
+    // the block, so an instruction near its start runs more often than one near its end (and
+    // a loop back to the start is the head of the block): earlier uses weigh more.
     std::array<unsigned, 32> uses {};
-    for (const Insn& insn : instructions) {
+    for (size_t i = 0; i < instructions.size(); ++i) {
+        const Insn& insn = instructions[i];
+        const auto weight = static_cast<unsigned>(instructions.size() - i);
         const std::string_view operands = isa::info(insn.opcode).operands;
         if (operands.find('d') != std::string_view::npos)
-            ++uses[insn.rd];
+            uses[insn.rd] += weight;
         if (operands.find('s') != std::string_view::npos)
-            ++uses[insn.rs1];
+            uses[insn.rs1] += weight;
         if (operands.find('t') != std::string_view::npos)
-            ++uses[insn.rs2];
+            uses[insn.rs2] += weight;
     }
     uses[0] = 0;
     m_home.fill(-1);
@@ -389,10 +392,12 @@ void BlockCompiler::exit_to(uint64_t target, unsigned current)
     if (target == m_block_pc && m_loaded == m_cached) {
         // The back edge of a loop: round again while the budget lasts (else leave through
         // the entry, whose budget check then returns to the dispatcher).
+        // One round is the instructions up to this branch, which may be fewer than the block.
         const auto budget = qword[r12 + offsetof(RuntimeState, budget)];
-        sub(budget, m_block_length);
+        const auto round = static_cast<int32_t>(m_pending + current);
+        sub(budget, round);
         jns(*m_loop_top, T_NEAR);
-        add(budget, m_block_length);
+        add(budget, round);
     }
     write_back(m_dirty);
     const bool same_page = (target >> 12) == (m_block_pc >> 12);

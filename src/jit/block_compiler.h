@@ -134,7 +134,6 @@ private:
     RegisterMask m_cached = 0; // guest registers with a host register in this block
     RegisterMask m_written = 0; // ...that the block writes
     std::optional<Xbyak::Label> m_loop_top; // where a back edge to the block's start goes
-    int32_t m_block_length = 0;
 
     CodeBuffer& m_buffer;
     const cpu::Hart& m_hart;
