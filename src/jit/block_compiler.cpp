@@ -39,8 +39,6 @@ bool is_system(Opcode opcode)
     }
 }
 
-bool is_jump(Opcode opcode) { return opcode == Opcode::jal || opcode == Opcode::jalr; }
-
 bool is_control(Opcode opcode)
 {
     switch (opcode) {
@@ -155,7 +153,7 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
         instructions.push_back(insn);
         pcs.push_back(source.pc + offset);
         offset += insn.length;
-        if ((is_system(insn.opcode) && !is_float_csr_access(insn)) || is_jump(insn.opcode))
+        if ((is_system(insn.opcode) && !is_float_csr_access(insn)) || is_control(insn.opcode))
             break;
     }
     if (instructions.empty())
@@ -203,15 +201,9 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
         m_pc = pcs[i];
         load_sources(insn);
         if (is_control(insn.opcode)) {
-            // A conditional branch leaves the block only when taken: blocks run on through
-            // the fall-through path (superblocks), so branchy code enters fewer blocks.
             emit_control(insn);
-            if (is_jump(insn.opcode)) {
-                ended = true;
-                break;
-            }
-            ++m_pending;
-            continue;
+            ended = true;
+            break;
         }
         if (is_float_csr_access(insn)) {
             emit_float_csr(insn);
@@ -387,9 +379,7 @@ void BlockCompiler::call_helper(const void* function)
 void BlockCompiler::exit_to(uint64_t target, unsigned current)
 {
     retire_pending(current);
-    // (Registers written later in the block but not yet dirty hold their loaded values, so
-    // treating them as dirty at the top is harmless.)
-    if (target == m_block_pc && m_loaded == m_cached) {
+    if (target == m_block_pc && m_loaded == m_cached && m_dirty == m_written) {
         // The back edge of a loop: round again while the budget lasts (else leave through
         // the entry, whose budget check then returns to the dispatcher).
         // One round is the instructions up to this branch, which may be fewer than the block.

@@ -1,9 +1,9 @@
 #pragma once
-// Translates one guest block (straight-line code up to a jump, a system instruction or the end
-// of its page; taken conditional branches leave it on the way) into x86-64. Guest registers live in
-// the Hart, addressed from rbp; r12 holds the RuntimeState. Instructions without a translation call
-// the interpreter, so every instruction works and the translation of each is an optimization that
-// can be tested against it.
+// Translates one guest basic block (straight-line code up to a branch, a system instruction
+// or the end of its page) into x86-64. Guest registers live in the Hart, addressed from rbp;
+// r12 holds the RuntimeState. Instructions without a translation call the interpreter, so
+// every instruction works and the translation of each is an optimization that can be tested
+// against it.
 #include "cpu/hart.h"
 #include "isa/instruction.h"
 #include "jit/code_buffer.h"

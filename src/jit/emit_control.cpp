@@ -32,22 +32,21 @@ bool BlockCompiler::emit_control(const Insn& insn)
     default: break;
     }
 
-    // The taken path leaves; the block goes on with the fall-through, its register state
-    // unchanged by the exit's write-backs.
-    Xbyak::Label not_taken;
+    Xbyak::Label taken;
     mov(rax, x(insn.rs1));
     cmp(rax, x(insn.rs2));
     switch (insn.opcode) {
-    case Opcode::beq: jne(not_taken, T_NEAR); break;
-    case Opcode::bne: je(not_taken, T_NEAR); break;
-    case Opcode::blt: jge(not_taken, T_NEAR); break;
-    case Opcode::bge: jl(not_taken, T_NEAR); break;
-    case Opcode::bltu: jae(not_taken, T_NEAR); break;
-    case Opcode::bgeu: jb(not_taken, T_NEAR); break;
+    case Opcode::beq: je(taken, T_NEAR); break;
+    case Opcode::bne: jne(taken, T_NEAR); break;
+    case Opcode::blt: jl(taken, T_NEAR); break;
+    case Opcode::bge: jge(taken, T_NEAR); break;
+    case Opcode::bltu: jb(taken, T_NEAR); break;
+    case Opcode::bgeu: jae(taken, T_NEAR); break;
     default: return false;
     }
+    exit_to(next);
+    L(taken);
     exit_to(target);
-    L(not_taken);
     return true;
 }
 
