@@ -254,20 +254,16 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
 
 void BlockCompiler::assign_registers(const std::vector<Insn>& instructions)
 {
-    // The most used x registers of the block get host registers. Every taken branch leaves
-    // the block, so an instruction near its start runs more often than one near its end (and
-    // a loop back to the start is the head of the block): earlier uses weigh more.
+    // The most used x registers of the block get host registers.
     std::array<unsigned, 32> uses {};
-    for (size_t i = 0; i < instructions.size(); ++i) {
-        const Insn& insn = instructions[i];
-        const auto weight = static_cast<unsigned>(instructions.size() - i);
+    for (const Insn& insn : instructions) {
         const std::string_view operands = isa::info(insn.opcode).operands;
         if (operands.find('d') != std::string_view::npos)
-            uses[insn.rd] += weight;
+            ++uses[insn.rd];
         if (operands.find('s') != std::string_view::npos)
-            uses[insn.rs1] += weight;
+            ++uses[insn.rs1];
         if (operands.find('t') != std::string_view::npos)
-            uses[insn.rs2] += weight;
+            ++uses[insn.rs2];
     }
     uses[0] = 0;
     m_home.fill(-1);
@@ -382,7 +378,7 @@ void BlockCompiler::exit_to(uint64_t target, unsigned current)
     if (target == m_block_pc && m_loaded == m_cached && m_dirty == m_written) {
         // The back edge of a loop: round again while the budget lasts (else leave through
         // the entry, whose budget check then returns to the dispatcher).
-        // One round is the instructions up to this branch, which may be fewer than the block.
+        // One round: the instructions up to this branch.
         const auto budget = qword[r12 + offsetof(RuntimeState, budget)];
         const auto round = static_cast<int32_t>(m_pending + current);
         sub(budget, round);
