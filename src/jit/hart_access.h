@@ -45,7 +45,6 @@ struct HartAccess {
     // Moves the exception flags translated code gathered in MXCSR into fflags (and clears them
     // there): before anything reads fflags, and when translated code returns.
     static void fold_host_float_flags(cpu::Hart& hart);
-    static bool float_enabled(const cpu::Hart& hart) { return hart.float_enabled(); }
     static bool tracing(const cpu::Hart& hart) { return static_cast<bool>(hart.m_tracer); }
 
     // run()'s bookkeeping around a stretch of translated code.
