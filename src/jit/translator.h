@@ -36,7 +36,6 @@ public:
     cpu::HartExit run(uint64_t budget) override;
     std::string summary() const override;
 
-
 private:
     // Code for the block at the hart's pc, translating it if need be; nullptr when the
     // instruction there must be interpreted (MMIO, page-crossing) or the fetch trapped.
