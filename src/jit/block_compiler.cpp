@@ -194,6 +194,7 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
     }
     m_loaded = m_cached;
     m_dirty = m_written;
+    m_boxed_singles = 0;
     L(*m_loop_top);
     bool ended = false;
     for (size_t i = 0; i < instructions.size(); ++i) {

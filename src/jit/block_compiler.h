@@ -99,7 +99,14 @@ private:
     void write_back(RegisterMask dirty);
     void reload(RegisterMask loaded);
     // After the interpreter ran: memory holds the truth, nothing is loaded.
-    void forget_registers() { m_loaded = m_dirty = 0; }
+    void forget_registers() { m_loaded = m_dirty = m_boxed_singles = 0; }
+    // F registers this block has written NaN-boxed singles to (or loaded with flw): reading
+    // them as singles needs no boxing check.
+    void note_f_written(unsigned index, bool boxed_single)
+    {
+        m_boxed_singles
+            = boxed_single ? m_boxed_singles | (1u << index) : m_boxed_singles & ~(1u << index);
+    }
 
     // Leaving the block. Each accounts for the instructions retired so far plus the current one.
     // A known guest pc; `current` is 1 when the instruction being translated (a branch or jump)
@@ -131,6 +138,7 @@ private:
     std::array<int8_t, 32> m_home {}; // index into m_pool, or -1: in memory
     RegisterMask m_loaded = 0; // guest registers whose host register holds the value
     RegisterMask m_dirty = 0; // ...and whose memory slot does not
+    RegisterMask m_boxed_singles = 0; // see note_f_written()
     RegisterMask m_cached = 0; // guest registers with a host register in this block
     RegisterMask m_written = 0; // ...that the block writes
     std::optional<Xbyak::Label> m_loop_top; // where a back edge to the block's start goes

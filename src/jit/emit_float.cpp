@@ -147,8 +147,10 @@ bool BlockCompiler::emit_float(const Insn& insn)
 
     // A single operand into xmm, or to the slow path if it is not NaN-boxed.
     auto load_single = [&](const Xbyak::Xmm& xmm, unsigned index) {
-        cmp(dword[rbp + m_offsets.f[index] + 4], -1);
-        jne(slow, T_NEAR);
+        if (!(m_boxed_singles & (1u << index))) {
+            cmp(dword[rbp + m_offsets.f[index] + 4], -1);
+            jne(slow, T_NEAR);
+        }
         movss(xmm, dword[rbp + m_offsets.f[index]]);
     };
     auto load_double = [&](const Xbyak::Xmm& xmm, unsigned index) { movsd(xmm, f(index)); };
@@ -160,11 +162,13 @@ bool BlockCompiler::emit_float(const Insn& insn)
         mov(rcx, 0xffffffff00000000ull);
         or_(rax, rcx);
         mov(f(rd), rax);
+        note_f_written(rd, true);
     };
     auto store_double = [&] {
         ucomisd(xmm0, xmm0);
         jp(slow, T_NEAR);
         movsd(f(rd), xmm0);
+        note_f_written(rd, false);
     };
     auto finish = [&] {
         L(resume);
@@ -274,6 +278,7 @@ bool BlockCompiler::emit_float(const Insn& insn)
         default: xor_(rax, rcx); break; // fsgnjx
         }
         mov(f(rd), rax);
+        note_f_written(rd, single); // a single's inputs were checked boxed, so is its result
         return finish();
     };
     // Integer to float: cvtsi2s[sd] rounds by MXCSR, which holds the dynamic mode.
@@ -386,10 +391,12 @@ bool BlockCompiler::emit_float(const Insn& insn)
         mov(rcx, 0xffffffff00000000ull);
         or_(rax, rcx);
         mov(f(rd), rax);
+        note_f_written(rd, true);
         return true;
     case Opcode::fmv_d_x:
         mov(rax, x(rs1));
         mov(f(rd), rax);
+        note_f_written(rd, false);
         return true;
     default: return false; // fmin, fmax, fclass, unsigned conversions from float
     }

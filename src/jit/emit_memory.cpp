@@ -149,6 +149,7 @@ bool BlockCompiler::emit_memory(const Insn& insn)
                 or_(rdx, rax);
             }
             mov(f(insn.rd), rdx);
+            note_f_written(insn.rd, form->size == 4);
         } else {
             store_x(insn.rd, rdx);
         }
