@@ -4,9 +4,7 @@
 #include "cpu/hart.h"
 
 #include <cstdint>
-#include <memory>
 #include <string>
-#include <string_view>
 
 namespace rvisor::cpu {
 

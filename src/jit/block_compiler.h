@@ -45,7 +45,7 @@ public:
 
     BlockCompiler(CodeBuffer& buffer, const cpu::Hart& hart);
 
-    // Forgets every block and emits the entry and exit stubs afresh.
+    // Forgets every block and emits afresh the code that enters and leaves translated code.
     void reset();
     size_t space_left() const { return m_buffer.size() - getSize(); }
     size_t code_bytes() const { return getSize(); }

@@ -5,8 +5,7 @@
 // for conversions) the instruction is done again by the interpreter, on a slow path.
 #include "jit/block_compiler.h"
 #include "jit/hart_access.h"
-
-#include <array>
+#include "jit/host_float.h"
 
 namespace rvisor::jit {
 
@@ -20,17 +19,6 @@ constexpr uint64_t kSingleSign = 0x80000000u;
 constexpr uint64_t kDoubleSign = 0x8000000000000000ull;
 
 enum class Arithmetic { Add, Sub, Mul, Div, Sqrt };
-
-// MXCSR's flag bits (IE DE ZE OE UE PE) to fflags (NV DZ OF UF NX); DE has no counterpart.
-constexpr std::array<uint8_t, 64> kFflagsOfMxcsr = [] {
-    std::array<uint8_t, 64> table {};
-    for (unsigned mxcsr = 0; mxcsr < 64; ++mxcsr) {
-        table[mxcsr] = static_cast<uint8_t>(((mxcsr & 0x01) ? 0x10 : 0)
-            | ((mxcsr & 0x04) ? 0x08 : 0) | ((mxcsr & 0x08) ? 0x04 : 0)
-            | ((mxcsr & 0x10) ? 0x02 : 0) | ((mxcsr & 0x20) ? 0x01 : 0));
-    }
-    return table;
-}();
 
 constexpr uint32_t kFflags = 0x001, kFrm = 0x002, kFcsr = 0x003;
 
@@ -54,12 +42,12 @@ void BlockCompiler::fold_float_flags()
     const auto scratch = dword[r12 + offsetof(RuntimeState, mxcsr)];
     stmxcsr(scratch);
     mov(ecx, scratch);
-    and_(ecx, 0x3f);
+    and_(ecx, kMxcsrFlags);
     mov(rdx, reinterpret_cast<uint64_t>(kFflagsOfMxcsr.data()));
     movzx(eax, byte[rdx + rcx]);
     or_(al, byte[rbp + m_offsets.fflags]);
     mov(byte[rbp + m_offsets.fflags], al);
-    and_(scratch, ~0x3fu);
+    and_(scratch, ~kMxcsrFlags);
     ldmxcsr(scratch);
 }
 

@@ -1,6 +1,7 @@
 #include "jit/hart_access.h"
 
 #include "isa/decoder.h"
+#include "jit/host_float.h"
 
 #include <cstring>
 #include <xmmintrin.h>
@@ -27,21 +28,9 @@ uint8_t* HartAccess::fetch_pointer(cpu::Hart& hart, bool& faulted)
 
 void HartAccess::fold_host_float_flags(cpu::Hart& hart)
 {
-    // MXCSR's IE DE ZE OE UE PE as RISC-V's NV DZ OF UF NX; DE has no counterpart.
     const uint32_t mxcsr = _mm_getcsr();
-    uint8_t flags = 0;
-    if (mxcsr & 0x01)
-        flags |= 0x10;
-    if (mxcsr & 0x04)
-        flags |= 0x08;
-    if (mxcsr & 0x08)
-        flags |= 0x04;
-    if (mxcsr & 0x10)
-        flags |= 0x02;
-    if (mxcsr & 0x20)
-        flags |= 0x01;
-    hart.m_fflags |= flags;
-    _mm_setcsr(mxcsr & ~0x3fu);
+    hart.m_fflags |= kFflagsOfMxcsr[mxcsr & kMxcsrFlags];
+    _mm_setcsr(mxcsr & ~kMxcsrFlags);
 }
 
 uint64_t HartAccess::interpret(cpu::Hart* hart, const isa::DecodedInstruction* insn)

@@ -1,6 +1,7 @@
 #include "jit/translator.h"
 
 #include "jit/hart_access.h"
+#include "jit/host_float.h"
 
 #include <algorithm>
 #include <cstring>
@@ -17,13 +18,6 @@ constexpr int64_t kSlice = 4096;
 constexpr uint64_t kPageSize = 0x1000;
 constexpr uint64_t kColdSteps = 16;
 constexpr size_t kMaxColdBlocks = 1 << 20;
-
-// The guest's rounding mode in MXCSR terms (RC bits 13-14); exceptions masked, flags clear.
-uint32_t guest_mxcsr(uint8_t frm)
-{
-    static constexpr uint32_t kRoundingControl[4] = { 0 << 13, 3 << 13, 1 << 13, 2 << 13 };
-    return 0x1f80 | kRoundingControl[frm & 3];
-}
 
 } // namespace
 
@@ -131,6 +125,15 @@ cpu::HartExit Translator::run(uint64_t budget)
     auto remaining = static_cast<int64_t>(budget);
     int64_t since_service = kSlice; // service first
     const uint32_t host_mxcsr = _mm_getcsr();
+    // Some instructions in the interpreter; false when that ends run().
+    cpu::HartExit interpreter_exit = cpu::HartExit::BudgetExhausted;
+    const auto interpret = [&](uint64_t steps) {
+        interpreter_exit = m_hart.run(steps);
+        HartAccess::begin_run(m_hart);
+        remaining -= static_cast<int64_t>(steps);
+        since_service += static_cast<int64_t>(steps);
+        return interpreter_exit == cpu::HartExit::BudgetExhausted;
+    };
     while (remaining > 0) {
         if (since_service >= kSlice || HartAccess::needs_service(m_hart)) {
             since_service = 0;
@@ -167,15 +170,8 @@ cpu::HartExit Translator::run(uint64_t budget)
         if (!code) {
             // Cold code runs a few instructions in the interpreter (which looks after
             // interrupts itself); MMIO and page-crossing instructions one.
-            const uint64_t steps = cold ? kColdSteps : 1;
-            const cpu::HartExit exit = m_hart.run(steps);
-            HartAccess::begin_run(m_hart);
-            remaining -= static_cast<int64_t>(steps);
-            since_service += static_cast<int64_t>(steps);
-            if (exit != cpu::HartExit::BudgetExhausted) {
-                HartAccess::end_run(m_hart);
-                return exit;
-            }
+            if (!interpret(cold ? kColdSteps : 1))
+                break;
             continue;
         }
         entry.tag = tag;
@@ -195,13 +191,8 @@ cpu::HartExit Translator::run(uint64_t budget)
         if (HartAccess::exit_requested(m_hart))
             break;
         if (site == 1) { // the block needs its first instruction interpreted (FS off)
-            const cpu::HartExit exit = m_hart.run(1);
-            HartAccess::begin_run(m_hart);
-            --remaining;
-            if (exit != cpu::HartExit::BudgetExhausted) {
-                HartAccess::end_run(m_hart);
-                return exit;
-            }
+            if (!interpret(1))
+                break;
         } else if (site != 0) {
             // A direct exit within the page: chain it to the block at the new pc.
             const uint64_t flushes = m_stats.code_flushes;
@@ -212,6 +203,8 @@ cpu::HartExit Translator::run(uint64_t budget)
         }
     }
     HartAccess::end_run(m_hart);
+    if (interpreter_exit != cpu::HartExit::BudgetExhausted)
+        return interpreter_exit;
     return HartAccess::exit_reason(m_hart);
 }
 
