@@ -30,20 +30,20 @@ bool in_range(uint32_t address, uint32_t first, uint32_t last)
 
 uint64_t Hart::read_status(uint64_t mask) const
 {
-    uint64_t value = m_mstatus & mask;
-    if ((m_mstatus & status::kFs) == status::kFs)
+    uint64_t value = m_state.mstatus & mask;
+    if ((m_state.mstatus & status::kFs) == status::kFs)
         value |= status::kSd;
     return value;
 }
 
 void Hart::write_status(uint64_t value, uint64_t mask)
 {
-    uint64_t updated = (m_mstatus & ~mask) | (value & mask);
+    uint64_t updated = (m_state.mstatus & ~mask) | (value & mask);
     if (((updated & status::kMpp) >> status::kMppShift) == 2) // reserved: keep the legal value
-        updated = (updated & ~status::kMpp) | (m_mstatus & status::kMpp);
-    if ((updated ^ m_mstatus) & status::kTranslationBits)
+        updated = (updated & ~status::kMpp) | (m_state.mstatus & status::kMpp);
+    if ((updated ^ m_state.mstatus) & status::kTranslationBits)
         note_translation_state_changed();
-    m_mstatus = updated;
+    m_state.mstatus = updated;
     refresh_data_privilege();
     m_check_interrupts_now = true;
 }
@@ -51,48 +51,49 @@ void Hart::write_status(uint64_t value, uint64_t mask)
 bool Hart::counter_enabled(uint32_t address) const
 {
     const uint64_t bit_mask = uint64_t { 1 } << (address & 0x1f);
-    if (m_privilege == Privilege::Machine)
+    if (m_state.privilege == Privilege::Machine)
         return true;
-    if (!(m_mcounteren & bit_mask))
+    if (!(m_state.mcounteren & bit_mask))
         return false;
-    return m_privilege == Privilege::Supervisor || (m_scounteren & bit_mask);
+    return m_state.privilege == Privilege::Supervisor || (m_state.scounteren & bit_mask);
 }
 
 std::optional<uint64_t> Hart::read_csr(uint32_t address)
 {
-    if (static_cast<unsigned>(m_privilege) < ((address >> 8) & 3))
+    if (static_cast<unsigned>(m_state.privilege) < ((address >> 8) & 3))
         return std::nullopt;
     if (in_range(address, isa::csr::cycle, hpmcounter31) && !counter_enabled(address))
         return std::nullopt;
-    if (address == satp && m_privilege == Privilege::Supervisor && (m_mstatus & status::kTvm))
+    if (address == satp && m_state.privilege == Privilege::Supervisor
+        && (m_state.mstatus & status::kTvm))
         return std::nullopt;
-    if (address == stimecmp && m_privilege == Privilege::Supervisor
-        && (!(m_menvcfg & envcfg::kStce) || !(m_mcounteren & 2)))
+    if (address == stimecmp && m_state.privilege == Privilege::Supervisor
+        && (!(m_state.menvcfg & envcfg::kStce) || !(m_state.mcounteren & 2)))
         return std::nullopt;
     if (address <= fcsr && !float_enabled())
         return std::nullopt;
 
     switch (address) {
-    case fflags: return m_fflags;
-    case frm: return m_frm;
-    case fcsr: return (uint64_t { m_frm } << 5) | m_fflags;
+    case fflags: return m_state.fflags;
+    case frm: return m_state.frm;
+    case fcsr: return (uint64_t { m_state.frm } << 5) | m_state.fflags;
     case isa::csr::cycle:
     case isa::csr::instret:
     case mcycle:
-    case minstret: return m_instret;
+    case minstret: return m_state.instret;
     case isa::csr::time: return time();
     case sstatus: return read_status(status::kSupervisorVisible);
-    case sie: return m_mie & m_mideleg;
-    case stvec: return m_stvec;
-    case scounteren: return m_scounteren;
-    case senvcfg: return m_senvcfg;
-    case sscratch: return m_sscratch;
-    case sepc: return m_sepc;
-    case scause: return m_scause;
-    case stval: return m_stval;
-    case sip: return machine_interrupt_pending() & m_mideleg;
-    case stimecmp: return m_stimecmp;
-    case satp: return m_satp;
+    case sie: return m_state.mie & m_state.mideleg;
+    case stvec: return m_state.stvec;
+    case scounteren: return m_state.scounteren;
+    case senvcfg: return m_state.senvcfg;
+    case sscratch: return m_state.sscratch;
+    case sepc: return m_state.sepc;
+    case scause: return m_state.scause;
+    case stval: return m_state.stval;
+    case sip: return machine_interrupt_pending() & m_state.mideleg;
+    case stimecmp: return m_state.stimecmp;
+    case satp: return m_state.satp;
     case mvendorid:
     case marchid:
     case mimpid:
@@ -100,17 +101,17 @@ std::optional<uint64_t> Hart::read_csr(uint32_t address)
     case mhartid: return m_config.hart_id;
     case mstatus: return read_status(~uint64_t { 0 });
     case misa: return kMisa;
-    case medeleg: return m_medeleg;
-    case mideleg: return m_mideleg;
-    case mie: return m_mie;
-    case mtvec: return m_mtvec;
-    case mcounteren: return m_mcounteren;
-    case menvcfg: return m_menvcfg;
-    case mcountinhibit: return m_mcountinhibit;
-    case mscratch: return m_mscratch;
-    case mepc: return m_mepc;
-    case mcause: return m_mcause;
-    case mtval: return m_mtval;
+    case medeleg: return m_state.medeleg;
+    case mideleg: return m_state.mideleg;
+    case mie: return m_state.mie;
+    case mtvec: return m_state.mtvec;
+    case mcounteren: return m_state.mcounteren;
+    case menvcfg: return m_state.menvcfg;
+    case mcountinhibit: return m_state.mcountinhibit;
+    case mscratch: return m_state.mscratch;
+    case mepc: return m_state.mepc;
+    case mcause: return m_state.mcause;
+    case mtval: return m_state.mtval;
     case mip: return machine_interrupt_pending();
     default: break;
     }
@@ -123,11 +124,11 @@ std::optional<uint64_t> Hart::read_csr(uint32_t address)
             return std::nullopt; // RV64 has only the even pmpcfg registers
         uint64_t value = 0;
         for (unsigned i = 0; i < 8; ++i)
-            value |= uint64_t { m_pmpcfg[(address - pmpcfg0) * 4 + i] } << (8 * i);
+            value |= uint64_t { m_state.pmpcfg[(address - pmpcfg0) * 4 + i] } << (8 * i);
         return value;
     }
     if (in_range(address, pmpaddr0, pmpaddr63))
-        return m_pmpaddr[address - pmpaddr0];
+        return m_state.pmpaddr[address - pmpaddr0];
     return std::nullopt;
 }
 
@@ -138,42 +139,42 @@ bool Hart::write_csr(uint32_t address, uint64_t value)
 
     switch (address) {
     case fflags:
-        m_fflags = value & 0x1f;
+        m_state.fflags = value & 0x1f;
         mark_float_dirty();
         return true;
     case frm:
-        m_frm = value & 7;
+        m_state.frm = value & 7;
         mark_float_dirty();
         return true;
     case fcsr:
-        m_fflags = value & 0x1f;
-        m_frm = (value >> 5) & 7;
+        m_state.fflags = value & 0x1f;
+        m_state.frm = (value >> 5) & 7;
         mark_float_dirty();
         return true;
     case mcycle:
-    case minstret: m_instret = value; return true;
+    case minstret: m_state.instret = value; return true;
     case sstatus: write_status(value, status::kSupervisorWritable); return true;
     case sie: {
-        const uint64_t mask = m_mideleg & kSupervisorInterrupts;
-        m_mie = (m_mie & ~mask) | (value & mask);
+        const uint64_t mask = m_state.mideleg & kSupervisorInterrupts;
+        m_state.mie = (m_state.mie & ~mask) | (value & mask);
         m_check_interrupts_now = true;
         return true;
     }
-    case stvec: m_stvec = value & ~uint64_t { 2 }; return true;
-    case scounteren: m_scounteren = value & 0xffffffff; return true;
-    case senvcfg: m_senvcfg = value & envcfg::kFiom; return true;
-    case sscratch: m_sscratch = value; return true;
-    case sepc: m_sepc = value & ~uint64_t { 1 }; return true;
-    case scause: m_scause = value; return true;
-    case stval: m_stval = value; return true;
+    case stvec: m_state.stvec = value & ~uint64_t { 2 }; return true;
+    case scounteren: m_state.scounteren = value & 0xffffffff; return true;
+    case senvcfg: m_state.senvcfg = value & envcfg::kFiom; return true;
+    case sscratch: m_state.sscratch = value; return true;
+    case sepc: m_state.sepc = value & ~uint64_t { 1 }; return true;
+    case scause: m_state.scause = value; return true;
+    case stval: m_state.stval = value; return true;
     case sip: {
-        const uint64_t mask = m_mideleg & bit(Interrupt::SupervisorSoftware);
-        m_mip = (m_mip & ~mask) | (value & mask);
+        const uint64_t mask = m_state.mideleg & bit(Interrupt::SupervisorSoftware);
+        m_state.mip = (m_state.mip & ~mask) | (value & mask);
         m_check_interrupts_now = true;
         return true;
     }
     case stimecmp:
-        m_stimecmp = value;
+        m_state.stimecmp = value;
         m_check_interrupts_now = true;
         return true;
     case satp: {
@@ -181,35 +182,35 @@ bool Hart::write_csr(uint32_t address, uint64_t value)
         if (mode != 0 && mode != 8 && mode != 9 && mode != 10)
             return true; // an unsupported mode leaves satp as it was
         const uint64_t legal = value & ((0xfull << 60) | (0xffffull << 44) | ((1ull << 44) - 1));
-        if (legal != m_satp)
+        if (legal != m_state.satp)
             m_tlb.flush();
-        m_satp = legal;
+        m_state.satp = legal;
         return true;
     }
     case mstatus: write_status(value, status::kMachineWritable); return true;
     case misa: return true; // fixed: writes are ignored, as WARL allows
-    case medeleg: m_medeleg = value & kDelegableExceptions; return true;
+    case medeleg: m_state.medeleg = value & kDelegableExceptions; return true;
     case mideleg:
-        m_mideleg = value & kSupervisorInterrupts;
+        m_state.mideleg = value & kSupervisorInterrupts;
         m_check_interrupts_now = true;
         return true;
     case mie:
-        m_mie = value & kAllInterrupts;
+        m_state.mie = value & kAllInterrupts;
         m_check_interrupts_now = true;
         return true;
-    case mtvec: m_mtvec = value & ~uint64_t { 2 }; return true;
-    case mcounteren: m_mcounteren = value & 0xffffffff; return true;
-    case menvcfg: m_menvcfg = value & (envcfg::kFiom | envcfg::kStce); return true;
-    case mcountinhibit: m_mcountinhibit = value & 0xfffffffd; return true;
-    case mscratch: m_mscratch = value; return true;
-    case mepc: m_mepc = value & ~uint64_t { 1 }; return true;
-    case mcause: m_mcause = value; return true;
-    case mtval: m_mtval = value; return true;
+    case mtvec: m_state.mtvec = value & ~uint64_t { 2 }; return true;
+    case mcounteren: m_state.mcounteren = value & 0xffffffff; return true;
+    case menvcfg: m_state.menvcfg = value & (envcfg::kFiom | envcfg::kStce); return true;
+    case mcountinhibit: m_state.mcountinhibit = value & 0xfffffffd; return true;
+    case mscratch: m_state.mscratch = value; return true;
+    case mepc: m_state.mepc = value & ~uint64_t { 1 }; return true;
+    case mcause: m_state.mcause = value; return true;
+    case mtval: m_state.mtval = value; return true;
     case mip: {
         uint64_t mask = kSupervisorInterrupts;
-        if (m_menvcfg & envcfg::kStce)
+        if (m_state.menvcfg & envcfg::kStce)
             mask &= ~bit(Interrupt::SupervisorTimer); // then STIP follows stimecmp
-        m_mip = (m_mip & ~mask) | (value & mask);
+        m_state.mip = (m_state.mip & ~mask) | (value & mask);
         m_check_interrupts_now = true;
         return true;
     }
@@ -220,11 +221,11 @@ bool Hart::write_csr(uint32_t address, uint64_t value)
         return true;
     if (in_range(address, pmpcfg0, pmpcfg15)) {
         for (unsigned i = 0; i < 8; ++i)
-            m_pmpcfg[(address - pmpcfg0) * 4 + i] = static_cast<uint8_t>(value >> (8 * i));
+            m_state.pmpcfg[(address - pmpcfg0) * 4 + i] = static_cast<uint8_t>(value >> (8 * i));
         return true;
     }
     if (in_range(address, pmpaddr0, pmpaddr63)) {
-        m_pmpaddr[address - pmpaddr0] = value & kPmpAddressMask;
+        m_state.pmpaddr[address - pmpaddr0] = value & kPmpAddressMask;
         return true;
     }
     return false;
@@ -237,12 +238,12 @@ uint64_t Hart::read_modify_write_base(uint32_t address, uint64_t read_value) con
     if (address != mip)
         return read_value;
     const uint64_t seip = bit(Interrupt::SupervisorExternal);
-    return (read_value & ~seip) | (m_mip & seip);
+    return (read_value & ~seip) | (m_state.mip & seip);
 }
 
 uint64_t Hart::read_csr_as_machine(uint32_t address)
 {
-    const Privilege saved = m_privilege;
+    const Privilege saved = m_state.privilege;
     set_privilege(Privilege::Machine);
     auto value = read_csr(address);
     set_privilege(saved);
@@ -251,7 +252,7 @@ uint64_t Hart::read_csr_as_machine(uint32_t address)
 
 void Hart::write_csr_as_machine(uint32_t address, uint64_t value)
 {
-    const Privilege saved = m_privilege;
+    const Privilege saved = m_state.privilege;
     set_privilege(Privilege::Machine);
     write_csr(address, value);
     set_privilege(saved);

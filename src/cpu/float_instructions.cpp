@@ -35,21 +35,21 @@ const std::array<bool, static_cast<size_t>(Opcode::count)>& rounding_mode_users(
 bool Hart::execute_float(const isa::DecodedInstruction& insn)
 {
     using namespace fpu;
-    const uint64_t x1 = m_x[insn.rs1];
+    const uint64_t x1 = m_state.x[insn.rs1];
     // A single is valid only NaN-boxed in its 64-bit register; otherwise it reads as the
     // canonical NaN.
     auto s = [&](unsigned index) -> uint32_t {
-        const uint64_t value = m_f[index];
+        const uint64_t value = m_state.f[index];
         return (value & kBoxMask) == kBoxMask ? static_cast<uint32_t>(value) : kCanonicalNan32;
     };
-    auto d = [&](unsigned index) { return m_f[index]; };
+    auto d = [&](unsigned index) { return m_state.f[index]; };
     const uint32_t s1 = s(insn.rs1), s2 = s(insn.rs2), s3 = s(insn.rs3);
     const uint64_t d1 = d(insn.rs1), d2 = d(insn.rs2), d3 = d(insn.rs3);
 
     uint8_t flags = 0;
     RoundingMode rm = RoundingMode::NearestEven;
     if (rounding_mode_users()[static_cast<size_t>(insn.opcode)]) {
-        const unsigned mode = insn.funct3 == 7 ? m_frm : insn.funct3;
+        const unsigned mode = insn.funct3 == 7 ? m_state.frm : insn.funct3;
         if (mode > 4) {
             raise_exception(Exception::IllegalInstruction, insn.bits);
             return false;
@@ -57,14 +57,14 @@ bool Hart::execute_float(const isa::DecodedInstruction& insn)
         rm = static_cast<RoundingMode>(mode);
     }
     auto write_single = [&](uint32_t value) {
-        m_f[insn.rd] = kBoxMask | value;
+        m_state.f[insn.rd] = kBoxMask | value;
         mark_float_dirty();
     };
     auto write_double = [&](uint64_t value) {
-        m_f[insn.rd] = value;
+        m_state.f[insn.rd] = value;
         mark_float_dirty();
     };
-    auto write_x = [&](uint64_t value) { m_x[insn.rd] = value; };
+    auto write_x = [&](uint64_t value) { m_state.x[insn.rd] = value; };
 
     switch (insn.opcode) {
     case Opcode::flw: {
@@ -82,11 +82,11 @@ bool Hart::execute_float(const isa::DecodedInstruction& insn)
         break;
     }
     case Opcode::fsw:
-        if (!store<uint32_t>(x1 + insn.immediate, static_cast<uint32_t>(m_f[insn.rs2])))
+        if (!store<uint32_t>(x1 + insn.immediate, static_cast<uint32_t>(m_state.f[insn.rs2])))
             return false;
         break;
     case Opcode::fsd:
-        if (!store<uint64_t>(x1 + insn.immediate, m_f[insn.rs2]))
+        if (!store<uint64_t>(x1 + insn.immediate, m_state.f[insn.rs2]))
             return false;
         break;
 
@@ -161,15 +161,15 @@ bool Hart::execute_float(const isa::DecodedInstruction& insn)
     case Opcode::fcvt_d_s: write_double(single_to_double(s1, flags)); break;
 
     // Moves copy bits: no NaN-box check, no canonicalisation.
-    case Opcode::fmv_x_w: write_x(sext32(static_cast<uint32_t>(m_f[insn.rs1]))); break;
+    case Opcode::fmv_x_w: write_x(sext32(static_cast<uint32_t>(m_state.f[insn.rs1]))); break;
     case Opcode::fmv_w_x: write_single(static_cast<uint32_t>(x1)); break;
-    case Opcode::fmv_x_d: write_x(m_f[insn.rs1]); break;
+    case Opcode::fmv_x_d: write_x(m_state.f[insn.rs1]); break;
     case Opcode::fmv_d_x: write_double(x1); break;
 
     default: raise_exception(Exception::IllegalInstruction, insn.bits); return false;
     }
     if (flags) {
-        m_fflags |= flags;
+        m_state.fflags |= flags;
         mark_float_dirty();
     }
     return true;

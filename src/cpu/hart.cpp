@@ -25,31 +25,24 @@ Hart::Hart(
 
 void Hart::reset(uint64_t reset_pc)
 {
-    m_pc = reset_pc;
-    m_x.fill(0);
-    m_f.fill(0);
-    m_privilege = Privilege::Machine;
-    m_instret = 0;
-    m_mstatus = status::kUxl64 | status::kSxl64;
-    m_medeleg = m_mideleg = m_mie = m_mip = 0;
-    m_mtvec = m_mscratch = m_mepc = m_mcause = m_mtval = 0;
-    m_mcounteren = m_mcountinhibit = m_menvcfg = 0;
-    m_stvec = m_sscratch = m_sepc = m_scause = m_stval = 0;
-    m_scounteren = m_senvcfg = m_satp = 0;
-    m_stimecmp = UINT64_MAX;
-    m_fflags = m_frm = 0;
-    m_pmpcfg.fill(0);
-    m_pmpaddr.fill(0);
-    m_reservation.reset();
+    HartState state;
+    state.pc = reset_pc;
+    load_state(state);
+}
+
+void Hart::load_state(const HartState& state)
+{
+    m_state = state;
     m_tlb.flush();
     refresh_data_privilege();
+    m_check_interrupts_now = true;
     // Whatever was translated before may not be what the restarted hart will find.
     m_code_flush_requested.store(true);
 }
 
 void Hart::set_privilege(Privilege privilege)
 {
-    m_privilege = privilege;
+    m_state.privilege = privilege;
     refresh_data_privilege();
 }
 
@@ -68,9 +61,10 @@ HartExit Hart::run(uint64_t budget)
         uint32_t bits;
         m_trapped = false;
         // The common case inline: the whole instruction on a RAM page the TLB knows.
-        uint8_t* host = (m_pc & 0xfff) <= 0xffc ? m_tlb.lookup(static_cast<unsigned>(Access::Fetch),
-                            m_pc, static_cast<unsigned>(m_privilege))
-                                                : nullptr;
+        uint8_t* host = (m_state.pc & 0xfff) <= 0xffc
+            ? m_tlb.lookup(static_cast<unsigned>(Access::Fetch), m_state.pc,
+                static_cast<unsigned>(m_state.privilege))
+            : nullptr;
         if (host) [[likely]] {
             std::memcpy(&bits, host, 4);
             if (isa::is_compressed(bits))
@@ -80,12 +74,12 @@ HartExit Hart::run(uint64_t budget)
                 break;
             continue;
         }
-        const isa::DecodedInstruction& insn = m_decode_cache.decode(m_pc, bits);
+        const isa::DecodedInstruction& insn = m_decode_cache.decode(m_state.pc, bits);
         if (m_tracer) [[unlikely]]
             m_tracer(*this, insn);
         execute(insn);
         if (!m_trapped)
-            ++m_instret;
+            ++m_state.instret;
         if (m_exit_requested)
             break;
     }
@@ -115,8 +109,8 @@ void Hart::wait_for_interrupt(std::chrono::steady_clock::duration at_most)
         return;
     auto deadline = std::chrono::steady_clock::now() + at_most;
     uint64_t timer = m_lines.machine_timer_compare();
-    if (m_menvcfg & envcfg::kStce)
-        timer = std::min(timer, m_stimecmp);
+    if (m_state.menvcfg & envcfg::kStce)
+        timer = std::min(timer, m_state.stimecmp);
     if (timer != UINT64_MAX)
         deadline = std::min(deadline, m_clock.time_point_of(timer));
     m_lines.wait_until(deadline);
@@ -132,9 +126,9 @@ void Hart::raise_exception(Exception cause, uint64_t tval)
 void Hart::take_trap(uint64_t cause, bool interrupt, uint64_t tval)
 {
     m_trapped = true;
-    const uint64_t delegation = interrupt ? m_mideleg : m_medeleg;
+    const uint64_t delegation = interrupt ? m_state.mideleg : m_state.medeleg;
     const bool to_supervisor
-        = m_privilege != Privilege::Machine && ((delegation >> cause) & 1) != 0;
+        = m_state.privilege != Privilege::Machine && ((delegation >> cause) & 1) != 0;
     const uint64_t cause_value = cause | (interrupt ? uint64_t { 1 } << 63 : 0);
 
     if (!to_supervisor && m_config.firmware_in_host) {
@@ -144,43 +138,45 @@ void Hart::take_trap(uint64_t cause, bool interrupt, uint64_t tval)
             return;
         }
         // Kept for the report; there is no M-mode software to see them.
-        m_mepc = m_pc;
-        m_mcause = cause_value;
-        m_mtval = tval;
+        m_state.mepc = m_state.pc;
+        m_state.mcause = cause_value;
+        m_state.mtval = tval;
         m_exit = HartExit::MachineTrapNoFirmware;
         return;
     }
 
     if (to_supervisor) {
-        m_sepc = m_pc;
-        m_scause = cause_value;
-        m_stval = tval;
-        uint64_t s = m_mstatus;
+        m_state.sepc = m_state.pc;
+        m_state.scause = cause_value;
+        m_state.stval = tval;
+        uint64_t s = m_state.mstatus;
         s = (s & ~status::kSpie) | ((s & status::kSie) ? status::kSpie : 0);
         s &= ~status::kSie;
-        s = (s & ~status::kSpp) | (m_privilege == Privilege::Supervisor ? status::kSpp : 0);
-        m_mstatus = s;
-        m_privilege = Privilege::Supervisor;
+        s = (s & ~status::kSpp) | (m_state.privilege == Privilege::Supervisor ? status::kSpp : 0);
+        m_state.mstatus = s;
+        m_state.privilege = Privilege::Supervisor;
         refresh_data_privilege();
-        m_pc = (m_stvec & ~uint64_t { 3 }) + ((m_stvec & 1) && interrupt ? 4 * cause : 0);
+        m_state.pc = (m_state.stvec & ~uint64_t { 3 })
+            + ((m_state.stvec & 1) && interrupt ? 4 * cause : 0);
     } else {
-        m_mepc = m_pc;
-        m_mcause = cause_value;
-        m_mtval = tval;
-        uint64_t s = m_mstatus;
+        m_state.mepc = m_state.pc;
+        m_state.mcause = cause_value;
+        m_state.mtval = tval;
+        uint64_t s = m_state.mstatus;
         s = (s & ~status::kMpie) | ((s & status::kMie) ? status::kMpie : 0);
         s &= ~status::kMie;
-        s = (s & ~status::kMpp) | (static_cast<uint64_t>(m_privilege) << status::kMppShift);
-        m_mstatus = s;
-        m_privilege = Privilege::Machine;
+        s = (s & ~status::kMpp) | (static_cast<uint64_t>(m_state.privilege) << status::kMppShift);
+        m_state.mstatus = s;
+        m_state.privilege = Privilege::Machine;
         refresh_data_privilege();
-        m_pc = (m_mtvec & ~uint64_t { 3 }) + ((m_mtvec & 1) && interrupt ? 4 * cause : 0);
+        m_state.pc = (m_state.mtvec & ~uint64_t { 3 })
+            + ((m_state.mtvec & 1) && interrupt ? 4 * cause : 0);
     }
 }
 
 void Hart::return_from_trap(Privilege from)
 {
-    uint64_t s = m_mstatus;
+    uint64_t s = m_state.mstatus;
     if (from == Privilege::Machine) {
         auto previous = static_cast<Privilege>((s & status::kMpp) >> status::kMppShift);
         s = (s & ~status::kMie) | ((s & status::kMpie) ? status::kMie : 0);
@@ -188,20 +184,20 @@ void Hart::return_from_trap(Privilege from)
         s &= ~status::kMpp; // MPP becomes U, the least-privileged mode
         if (previous != Privilege::Machine)
             s &= ~status::kMprv;
-        m_privilege = previous;
-        m_pc = m_mepc;
+        m_state.privilege = previous;
+        m_state.pc = m_state.mepc;
     } else {
         auto previous = (s & status::kSpp) ? Privilege::Supervisor : Privilege::User;
         s = (s & ~status::kSie) | ((s & status::kSpie) ? status::kSie : 0);
         s |= status::kSpie;
         s &= ~status::kSpp;
         s &= ~status::kMprv; // previous is never M
-        m_privilege = previous;
-        m_pc = m_sepc;
+        m_state.privilege = previous;
+        m_state.pc = m_state.sepc;
     }
-    if ((s ^ m_mstatus) & status::kMprv)
+    if ((s ^ m_state.mstatus) & status::kMprv)
         note_translation_state_changed();
-    m_mstatus = s;
+    m_state.mstatus = s;
     refresh_data_privilege();
     m_check_interrupts_now = true;
 }
@@ -209,15 +205,15 @@ void Hart::return_from_trap(Privilege from)
 uint64_t Hart::machine_interrupt_pending()
 {
     if (m_lines.take_software_supervisor_request())
-        m_mip |= bit(Interrupt::SupervisorSoftware);
+        m_state.mip |= bit(Interrupt::SupervisorSoftware);
     const uint64_t now = time();
-    uint64_t pending = m_mip | m_lines.levels();
-    pending &= ~bit(Interrupt::SupervisorSoftware) | m_mip; // SSIP lives only in m_mip
+    uint64_t pending = m_state.mip | m_lines.levels();
+    pending &= ~bit(Interrupt::SupervisorSoftware) | m_state.mip; // SSIP lives only in m_state.mip
     if (now >= m_lines.machine_timer_compare())
         pending |= bit(Interrupt::MachineTimer);
-    if (m_menvcfg & envcfg::kStce) {
+    if (m_state.menvcfg & envcfg::kStce) {
         pending &= ~bit(Interrupt::SupervisorTimer);
-        if (now >= m_stimecmp)
+        if (now >= m_state.stimecmp)
             pending |= bit(Interrupt::SupervisorTimer);
     }
     return pending;
@@ -225,21 +221,21 @@ uint64_t Hart::machine_interrupt_pending()
 
 bool Hart::interrupts_pending_ignoring_enables()
 {
-    return (machine_interrupt_pending() & m_mie) != 0;
+    return (machine_interrupt_pending() & m_state.mie) != 0;
 }
 
 std::optional<Interrupt> Hart::pending_interrupt()
 {
-    const uint64_t pending = machine_interrupt_pending() & m_mie;
+    const uint64_t pending = machine_interrupt_pending() & m_state.mie;
     if (pending == 0)
         return std::nullopt;
     const bool machine_enabled
-        = m_privilege != Privilege::Machine || (m_mstatus & status::kMie) != 0;
-    const bool supervisor_enabled = m_privilege == Privilege::User
-        || (m_privilege == Privilege::Supervisor && (m_mstatus & status::kSie) != 0);
+        = m_state.privilege != Privilege::Machine || (m_state.mstatus & status::kMie) != 0;
+    const bool supervisor_enabled = m_state.privilege == Privilege::User
+        || (m_state.privilege == Privilege::Supervisor && (m_state.mstatus & status::kSie) != 0);
     // Interrupts for M-mode come before those delegated to S-mode; within each, the spec's order.
-    for (uint64_t takeable : { machine_enabled ? pending & ~m_mideleg : 0,
-             supervisor_enabled ? pending & m_mideleg : 0 }) {
+    for (uint64_t takeable : { machine_enabled ? pending & ~m_state.mideleg : 0,
+             supervisor_enabled ? pending & m_state.mideleg : 0 }) {
         for (Interrupt interrupt : { Interrupt::MachineExternal, Interrupt::MachineSoftware,
                  Interrupt::MachineTimer, Interrupt::SupervisorExternal,
                  Interrupt::SupervisorSoftware, Interrupt::SupervisorTimer }) {
@@ -256,7 +252,7 @@ uint8_t* Hart::host_pointer_slow(uint64_t address, Access access, bool& faulted,
 {
     const Privilege privilege = effective_privilege(access);
     const auto kind = static_cast<unsigned>(access);
-    const bool paged = privilege != Privilege::Machine && (m_satp >> 60) != 0;
+    const bool paged = privilege != Privilege::Machine && (m_state.satp >> 60) != 0;
     bool superpage = false;
     if (paged) {
         auto translated = walk_page_table(address, access, privilege, superpage);
@@ -282,7 +278,7 @@ std::optional<uint64_t> Hart::walk_page_table(
     const Exception fault = access == Access::Fetch ? Exception::InstructionPageFault
         : access == Access::Load                    ? Exception::LoadPageFault
                                                     : Exception::StorePageFault;
-    const unsigned levels = static_cast<unsigned>(m_satp >> 60) - 5; // Sv39 = 8 → 3 levels
+    const unsigned levels = static_cast<unsigned>(m_state.satp >> 60) - 5; // Sv39 = 8 → 3 levels
     const unsigned virtual_bits = 12 + 9 * levels;
     // The address must be the sign extension of its low virtual_bits bits.
     if (static_cast<uint64_t>(
@@ -291,7 +287,7 @@ std::optional<uint64_t> Hart::walk_page_table(
         raise_exception(fault, address);
         return std::nullopt;
     }
-    uint64_t table = (m_satp & ((uint64_t { 1 } << 44) - 1)) << 12;
+    uint64_t table = (m_state.satp & ((uint64_t { 1 } << 44) - 1)) << 12;
     for (int level = static_cast<int>(levels) - 1; level >= 0; --level) {
         const uint64_t vpn = (address >> (12 + 9 * level)) & 0x1ff;
         const uint64_t pte_address = table + vpn * 8;
@@ -327,13 +323,13 @@ std::optional<uint64_t> Hart::walk_page_table(
             if (access == Access::Fetch)
                 allowed = executable;
             else if (access == Access::Load)
-                allowed = readable || (executable && (m_mstatus & status::kMxr));
+                allowed = readable || (executable && (m_state.mstatus & status::kMxr));
             else
                 allowed = writable;
             if (privilege == Privilege::User && !user_page)
                 allowed = false;
             if (privilege == Privilege::Supervisor && user_page
-                && (access == Access::Fetch || !(m_mstatus & status::kSum)))
+                && (access == Access::Fetch || !(m_state.mstatus & status::kSum)))
                 allowed = false;
             const uint64_t ppn = (pte >> 10) & ((uint64_t { 1 } << 44) - 1);
             const uint64_t low_ppn_mask = (uint64_t { 1 } << (9 * level)) - 1;
@@ -362,7 +358,7 @@ bool Hart::fetch(uint32_t& bits)
 {
     bool faulted;
     uint64_t physical = 0;
-    const uint64_t pc = m_pc;
+    const uint64_t pc = m_state.pc;
     // Only when run()'s inline TLB hit failed: a miss (the walk fills the TLB), MMIO (the boot
     // ROM), or an instruction that crosses a page. Fetched in halves, as C allows.
     auto fetch_half = [&](uint64_t address, uint16_t& half) {

@@ -2,6 +2,7 @@
 // One RISC-V hart (RV64GC + Zba/Zbb/Zbs/Zicond, M/S/U, Sv39/Sv48/Sv57): its architectural
 // state and the interpreter that executes it. The machine runs each hart on its own thread.
 #include "cpu/decode_cache.h"
+#include "cpu/hart_state.h"
 #include "cpu/interrupt_lines.h"
 #include "cpu/status_bits.h"
 #include "cpu/tlb.h"
@@ -50,19 +51,24 @@ public:
     void wait_for_interrupt(std::chrono::steady_clock::duration at_most);
 
     // Architectural state, for firmware, loaders, tests and the tracer.
-    uint64_t pc() const { return m_pc; }
-    void set_pc(uint64_t pc) { m_pc = pc; }
-    uint64_t x(unsigned index) const { return m_x[index]; }
+    uint64_t pc() const { return m_state.pc; }
+    void set_pc(uint64_t pc) { m_state.pc = pc; }
+    uint64_t x(unsigned index) const { return m_state.x[index]; }
     void set_x(unsigned index, uint64_t value)
     {
         if (index != 0)
-            m_x[index] = value;
+            m_state.x[index] = value;
     }
-    uint64_t f(unsigned index) const { return m_f[index]; }
-    Privilege privilege() const { return m_privilege; }
+    uint64_t f(unsigned index) const { return m_state.f[index]; }
+    Privilege privilege() const { return m_state.privilege; }
     void set_privilege(Privilege privilege);
     uint64_t hart_id() const { return m_config.hart_id; }
-    uint64_t instret() const { return m_instret; }
+    uint64_t instret() const { return m_state.instret; }
+
+    // The whole architectural state, for snapshots. Only while the hart is not running (the
+    // machine parks it first); loading drops every cache derived from the old state.
+    const HartState& state() const { return m_state; }
+    void load_state(const HartState& state);
 
     // Resets to the power-on state (M-mode, pc = reset_pc, CSRs cleared, TLB flushed).
     void reset(uint64_t reset_pc);
@@ -167,14 +173,14 @@ private:
         uint64_t address, Access access, Privilege privilege, bool& superpage);
     Privilege effective_privilege(Access access) const
     {
-        return access == Access::Fetch ? m_privilege : m_data_privilege;
+        return access == Access::Fetch ? m_state.privilege : m_data_privilege;
     }
     // After any change to the privilege or mstatus: the privilege loads and stores use (MPRV).
     void refresh_data_privilege()
     {
-        m_data_privilege = (m_mstatus & status::kMprv)
-            ? static_cast<Privilege>((m_mstatus & status::kMpp) >> status::kMppShift)
-            : m_privilege;
+        m_data_privilege = (m_state.mstatus & status::kMprv)
+            ? static_cast<Privilege>((m_state.mstatus & status::kMpp) >> status::kMppShift)
+            : m_state.privilege;
     }
     // Host pointer for an access that stays within one page and lands in RAM, else nullptr
     // (with *physical set when the page is MMIO and no fault was raised). The TLB hit is
@@ -200,8 +206,8 @@ private:
     uint64_t read_status(uint64_t mask) const;
     void write_status(uint64_t value, uint64_t mask);
     bool counter_enabled(uint32_t address) const;
-    bool float_enabled() const { return ((m_mstatus >> 13) & 3) != 0; }
-    void mark_float_dirty() { m_mstatus |= uint64_t { 3 } << 13; }
+    bool float_enabled() const { return ((m_state.mstatus >> 13) & 3) != 0; }
+    void mark_float_dirty() { m_state.mstatus |= uint64_t { 3 } << 13; }
     uint64_t time() const { return m_clock.ticks(); }
 
     HartConfig m_config;
@@ -209,44 +215,8 @@ private:
     InterruptLines& m_lines;
     const host::Clock& m_clock;
 
-    uint64_t m_pc = 0;
-    std::array<uint64_t, 32> m_x {};
-    std::array<uint64_t, 32> m_f {};
-    Privilege m_privilege = Privilege::Machine;
+    HartState m_state;
     Privilege m_data_privilege = Privilege::Machine; // see refresh_data_privilege()
-    uint64_t m_instret = 0;
-
-    // CSRs (only the state; views such as sstatus are computed).
-    uint64_t m_mstatus = 0;
-    uint64_t m_medeleg = 0;
-    uint64_t m_mideleg = 0;
-    uint64_t m_mie = 0;
-    uint64_t m_mip = 0; // software-writable bits: SSIP, STIP (without Sstc), SEIP
-    uint64_t m_mtvec = 0;
-    uint64_t m_mscratch = 0;
-    uint64_t m_mepc = 0;
-    uint64_t m_mcause = 0;
-    uint64_t m_mtval = 0;
-    uint64_t m_mcounteren = 0;
-    uint64_t m_mcountinhibit = 0;
-    uint64_t m_menvcfg = 0;
-    uint64_t m_stvec = 0;
-    uint64_t m_sscratch = 0;
-    uint64_t m_sepc = 0;
-    uint64_t m_scause = 0;
-    uint64_t m_stval = 0;
-    uint64_t m_scounteren = 0;
-    uint64_t m_senvcfg = 0;
-    uint64_t m_satp = 0;
-    uint64_t m_stimecmp = UINT64_MAX;
-    uint8_t m_fflags = 0;
-    uint8_t m_frm = 0;
-    std::array<uint8_t, 64> m_pmpcfg {};
-    std::array<uint64_t, 64> m_pmpaddr {};
-
-    // LR/SC reservation: the address and the value LR saw (SC succeeds by compare-exchange).
-    std::optional<uint64_t> m_reservation;
-    uint64_t m_reserved_value = 0;
 
     Tlb m_tlb;
     DecodeCache m_decode_cache;

@@ -63,11 +63,11 @@ uint64_t orc_b(uint64_t value)
 
 void Hart::execute(const isa::DecodedInstruction& insn)
 {
-    uint64_t next_pc = m_pc + insn.length;
-    const uint64_t rs1 = m_x[insn.rs1];
-    const uint64_t rs2 = m_x[insn.rs2];
+    uint64_t next_pc = m_state.pc + insn.length;
+    const uint64_t rs1 = m_state.x[insn.rs1];
+    const uint64_t rs2 = m_state.x[insn.rs2];
     const int64_t imm = insn.immediate;
-    uint64_t& rd = m_x[insn.rd]; // x0 is re-zeroed at the end
+    uint64_t& rd = m_state.x[insn.rd]; // x0 is re-zeroed at the end
     auto illegal = [&] { raise_exception(Exception::IllegalInstruction, insn.bits); };
 
     switch (insn.opcode) {
@@ -76,38 +76,38 @@ void Hart::execute(const isa::DecodedInstruction& insn)
 
     // RV64I
     case Opcode::lui: rd = imm; break;
-    case Opcode::auipc: rd = m_pc + imm; break;
+    case Opcode::auipc: rd = m_state.pc + imm; break;
     case Opcode::jal:
         rd = next_pc;
-        next_pc = m_pc + imm;
+        next_pc = m_state.pc + imm;
         break;
     case Opcode::jalr:
         next_pc = (rs1 + imm) & ~uint64_t { 1 };
-        rd = m_pc + insn.length;
+        rd = m_state.pc + insn.length;
         break;
     case Opcode::beq:
         if (rs1 == rs2)
-            next_pc = m_pc + imm;
+            next_pc = m_state.pc + imm;
         break;
     case Opcode::bne:
         if (rs1 != rs2)
-            next_pc = m_pc + imm;
+            next_pc = m_state.pc + imm;
         break;
     case Opcode::blt:
         if (int64_t(rs1) < int64_t(rs2))
-            next_pc = m_pc + imm;
+            next_pc = m_state.pc + imm;
         break;
     case Opcode::bge:
         if (int64_t(rs1) >= int64_t(rs2))
-            next_pc = m_pc + imm;
+            next_pc = m_state.pc + imm;
         break;
     case Opcode::bltu:
         if (rs1 < rs2)
-            next_pc = m_pc + imm;
+            next_pc = m_state.pc + imm;
         break;
     case Opcode::bgeu:
         if (rs1 >= rs2)
-            next_pc = m_pc + imm;
+            next_pc = m_state.pc + imm;
         break;
 
 #define RV_LOAD(op, type, convert)                                                                 \
@@ -170,32 +170,32 @@ void Hart::execute(const isa::DecodedInstruction& insn)
         m_code_flush_requested.store(true, std::memory_order_relaxed);
         break;
     case Opcode::ecall:
-        raise_exception(m_privilege == Privilege::User ? Exception::EcallFromU
-                : m_privilege == Privilege::Supervisor ? Exception::EcallFromS
-                                                       : Exception::EcallFromM,
+        raise_exception(m_state.privilege == Privilege::User ? Exception::EcallFromU
+                : m_state.privilege == Privilege::Supervisor ? Exception::EcallFromS
+                                                             : Exception::EcallFromM,
             0);
         return;
-    case Opcode::ebreak: raise_exception(Exception::Breakpoint, m_pc); return;
+    case Opcode::ebreak: raise_exception(Exception::Breakpoint, m_state.pc); return;
 
     // Privileged
     case Opcode::sret:
-        if (m_privilege == Privilege::User
-            || (m_privilege == Privilege::Supervisor && (m_mstatus & status::kTsr))) {
+        if (m_state.privilege == Privilege::User
+            || (m_state.privilege == Privilege::Supervisor && (m_state.mstatus & status::kTsr))) {
             illegal();
             return;
         }
         return_from_trap(Privilege::Supervisor);
         return;
     case Opcode::mret:
-        if (m_privilege != Privilege::Machine) {
+        if (m_state.privilege != Privilege::Machine) {
             illegal();
             return;
         }
         return_from_trap(Privilege::Machine);
         return;
     case Opcode::wfi:
-        if (m_privilege == Privilege::User
-            || (m_privilege == Privilege::Supervisor && (m_mstatus & status::kTw))) {
+        if (m_state.privilege == Privilege::User
+            || (m_state.privilege == Privilege::Supervisor && (m_state.mstatus & status::kTw))) {
             illegal();
             return;
         }
@@ -205,8 +205,8 @@ void Hart::execute(const isa::DecodedInstruction& insn)
         }
         break;
     case Opcode::sfence_vma:
-        if (m_privilege == Privilege::User
-            || (m_privilege == Privilege::Supervisor && (m_mstatus & status::kTvm))) {
+        if (m_state.privilege == Privilege::User
+            || (m_state.privilege == Privilege::Supervisor && (m_state.mstatus & status::kTvm))) {
             illegal();
             return;
         }
@@ -275,13 +275,15 @@ void Hart::execute(const isa::DecodedInstruction& insn)
         if (!host)
             return;
         if (size == 4) {
-            m_reserved_value = __atomic_load_n(reinterpret_cast<uint32_t*>(host), __ATOMIC_SEQ_CST);
-            rd = sext32(m_reserved_value);
+            m_state.reserved_value
+                = __atomic_load_n(reinterpret_cast<uint32_t*>(host), __ATOMIC_SEQ_CST);
+            rd = sext32(m_state.reserved_value);
         } else {
-            m_reserved_value = __atomic_load_n(reinterpret_cast<uint64_t*>(host), __ATOMIC_SEQ_CST);
-            rd = m_reserved_value;
+            m_state.reserved_value
+                = __atomic_load_n(reinterpret_cast<uint64_t*>(host), __ATOMIC_SEQ_CST);
+            rd = m_state.reserved_value;
         }
-        m_reservation = rs1;
+        m_state.reservation = rs1;
         break;
     }
     case Opcode::sc_w:
@@ -291,18 +293,18 @@ void Hart::execute(const isa::DecodedInstruction& insn)
         if (!host)
             return;
         bool stored = false;
-        if (m_reservation == rs1) {
+        if (m_state.reservation == rs1) {
             if (size == 4) {
-                auto expected = static_cast<uint32_t>(m_reserved_value);
+                auto expected = static_cast<uint32_t>(m_state.reserved_value);
                 stored = __atomic_compare_exchange_n(reinterpret_cast<uint32_t*>(host), &expected,
                     static_cast<uint32_t>(rs2), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
             } else {
-                uint64_t expected = m_reserved_value;
+                uint64_t expected = m_state.reserved_value;
                 stored = __atomic_compare_exchange_n(reinterpret_cast<uint64_t*>(host), &expected,
                     rs2, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
             }
         }
-        m_reservation.reset();
+        m_state.reservation.reset();
         rd = stored ? 0 : 1;
         break;
     }
@@ -404,8 +406,8 @@ void Hart::execute(const isa::DecodedInstruction& insn)
             return;
         break;
     }
-    m_x[0] = 0;
-    m_pc = next_pc;
+    m_state.x[0] = 0;
+    m_state.pc = next_pc;
 }
 
 } // namespace rvisor::cpu

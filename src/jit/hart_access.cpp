@@ -11,7 +11,7 @@ namespace rvisor::jit {
 uint8_t* HartAccess::fetch_pointer(cpu::Hart& hart, bool& faulted)
 {
     faulted = false;
-    const uint64_t pc = hart.m_pc;
+    const uint64_t pc = hart.m_state.pc;
     uint64_t physical = 0;
     uint8_t* host = hart.host_pointer(pc, cpu::Hart::Access::Fetch, faulted, physical);
     if (!host)
@@ -29,7 +29,7 @@ uint8_t* HartAccess::fetch_pointer(cpu::Hart& hart, bool& faulted)
 void HartAccess::fold_host_float_flags(cpu::Hart& hart)
 {
     const uint32_t mxcsr = _mm_getcsr();
-    hart.m_fflags |= kFflagsOfMxcsr[mxcsr & kMxcsrFlags];
+    hart.m_state.fflags |= kFflagsOfMxcsr[mxcsr & kMxcsrFlags];
     _mm_setcsr(mxcsr & ~kMxcsrFlags);
 }
 
@@ -44,7 +44,7 @@ uint64_t HartAccess::interpret(cpu::Hart* hart, const isa::DecodedInstruction* i
     hart->execute(*insn);
     _mm_setcsr(mxcsr);
     if (!hart->m_trapped)
-        ++hart->m_instret;
+        ++hart->m_state.instret;
     return hart->m_trapped || hart->m_exit_requested;
 }
 

@@ -17,22 +17,25 @@ struct HartAccess {
     }
     static int32_t x(const cpu::Hart& hart, unsigned index)
     {
-        return offset_of(hart, &hart.m_x[index]);
+        return offset_of(hart, &hart.m_state.x[index]);
     }
     static int32_t f(const cpu::Hart& hart, unsigned index)
     {
-        return offset_of(hart, &hart.m_f[index]);
+        return offset_of(hart, &hart.m_state.f[index]);
     }
-    static int32_t pc(const cpu::Hart& hart) { return offset_of(hart, &hart.m_pc); }
-    static int32_t instret(const cpu::Hart& hart) { return offset_of(hart, &hart.m_instret); }
-    static int32_t privilege(const cpu::Hart& hart) { return offset_of(hart, &hart.m_privilege); }
+    static int32_t pc(const cpu::Hart& hart) { return offset_of(hart, &hart.m_state.pc); }
+    static int32_t instret(const cpu::Hart& hart) { return offset_of(hart, &hart.m_state.instret); }
+    static int32_t privilege(const cpu::Hart& hart)
+    {
+        return offset_of(hart, &hart.m_state.privilege);
+    }
     static int32_t data_privilege(const cpu::Hart& hart)
     {
         return offset_of(hart, &hart.m_data_privilege);
     }
-    static int32_t mstatus(const cpu::Hart& hart) { return offset_of(hart, &hart.m_mstatus); }
-    static int32_t fflags(const cpu::Hart& hart) { return offset_of(hart, &hart.m_fflags); }
-    static int32_t frm(const cpu::Hart& hart) { return offset_of(hart, &hart.m_frm); }
+    static int32_t mstatus(const cpu::Hart& hart) { return offset_of(hart, &hart.m_state.mstatus); }
+    static int32_t fflags(const cpu::Hart& hart) { return offset_of(hart, &hart.m_state.fflags); }
+    static int32_t frm(const cpu::Hart& hart) { return offset_of(hart, &hart.m_state.frm); }
     static int32_t trapped(const cpu::Hart& hart) { return offset_of(hart, &hart.m_trapped); }
     static int32_t tlb_table(const cpu::Hart& hart, unsigned kind)
     {
@@ -40,8 +43,8 @@ struct HartAccess {
     }
 
     static const cpu::Tlb& tlb(const cpu::Hart& hart) { return hart.m_tlb; }
-    static cpu::Privilege privilege_of(const cpu::Hart& hart) { return hart.m_privilege; }
-    static uint8_t frm_of(const cpu::Hart& hart) { return hart.m_frm; }
+    static cpu::Privilege privilege_of(const cpu::Hart& hart) { return hart.m_state.privilege; }
+    static uint8_t frm_of(const cpu::Hart& hart) { return hart.m_state.frm; }
     // Moves the exception flags translated code gathered in MXCSR into fflags (and clears them
     // there): before anything reads fflags, and when translated code returns.
     static void fold_host_float_flags(cpu::Hart& hart);
