@@ -89,4 +89,26 @@ void Aclint::write(uint64_t offset, unsigned size, uint64_t value)
     write_machine_timer_compare(hart, (current & ~mask) | ((value << (byte * 8)) & mask));
 }
 
+void Aclint::save(state::StateWriter& out) const
+{
+    std::lock_guard lock(m_mutex);
+    out.u32(static_cast<uint32_t>(m_harts.size()));
+    for (size_t hart = 0; hart < m_harts.size(); ++hart) {
+        out.boolean(m_software_pending[hart]);
+        out.u64(m_machine_timer_compare[hart]);
+    }
+}
+
+void Aclint::load(state::StateReader& in)
+{
+    std::lock_guard lock(m_mutex);
+    if (in.u32() != m_harts.size())
+        in.fail("the number of harts differs from this machine's");
+    for (size_t hart = 0; hart < m_harts.size(); ++hart) {
+        m_software_pending[hart] = in.boolean();
+        m_harts[hart]->set_level(cpu::Interrupt::MachineSoftware, m_software_pending[hart]);
+        write_machine_timer_compare(hart, in.u64());
+    }
+}
+
 } // namespace rvisor::devices

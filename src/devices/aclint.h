@@ -2,6 +2,8 @@
 #include "cpu/interrupt_lines.h"
 #include "host/clock.h"
 #include "mem/mmio_device.h"
+#include "state/state_reader.h"
+#include "state/state_writer.h"
 
 #include <cstdint>
 #include <mutex>
@@ -30,6 +32,11 @@ public:
     uint64_t read(uint64_t offset, unsigned size) override;
     void write(uint64_t offset, unsigned size, uint64_t value) override;
 
+    // Saved state (snapshots): only while no hart runs. load() drives the interrupt lines to
+    // match what it loaded; it throws state::StateError for values the device cannot hold.
+    void save(state::StateWriter&) const;
+    void load(state::StateReader&);
+
 private:
     void write_machine_timer_compare(size_t hart, uint64_t value);
 
@@ -37,7 +44,7 @@ private:
     std::vector<cpu::InterruptLines*> m_harts;
     std::vector<bool> m_software_pending;
     std::vector<uint64_t> m_machine_timer_compare;
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
 };
 
 } // namespace rvisor::devices

@@ -138,4 +138,28 @@ void GoldfishRtc::write(uint64_t offset, unsigned size, uint64_t value)
     update_irq();
 }
 
+void GoldfishRtc::save(state::StateWriter& out) const
+{
+    std::lock_guard lock(m_mutex);
+    out.u64(static_cast<uint64_t>(m_offset));
+    out.u32(m_time_high_latch);
+    out.u32(m_time_high_written);
+    out.u64(m_alarm);
+    for (bool flag : { m_alarm_armed, m_irq_enabled, m_interrupt_pending })
+        out.boolean(flag);
+}
+
+void GoldfishRtc::load(state::StateReader& in)
+{
+    std::lock_guard lock(m_mutex);
+    m_offset = static_cast<int64_t>(in.u64());
+    m_time_high_latch = in.u32();
+    m_time_high_written = in.u32();
+    m_alarm = in.u64();
+    for (bool* flag : { &m_alarm_armed, &m_irq_enabled, &m_interrupt_pending })
+        *flag = in.boolean();
+    m_irq_level = m_interrupt_pending && m_irq_enabled;
+    m_irq.set(m_irq_level);
+}
+
 } // namespace rvisor::devices

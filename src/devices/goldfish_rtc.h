@@ -1,6 +1,8 @@
 #pragma once
 #include "devices/plic.h"
 #include "mem/mmio_device.h"
+#include "state/state_reader.h"
+#include "state/state_writer.h"
 
 #include <chrono>
 #include <cstdint>
@@ -37,6 +39,11 @@ public:
     uint64_t read(uint64_t offset, unsigned size) override;
     void write(uint64_t offset, unsigned size, uint64_t value) override;
 
+    // Saved state (snapshots): only while no hart runs. load() drives the interrupt lines to
+    // match what it loaded; it throws state::StateError for values the device cannot hold.
+    void save(state::StateWriter&) const;
+    void load(state::StateReader&);
+
 private:
     // The guest's wall-clock time, in nanoseconds since the epoch.
     uint64_t now() const;
@@ -55,7 +62,7 @@ private:
     bool m_irq_enabled { false };
     bool m_interrupt_pending { false };
     bool m_irq_level { false };
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
 };
 
 } // namespace rvisor::devices

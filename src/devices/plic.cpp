@@ -188,4 +188,50 @@ void Plic::write(uint64_t offset, unsigned size, uint64_t value)
     }
 }
 
+void Plic::save(state::StateWriter& out) const
+{
+    std::lock_guard lock(m_mutex);
+    for (uint32_t priority : m_priority)
+        out.u32(priority);
+    for (const SourceBits* bits : { &m_level, &m_pending, &m_claimed })
+        for (uint32_t word : *bits)
+            out.u32(word);
+    out.u32(static_cast<uint32_t>(m_contexts.size()));
+    for (const Context& context : m_contexts) {
+        for (uint32_t word : context.enabled)
+            out.u32(word);
+        out.u32(context.threshold);
+    }
+}
+
+void Plic::load(state::StateReader& in)
+{
+    std::lock_guard lock(m_mutex);
+    for (uint32_t& priority : m_priority) {
+        priority = in.u32();
+        if (priority > kMaxPriority)
+            in.fail("a source priority is above the maximum");
+    }
+    for (SourceBits* bits : { &m_level, &m_pending, &m_claimed })
+        for (uint32_t& word : *bits)
+            word = in.u32();
+    if (in.u32() != m_contexts.size())
+        in.fail("the number of contexts differs from this machine's");
+    for (Context& context : m_contexts) {
+        for (uint32_t& word : context.enabled)
+            word = in.u32();
+        context.threshold = in.u32();
+        if (context.threshold > kMaxPriority)
+            in.fail("a context threshold is above the maximum priority");
+    }
+    // Drive every wire, whatever the harts' lines held before.
+    for (size_t index = 0; index < m_contexts.size(); ++index) {
+        Context& context = m_contexts[index];
+        context.output = best_source(context) != 0;
+        auto wire
+            = index % 2 == 0 ? cpu::Interrupt::MachineExternal : cpu::Interrupt::SupervisorExternal;
+        m_harts[index / 2]->set_level(wire, context.output);
+    }
+}
+
 } // namespace rvisor::devices

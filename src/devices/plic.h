@@ -1,6 +1,8 @@
 #pragma once
 #include "cpu/interrupt_lines.h"
 #include "mem/mmio_device.h"
+#include "state/state_reader.h"
+#include "state/state_writer.h"
 
 #include <array>
 #include <cstdint>
@@ -36,6 +38,11 @@ public:
     uint64_t read(uint64_t offset, unsigned size) override;
     void write(uint64_t offset, unsigned size, uint64_t value) override;
 
+    // Saved state (snapshots): only while no hart runs. load() drives the interrupt lines to
+    // match what it loaded; it throws state::StateError for values the device cannot hold.
+    void save(state::StateWriter&) const;
+    void load(state::StateReader&);
+
 private:
     static constexpr unsigned kWordCount = kSourceCount / 32;
     using SourceBits = std::array<uint32_t, kWordCount>;
@@ -68,7 +75,7 @@ private:
     SourceBits m_pending {};
     // Claimed and not yet completed: the gateway holds further requests back until completion.
     SourceBits m_claimed {};
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
 };
 
 // What a device holds to drive its interrupt wire into the PLIC. A null plic is a wire to

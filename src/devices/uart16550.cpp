@@ -204,4 +204,29 @@ void Uart16550::write(uint64_t offset, unsigned, uint64_t value)
     update_irq();
 }
 
+void Uart16550::save(state::StateWriter& out) const
+{
+    std::lock_guard lock(m_mutex);
+    out.bytes(std::vector<uint8_t>(m_receive_queue.begin(), m_receive_queue.end()));
+    for (uint8_t value : { m_interrupt_enable, m_line_control, m_modem_control, m_scratch,
+             m_divisor_low, m_divisor_high })
+        out.u8(value);
+    for (bool flag : { m_fifo_enabled, m_overrun, m_transmitter_empty_pending })
+        out.boolean(flag);
+}
+
+void Uart16550::load(state::StateReader& in)
+{
+    std::lock_guard lock(m_mutex);
+    const auto received = in.bytes(kReceiveQueueCapacity);
+    m_receive_queue.assign(received.begin(), received.end());
+    for (uint8_t* value : { &m_interrupt_enable, &m_line_control, &m_modem_control, &m_scratch,
+             &m_divisor_low, &m_divisor_high })
+        *value = in.u8();
+    for (bool* flag : { &m_fifo_enabled, &m_overrun, &m_transmitter_empty_pending })
+        *flag = in.boolean();
+    m_irq_level = interrupt_identification() != kNoInterrupt;
+    m_irq.set(m_irq_level);
+}
+
 } // namespace rvisor::devices

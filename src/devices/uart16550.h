@@ -1,6 +1,8 @@
 #pragma once
 #include "devices/plic.h"
 #include "mem/mmio_device.h"
+#include "state/state_reader.h"
+#include "state/state_writer.h"
 
 #include <cstdint>
 #include <deque>
@@ -38,6 +40,11 @@ public:
     uint64_t read(uint64_t offset, unsigned size) override;
     void write(uint64_t offset, unsigned size, uint64_t value) override;
 
+    // Saved state (snapshots): only while no hart runs. load() drives the interrupt lines to
+    // match what it loaded; it throws state::StateError for values the device cannot hold.
+    void save(state::StateWriter&) const;
+    void load(state::StateReader&);
+
 private:
     uint8_t read_register(unsigned index);
     void write_register(unsigned index, uint8_t value);
@@ -64,7 +71,7 @@ private:
     // when it is enabled while THR is empty) and cleared by reading IIR or writing THR.
     bool m_transmitter_empty_pending { false };
     bool m_irq_level { false };
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
 };
 
 } // namespace rvisor::devices

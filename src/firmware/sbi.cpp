@@ -144,7 +144,7 @@ void Sbi::handle_call(unsigned hart_index)
     default: break;
     }
 
-    if (m_platform.hart_state(hart_index) != HartState::Started)
+    if (m_platform.hart_state(hart_index) != HsmState::Started)
         return; // the hart stopped itself, or was replaced by a non-retentive resume
     hart.set_x(a0, static_cast<uint64_t>(result.error));
     if (!legacy)
@@ -209,7 +209,7 @@ Sbi::Result Sbi::remote_fence(unsigned caller, uint64_t function, uint64_t mask,
     int64_t error = for_each_hart(mask, mask_base, [&](unsigned index) {
         if (index == caller)
             m_platform.hart(index).flush_tlb();
-        else if (m_platform.hart_state(index) == HartState::Started) {
+        else if (m_platform.hart_state(index) == HsmState::Started) {
             m_platform.hart(index).request_tlb_flush();
             targets.push_back(index);
         }

@@ -9,7 +9,7 @@
 
 namespace rvisor::firmware {
 
-enum class HartState : uint64_t { Started = 0, Stopped = 1, StartPending = 2, StopPending = 3 };
+enum class HsmState : uint64_t { Started = 0, Stopped = 1, StartPending = 2, StopPending = 3 };
 
 enum class ResetRequest { Poweroff, Reboot, Failure };
 
@@ -20,7 +20,7 @@ public:
     virtual unsigned hart_count() const = 0;
     virtual cpu::Hart& hart(unsigned index) = 0;
     virtual cpu::InterruptLines& interrupt_lines(unsigned index) = 0;
-    virtual HartState hart_state(unsigned index) const = 0;
+    virtual HsmState hart_state(unsigned index) const = 0;
     // Asks a stopped hart to start in S-mode at pc with a0 = its id, a1 = opaque.
     virtual bool start_hart(unsigned index, uint64_t pc, uint64_t opaque) = 0;
     // Marks the calling hart stopped; its thread parks once the call returns.

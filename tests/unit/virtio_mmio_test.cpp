@@ -47,6 +47,8 @@ public:
         queues = {};
         ++resets;
     }
+    void pause() override { ++pauses; }
+    void resume() override { ++resumes; }
 
     std::array<uint8_t, 8> config { 1, 2, 3, 4, 5, 6, 7, 8 };
     std::vector<std::pair<uint64_t, uint64_t>> config_writes;
@@ -54,6 +56,8 @@ public:
     uint64_t activated_features = 0;
     unsigned activations = 0;
     unsigned resets = 0;
+    unsigned pauses = 0;
+    unsigned resumes = 0;
     std::vector<unsigned> notified;
 };
 

@@ -37,6 +37,8 @@ public:
     void activate(std::span<VirtQueue> queues, uint64_t features) override;
     void queue_notified(unsigned index) override;
     void reset() override;
+    void pause() override { m_worker.pause(); }
+    void resume() override { m_worker.resume(); }
 
 private:
     struct RequestHeader {

@@ -38,6 +38,11 @@ public:
     // Back to the state before activate(). When it returns the device no longer touches the
     // queues or guest memory, so the transport may reset them.
     virtual void reset() = 0;
+
+    // The VM is pausing: finish the request in progress (and report it), then touch neither
+    // the queues nor guest memory until resume(). Requests that arrive meanwhile wait.
+    virtual void pause() = 0;
+    virtual void resume() = 0;
 };
 
 // `size` bytes at `offset` of a configuration structure kept as little-endian bytes; bytes past

@@ -37,11 +37,31 @@ void IoWorker::cancel()
     m_cancelling = false;
 }
 
+void IoWorker::pause()
+{
+    std::unique_lock lock(m_mutex);
+    m_paused = true;
+    // Work stopped between requests may have left requests waiting: run again on resume.
+    m_pending = m_pending || m_busy;
+    m_cancelling = true;
+    m_idle.wait(lock, [this] { return !m_busy; });
+    m_cancelling = false;
+}
+
+void IoWorker::resume()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_paused = false;
+    }
+    m_wakeup.notify_one();
+}
+
 void IoWorker::run()
 {
     std::unique_lock lock(m_mutex);
     for (;;) {
-        m_wakeup.wait(lock, [this] { return m_pending || m_exiting; });
+        m_wakeup.wait(lock, [this] { return (m_pending && !m_paused) || m_exiting; });
         if (m_exiting)
             return;
         m_pending = false;

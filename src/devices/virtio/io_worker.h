@@ -22,6 +22,11 @@ public:
     // work sees cancelling() meanwhile and should stop between requests.
     void cancel();
     bool cancelling() const { return m_cancelling.load(std::memory_order_relaxed); }
+    // Waits until the work in progress, if any, has returned (it sees cancelling() and stops
+    // between requests), and holds wake-ups back until resume(), which runs the work again if
+    // anything woke it or was left undone.
+    void pause();
+    void resume();
 
 private:
     void run();
@@ -33,6 +38,7 @@ private:
     bool m_pending { false };
     bool m_busy { false };
     bool m_exiting { false };
+    bool m_paused { false };
     std::atomic<bool> m_cancelling { false };
     // Last: the thread starts once everything it uses exists.
     std::thread m_thread;

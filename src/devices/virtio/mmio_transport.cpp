@@ -2,6 +2,8 @@
 
 #include "devices/virtio/features.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -312,6 +314,70 @@ void VirtioMmio::update_line()
         return;
     m_line_level = level;
     m_irq.set(level);
+}
+
+void VirtioMmio::save(state::StateWriter& out) const
+{
+    std::lock_guard lock(m_mutex);
+    out.u32(m_device.device_id());
+    out.u32(m_status.load());
+    out.u64(m_driver_features);
+    out.u32(m_device_features_select);
+    out.u32(m_driver_features_select);
+    out.u32(m_queue_select);
+    out.u32(static_cast<uint32_t>(m_queues.size()));
+    for (size_t index = 0; index < m_queues.size(); ++index) {
+        const QueueRegisters& registers = m_queue_registers[index];
+        out.u32(registers.size);
+        out.u64(registers.descriptor_area);
+        out.u64(registers.driver_area);
+        out.u64(registers.device_area);
+        out.boolean(m_queues[index].ready());
+        m_queues[index].save(out);
+    }
+    std::lock_guard interrupt_lock(m_interrupt_mutex);
+    out.u32(m_interrupt_status);
+    out.boolean(m_needs_reset);
+}
+
+void VirtioMmio::load(state::StateReader& in)
+{
+    std::lock_guard lock(m_mutex);
+    if (in.u32() != m_device.device_id())
+        in.fail("it holds another type of virtio device");
+    const uint32_t status = in.u32();
+    m_driver_features = in.u64();
+    m_device_features_select = in.u32();
+    m_driver_features_select = in.u32();
+    m_queue_select = in.u32();
+    if (in.u32() != m_queues.size())
+        in.fail("its number of queues differs from the device's");
+    for (size_t index = 0; index < m_queues.size(); ++index) {
+        QueueRegisters& registers = m_queue_registers[index];
+        registers.size = in.u32();
+        registers.descriptor_area = in.u64();
+        registers.driver_area = in.u64();
+        registers.device_area = in.u64();
+        if (in.boolean()) {
+            if (registers.size > m_device.queue_max_size(static_cast<unsigned>(index)))
+                in.fail(fmt::format("queue {} is larger than the device allows", index));
+            const QueueLayout layout { static_cast<uint16_t>(registers.size),
+                registers.descriptor_area, registers.driver_area, registers.device_area };
+            if (auto error = m_queues[index].enable(layout, m_driver_features))
+                in.fail(fmt::format("queue {}: {}", index, *error));
+        }
+        m_queues[index].load(in);
+    }
+    if ((status & kStatusDriverOk) && !(status & kStatusFeaturesOk))
+        in.fail("DRIVER_OK is set without FEATURES_OK");
+    m_status = status & ~kStatusNeedsReset;
+    if (m_status.load() & kStatusDriverOk)
+        m_device.activate(m_queues, m_driver_features);
+    std::lock_guard interrupt_lock(m_interrupt_mutex);
+    m_interrupt_status = in.u32() & (kInterruptUsedBuffer | kInterruptConfigChange);
+    m_needs_reset = in.boolean();
+    m_line_level = m_interrupt_status != 0;
+    m_irq.set(m_line_level);
 }
 
 } // namespace rvisor::devices::virtio

@@ -45,6 +45,15 @@ public:
     uint64_t read(uint64_t offset, unsigned size) override;
     void write(uint64_t offset, unsigned size, uint64_t value) override;
 
+    // The VM is pausing or resuming: the device finishes or restarts its queue work.
+    void pause() { m_device.pause(); }
+    void resume() { m_device.resume(); }
+    // Saved state: registers, queue layouts and cursors, interrupt status. Only while paused.
+    // load() is for a transport fresh from its constructor; it activates the device when the
+    // driver had, and throws state::StateError for a layout the queues refuse.
+    void save(state::StateWriter&) const;
+    void load(state::StateReader&);
+
 private:
     struct QueueRegisters {
         uint32_t size { 0 };
@@ -74,7 +83,7 @@ private:
     bool m_verbose;
 
     // Hart-side state, under m_mutex.
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
     std::vector<VirtQueue> m_queues;
     std::vector<QueueRegisters> m_queue_registers;
     uint64_t m_driver_features { 0 };
@@ -86,7 +95,7 @@ private:
 
     // What the worker may change too, under m_interrupt_mutex (taken after m_mutex, never
     // before it, so a reset waiting for the worker cannot deadlock with it).
-    std::mutex m_interrupt_mutex;
+    mutable std::mutex m_interrupt_mutex;
     uint32_t m_interrupt_status { 0 };
     bool m_needs_reset { false };
     bool m_line_level { false };

@@ -64,6 +64,8 @@ public:
     void activate(std::span<VirtQueue> queues, uint64_t features) override;
     void queue_notified(unsigned index) override;
     void reset() override;
+    void pause() override { m_worker.pause(); }
+    void resume() override { m_worker.resume(); }
 
 private:
     void receive_from_backend(std::span<const uint8_t> frame);

@@ -304,4 +304,20 @@ void VirtQueue::fail(const std::string& reason)
     m_fail(reason);
 }
 
+void VirtQueue::save(state::StateWriter& out) const
+{
+    out.boolean(m_broken);
+    out.u16(m_next_available);
+    out.u16(m_next_used);
+    out.u16(m_notified_used);
+}
+
+void VirtQueue::load(state::StateReader& in)
+{
+    m_broken = in.boolean();
+    m_next_available = in.u16();
+    m_next_used = in.u16();
+    m_notified_used = in.u16();
+}
+
 } // namespace rvisor::devices::virtio

@@ -1,6 +1,8 @@
 #pragma once
 #include "devices/virtio/buffer_list.h"
 #include "mem/guest_ram.h"
+#include "state/state_reader.h"
+#include "state/state_writer.h"
 
 #include <cstdint>
 #include <functional>
@@ -66,6 +68,11 @@ public:
     void notify_used();
     // The device found a chain it cannot make sense of; the queue stops.
     void fail(const std::string& reason);
+
+    // Saved state: where the device is in the rings (the layout is the transport's). load()
+    // follows enable() with the saved layout; the device must not be using the queue.
+    void save(state::StateWriter&) const;
+    void load(state::StateReader&);
 
 private:
     std::optional<std::string> read_chain(uint16_t head, DescriptorChain&) const;
