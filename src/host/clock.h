@@ -1,33 +1,59 @@
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
 namespace rvisor::host {
 
-// The machine's timebase: ticks of a fixed frequency since the clock was made, from the host's
-// monotonic clock. Every hart and the ACLINT read the same Clock, so `time` agrees across harts.
+// The machine's timebase: ticks of a fixed frequency from the host's monotonic clock, counted
+// from the machine's power-on. Every hart and the ACLINT read the same Clock, so `time` agrees
+// across harts. It stops while the VM is paused and can be set to a saved count, so that guest
+// time neither jumps on resume nor restarts from zero on restore.
 class Clock {
 public:
     static constexpr uint64_t kFrequency = 10'000'000; // 10 MHz, as QEMU virt
 
-    Clock()
-        : m_start(std::chrono::steady_clock::now())
-    {
-    }
+    Clock() { m_origin_ns.store(now_ns()); }
 
     uint64_t ticks() const
     {
-        auto elapsed = std::chrono::steady_clock::now() - m_start;
-        return static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count() / 100);
+        if (m_stopped.load(std::memory_order_relaxed)) [[unlikely]]
+            return m_stopped_ticks.load(std::memory_order_relaxed);
+        return static_cast<uint64_t>(now_ns() - m_origin_ns.load(std::memory_order_relaxed)) / 100;
     }
     std::chrono::steady_clock::time_point time_point_of(uint64_t ticks) const
     {
-        return m_start + std::chrono::nanoseconds(ticks * 100);
+        return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(
+            m_origin_ns.load(std::memory_order_relaxed) + static_cast<int64_t>(ticks * 100)));
+    }
+
+    // Freezes the count (while the VM is paused); resume() continues from where it stopped.
+    void stop()
+    {
+        m_stopped_ticks.store(ticks());
+        m_stopped.store(true);
+    }
+    // Sets the count of a stopped clock (a restore).
+    void set_stopped_ticks(uint64_t ticks) { m_stopped_ticks.store(ticks); }
+    void resume()
+    {
+        if (!m_stopped.load())
+            return;
+        m_origin_ns.store(now_ns() - static_cast<int64_t>(m_stopped_ticks.load() * 100));
+        m_stopped.store(false);
     }
 
 private:
-    std::chrono::steady_clock::time_point m_start;
+    static int64_t now_ns()
+    {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
+
+    std::atomic<int64_t> m_origin_ns { 0 };
+    std::atomic<bool> m_stopped { false };
+    std::atomic<uint64_t> m_stopped_ticks { 0 };
 };
 
 } // namespace rvisor::host

@@ -42,22 +42,37 @@ uint64_t align_down(uint64_t value, uint64_t alignment) { return value & ~(align
 
 } // namespace
 
-Machine::Machine(const MachineConfig& config, host::Console& console)
-    : m_config(config)
+Machine::Machine(const VmSpec& spec, const RunOptions& options, host::Console& console)
+    : Machine(spec, options, console, std::make_unique<mem::GuestRam>(kRamBase, spec.memory))
+{
+    load_images();
+}
+
+Machine::Machine(const VmSpec& spec, const RunOptions& options, host::Console& console,
+    const std::filesystem::path& memory_file, const SectionLookup& section)
+    : Machine(
+        spec, options, console, std::make_unique<mem::GuestRam>(kRamBase, spec.memory, memory_file))
+{
+    load_state(section);
+}
+
+Machine::Machine(const VmSpec& spec, const RunOptions& options, host::Console& console,
+    std::unique_ptr<mem::GuestRam> ram)
+    : m_spec(spec)
+    , m_options(options)
     , m_console(console)
-    , m_ram(kRamBase, config.memory)
-    , m_bus(m_ram)
+    , m_ram(std::move(ram))
+    , m_bus(*m_ram)
     , m_sbi(*this)
 {
-    if (config.cpus == 0 || config.cpus > MachineConfig::kMaxCpus)
+    if (spec.cpus == 0 || spec.cpus > VmSpec::kMaxCpus)
+        throw std::runtime_error(fmt::format("--cpus must be between 1 and {}", VmSpec::kMaxCpus));
+    if (spec.memory < VmSpec::kMinMemory)
         throw std::runtime_error(
-            fmt::format("--cpus must be between 1 and {}", MachineConfig::kMaxCpus));
-    if (config.memory < MachineConfig::kMinMemory)
-        throw std::runtime_error(
-            fmt::format("--mem must be at least {} MiB", MachineConfig::kMinMemory >> 20));
+            fmt::format("--mem must be at least {} MiB", VmSpec::kMinMemory >> 20));
 
     std::vector<cpu::InterruptLines*> lines;
-    for (unsigned i = 0; i < config.cpus; ++i) {
+    for (unsigned i = 0; i < spec.cpus; ++i) {
         auto slot = std::make_unique<HartSlot>();
         slot->lines = std::make_unique<cpu::InterruptLines>();
         lines.push_back(slot->lines.get());
@@ -85,18 +100,18 @@ Machine::Machine(const MachineConfig& config, host::Console& console)
     m_bus.map(kPlicBase, kPlicSize, *m_plic);
     m_bus.map(kUartBase, kUartSize, *m_uart);
 
-    for (const DiskConfig& disk : config.disks) {
+    for (const DiskConfig& disk : spec.disks) {
         auto file = std::make_unique<host::BlockFile>(disk.path.string(),
             disk.read_only ? host::BlockFile::Access::ReadOnly
                            : host::BlockFile::Access::ReadWrite);
         add_virtio_device(std::make_unique<devices::virtio::VirtioBlock>(
             std::move(file), disk.serial.empty() ? disk.path.filename().string() : disk.serial));
     }
-    for (const NetConfig& net : config.nets) {
+    for (const NetConfig& net : spec.nets) {
         std::unique_ptr<host::NetworkBackend> backend;
         if (net.kind == NetConfig::Kind::User)
             backend = std::make_unique<host::SlirpNetwork>(
-                host::SlirpNetwork::Options { net.hostfwds, net.dns, config.verbose });
+                host::SlirpNetwork::Options { net.hostfwds, net.dns, options.verbose });
         else
             backend = std::make_unique<host::TapNetwork>(net.ifname);
         add_virtio_device(
@@ -107,8 +122,6 @@ Machine::Machine(const MachineConfig& config, host::Console& console)
     m_virtio_console = virtio_console.get();
     add_virtio_device(std::move(virtio_console));
     add_virtio_device(std::make_unique<devices::virtio::VirtioRng>());
-
-    load_images(config);
 }
 
 Machine::~Machine()
@@ -123,41 +136,28 @@ Machine::~Machine()
 void Machine::add_virtio_device(std::unique_ptr<devices::virtio::VirtioDevice> device)
 {
     const auto slot = static_cast<unsigned>(m_virtio_transports.size());
-    if (slot >= MachineConfig::kVirtioSlots)
+    if (slot >= VmSpec::kVirtioSlots)
         throw std::runtime_error(
-            fmt::format("at most {} virtio devices fit the machine", MachineConfig::kVirtioSlots));
-    auto transport = std::make_unique<devices::virtio::VirtioMmio>(m_ram, *device,
-        devices::InterruptLine { m_plic.get(), kVirtioFirstIrq + slot }, m_config.verbose);
+            fmt::format("at most {} virtio devices fit the machine", VmSpec::kVirtioSlots));
+    auto transport = std::make_unique<devices::virtio::VirtioMmio>(*m_ram, *device,
+        devices::InterruptLine { m_plic.get(), kVirtioFirstIrq + slot }, m_options.verbose);
     m_bus.map(kVirtioBase + slot * kVirtioStride, kVirtioStride, *transport);
     m_virtio_devices.push_back(std::move(device));
     m_virtio_transports.push_back(std::move(transport));
 }
 
-void Machine::load_images(const MachineConfig& config)
+void Machine::create_harts(bool firmware_in_host)
 {
-    const bool firmware_in_host = !config.bios;
-    auto kernel_bytes = firmware::read_file(config.kernel, "kernel");
-    firmware::LoadedImage kernel;
-    if (config.raw_kernel)
-        kernel = firmware::load_raw(kernel_bytes, m_ram, kRamBase + kTwoMiB, "the kernel");
-    else if (firmware::is_elf(kernel_bytes))
-        kernel = firmware::load_elf(kernel_bytes, m_ram);
-    else if (firmware::is_linux_image(kernel_bytes))
-        kernel = firmware::load_linux_image(kernel_bytes, m_ram);
-    else
-        throw std::runtime_error(fmt::format("'{}' is not a kernel: neither a RISC-V ELF nor a "
-                                             "Linux RISC-V Image (--raw-kernel loads raw bytes)",
-            config.kernel.string()));
-
-    for (unsigned i = 0; i < config.cpus; ++i) {
-        cpu::HartConfig hart_config { i, firmware_in_host && !kernel.tohost };
+    m_firmware_in_host = firmware_in_host;
+    for (unsigned i = 0; i < m_spec.cpus; ++i) {
+        cpu::HartConfig hart_config { i, firmware_in_host };
         m_harts[i]->hart
             = std::make_unique<cpu::Hart>(hart_config, m_bus, *m_harts[i]->lines, m_clock);
-        if (config.engine == cpu::EngineKind::Jit)
+        if (m_spec.engine == cpu::EngineKind::Jit)
             m_harts[i]->engine = std::make_unique<jit::Translator>(*m_harts[i]->hart);
         else
             m_harts[i]->engine = std::make_unique<cpu::InterpreterEngine>(*m_harts[i]->hart);
-        if (config.trace) {
+        if (m_options.trace) {
             m_harts[i]->hart->set_tracer(
                 [](const cpu::Hart& hart, const isa::DecodedInstruction& insn) {
                     fmt::print(stderr, "hart{} {:016x} {:08x} {}\n", hart.hart_id(), hart.pc(),
@@ -165,14 +165,41 @@ void Machine::load_images(const MachineConfig& config)
                 });
         }
     }
+}
+
+void Machine::map_boot_rom(const BootRomAddresses& addresses)
+{
+    m_boot_rom_addresses = addresses;
+    m_boot_rom = std::make_unique<devices::BootRom>(
+        addresses.firmware_entry, addresses.device_tree, addresses.kernel_entry);
+    m_bus.map(devices::BootRom::kBase, devices::BootRom::kSize, *m_boot_rom);
+}
+
+void Machine::load_images()
+{
+    const VmSpec& config = m_spec;
+    auto kernel_bytes = firmware::read_file(config.kernel, "kernel");
+    firmware::LoadedImage kernel;
+    if (config.raw_kernel)
+        kernel = firmware::load_raw(kernel_bytes, *m_ram, kRamBase + kTwoMiB, "the kernel");
+    else if (firmware::is_elf(kernel_bytes))
+        kernel = firmware::load_elf(kernel_bytes, *m_ram);
+    else if (firmware::is_linux_image(kernel_bytes))
+        kernel = firmware::load_linux_image(kernel_bytes, *m_ram);
+    else
+        throw std::runtime_error(fmt::format("'{}' is not a kernel: neither a RISC-V ELF nor a "
+                                             "Linux RISC-V Image (--raw-kernel loads raw bytes)",
+            config.kernel.string()));
+
+    create_harts(!config.bios && !kernel.tohost);
 
     // A bare-metal test program: every hart starts at its entry in M-mode, HTIF serves it.
     if (kernel.tohost) {
-        m_htif = std::make_unique<devices::Htif>(m_ram, *kernel.tohost, kernel.fromhost,
+        m_htif = std::make_unique<devices::Htif>(*m_ram, *kernel.tohost, kernel.fromhost,
             [this](uint8_t byte) { m_console.write(byte); });
         for (auto& slot : m_harts) {
             slot->hart->reset(kernel.entry);
-            slot->state = firmware::HartState::Started;
+            slot->state = firmware::HsmState::Started;
         }
         return;
     }
@@ -211,39 +238,52 @@ void Machine::load_images(const MachineConfig& config)
             fmt::format("{} MiB of memory is too little for this kernel and initrd (more --mem?)",
                 config.memory >> 20));
     if (!initrd.empty())
-        std::memcpy(m_ram.pointer(layout.initrd->first), initrd.data(), initrd.size());
+        std::memcpy(m_ram->pointer(layout.initrd->first), initrd.data(), initrd.size());
     m_device_tree = firmware::build_device_tree(layout);
-    std::memcpy(m_ram.pointer(tree_address), m_device_tree.data(), m_device_tree.size());
+    std::memcpy(m_ram->pointer(tree_address), m_device_tree.data(), m_device_tree.size());
 
     if (config.bios) {
         auto bios_bytes = firmware::read_file(*config.bios, "firmware");
         firmware::LoadedImage bios = firmware::is_elf(bios_bytes)
-            ? firmware::load_elf(bios_bytes, m_ram)
-            : firmware::load_raw(bios_bytes, m_ram, kRamBase, "the firmware");
+            ? firmware::load_elf(bios_bytes, *m_ram)
+            : firmware::load_raw(bios_bytes, *m_ram, kRamBase, "the firmware");
         if (bios.highest > kernel.lowest)
             throw std::runtime_error("the firmware overlaps the kernel's load address");
-        m_boot_rom = std::make_unique<devices::BootRom>(bios.entry, tree_address, kernel.entry);
-        m_bus.map(devices::BootRom::kBase, devices::BootRom::kSize, *m_boot_rom);
+        map_boot_rom({ bios.entry, tree_address, kernel.entry });
         // All harts run the firmware from reset; it picks the boot hart and parks the others.
         for (auto& slot : m_harts) {
             slot->hart->reset(devices::BootRom::kBase);
-            slot->state = firmware::HartState::Started;
+            slot->state = firmware::HsmState::Started;
         }
         return;
     }
     // Built-in SBI: hart 0 enters the kernel in S-mode; the kernel starts the others via HSM.
     firmware::Sbi::enter_supervisor(*m_harts[0]->hart, kernel.entry, 0, tree_address);
-    m_harts[0]->state = firmware::HartState::Started;
+    m_harts[0]->state = firmware::HsmState::Started;
 }
 
-MachineExit Machine::run(const volatile std::atomic<int>* stop_signal)
+MachineExit Machine::run(const volatile std::atomic<int>* stop_signal, bool paused)
 {
+    if (paused) {
+        m_pause_requested = true;
+        m_clock.stop();
+        for (auto& transport : m_virtio_transports)
+            transport->pause();
+    } else {
+        // A restored machine waits with its clock stopped and its devices paused.
+        m_clock.resume();
+        for (auto& transport : m_virtio_transports)
+            transport->resume();
+    }
+    m_state = paused ? MachineState::Paused : MachineState::Running;
     for (unsigned i = 0; i < m_harts.size(); ++i)
         m_harts[i]->thread = std::thread([this, i] { run_hart(i); });
 
     bool input_open = true;
     while (!finished()) {
-        if (input_open) {
+        // While paused, input waits in the host's buffers: delivering it would change the
+        // state being saved.
+        if (input_open && state() == MachineState::Running) {
             auto input = m_console.read(20);
             for (uint8_t byte : input.bytes) {
                 m_uart->receive(byte);
@@ -259,7 +299,8 @@ MachineExit Machine::run(const volatile std::atomic<int>* stop_signal)
             std::unique_lock lock(m_exit_mutex);
             m_exit_signal.wait_for(lock, std::chrono::milliseconds(20), [&] { return finished(); });
         }
-        m_rtc->poll();
+        if (state() == MachineState::Running)
+            m_rtc->poll();
         if (stop_signal && stop_signal->load() != 0)
             finish({ MachineExit::Kind::Signal, 128 + stop_signal->load(), {} });
     }
@@ -267,7 +308,8 @@ MachineExit Machine::run(const volatile std::atomic<int>* stop_signal)
         if (slot->thread.joinable())
             slot->thread.join();
     }
-    if (m_config.verbose) {
+    m_state = MachineState::Stopped;
+    if (m_options.verbose) {
         for (unsigned i = 0; i < m_harts.size(); ++i) {
             const std::string summary = m_harts[i]->engine->summary();
             if (!summary.empty())
@@ -278,19 +320,71 @@ MachineExit Machine::run(const volatile std::atomic<int>* stop_signal)
     return *m_exit;
 }
 
+void Machine::pause()
+{
+    std::lock_guard lifecycle(m_lifecycle_mutex);
+    if (state() != MachineState::Running)
+        return;
+    std::unique_lock lock(m_park_mutex);
+    m_pause_requested = true;
+    // A hart may be about to sleep (WFI, or stopped by HSM) having looked at the request just
+    // before it was made: wake them until every one has parked.
+    while (m_parked < m_harts.size() && !finished()) {
+        for (auto& slot : m_harts)
+            slot->lines->wake();
+        m_park_signal.wait_for(lock, std::chrono::milliseconds(1));
+    }
+    lock.unlock();
+    for (auto& transport : m_virtio_transports)
+        transport->pause();
+    m_clock.stop();
+    m_state = MachineState::Paused;
+}
+
+void Machine::resume()
+{
+    std::lock_guard lifecycle(m_lifecycle_mutex);
+    if (state() != MachineState::Paused)
+        return;
+    m_clock.resume();
+    for (auto& transport : m_virtio_transports)
+        transport->resume();
+    {
+        std::lock_guard lock(m_park_mutex);
+        m_pause_requested = false;
+    }
+    m_park_signal.notify_all();
+    m_state = MachineState::Running;
+}
+
+void Machine::park()
+{
+    // The engine has returned (translated code only at a block exit), so the hart's whole
+    // state is in its HartState until the pause ends.
+    std::unique_lock lock(m_park_mutex);
+    ++m_parked;
+    m_park_signal.notify_all();
+    m_park_signal.wait(lock, [&] { return !m_pause_requested.load() || finished(); });
+    --m_parked;
+}
+
 void Machine::run_hart(unsigned index)
 {
     HartSlot& slot = *m_harts[index];
     cpu::Hart& hart = *slot.hart;
     while (!finished()) {
-        const firmware::HartState state = slot.state.load();
-        if (state == firmware::HartState::StartPending) {
+        if (m_pause_requested.load(std::memory_order_relaxed)) {
+            park();
+            continue;
+        }
+        const firmware::HsmState state = slot.state.load();
+        if (state == firmware::HsmState::StartPending) {
             hart.reset(0);
             firmware::Sbi::enter_supervisor(hart, slot.start_pc, index, slot.start_opaque);
-            slot.state = firmware::HartState::Started;
-        } else if (state != firmware::HartState::Started) {
+            slot.state = firmware::HsmState::Started;
+        } else if (state != firmware::HsmState::Started) {
             slot.lines->clear_attention();
-            if (slot.state.load() == state && !finished())
+            if (slot.state.load() == state && !finished() && !m_pause_requested.load())
                 slot.lines->wait_until(std::chrono::steady_clock::now() + kIdleWait);
             continue;
         }
@@ -309,7 +403,10 @@ void Machine::run_hart(unsigned index)
         }
         switch (exit) {
         case cpu::HartExit::BudgetExhausted: break;
-        case cpu::HartExit::WaitForInterrupt: hart.wait_for_interrupt(kIdleWait); break;
+        case cpu::HartExit::WaitForInterrupt:
+            if (!m_pause_requested.load())
+                hart.wait_for_interrupt(kIdleWait);
+            break;
         case cpu::HartExit::SupervisorCall: m_sbi.handle_call(index); break;
         case cpu::HartExit::MachineTrapNoFirmware: {
             const uint64_t cause = hart.read_csr_as_machine(isa::csr::mcause);
@@ -334,6 +431,10 @@ void Machine::finish(MachineExit exit)
         m_finished = true;
     }
     m_exit_signal.notify_all();
+    {
+        std::lock_guard lock(m_park_mutex);
+    }
+    m_park_signal.notify_all();
     for (auto& slot : m_harts)
         slot->lines->wake();
 }
@@ -341,16 +442,16 @@ void Machine::finish(MachineExit exit)
 bool Machine::start_hart(unsigned index, uint64_t pc, uint64_t opaque)
 {
     HartSlot& slot = *m_harts[index];
-    if (slot.state.load() != firmware::HartState::Stopped)
+    if (slot.state.load() != firmware::HsmState::Stopped)
         return false;
     slot.start_pc = pc;
     slot.start_opaque = opaque;
-    slot.state = firmware::HartState::StartPending;
+    slot.state = firmware::HsmState::StartPending;
     slot.lines->wake();
     return true;
 }
 
-void Machine::stop_hart(unsigned index) { m_harts[index]->state = firmware::HartState::Stopped; }
+void Machine::stop_hart(unsigned index) { m_harts[index]->state = firmware::HsmState::Stopped; }
 
 std::optional<uint8_t> Machine::console_read()
 {
@@ -370,6 +471,152 @@ void Machine::system_reset(firmware::ResetRequest request)
     case firmware::ResetRequest::Failure:
         finish({ MachineExit::Kind::Failure, 1, "the guest reported a system failure" });
         break;
+    }
+}
+
+std::string Machine::isa() { return firmware::DeviceTreeLayout {}.isa; }
+
+std::vector<std::string> Machine::device_names() const
+{
+    std::vector<std::string> names { fmt::format("syscon@{:#x}", kSysconBase),
+        fmt::format("goldfish-rtc@{:#x}", kRtcBase), fmt::format("aclint@{:#x}", kAclintBase),
+        fmt::format("plic@{:#x}", kPlicBase), fmt::format("uart16550@{:#x}", kUartBase) };
+    for (size_t slot = 0; slot < m_virtio_devices.size(); ++slot) {
+        const char* type = "virtio";
+        switch (m_virtio_devices[slot]->device_id()) {
+        case 1: type = "virtio-net"; break;
+        case 2: type = "virtio-blk"; break;
+        case 3: type = "virtio-console"; break;
+        case 4: type = "virtio-rng"; break;
+        }
+        names.push_back(fmt::format("{}@{:#x}", type, kVirtioBase + slot * kVirtioStride));
+    }
+    return names;
+}
+
+namespace {
+
+// Saved state sections, versioned one by one (state::Section).
+constexpr uint32_t kMachineSectionVersion = 1;
+constexpr uint32_t kHartSectionVersion = 1;
+constexpr uint32_t kDeviceSectionVersion = 1;
+
+template <typename Save> state::Section section(std::string tag, uint32_t version, Save&& save)
+{
+    state::StateWriter out;
+    save(out);
+    return { std::move(tag), version, out.data() };
+}
+
+std::string virtio_tag(size_t slot) { return fmt::format("virtio{}", slot); }
+
+} // namespace
+
+std::vector<state::Section> Machine::save_state() const
+{
+    if (state() != MachineState::Paused)
+        throw std::runtime_error("the machine is not paused");
+    if (m_htif)
+        throw std::runtime_error("a bare-metal program with HTIF cannot be saved");
+    std::vector<state::Section> sections;
+    sections.push_back(section("machine", kMachineSectionVersion, [&](state::StateWriter& out) {
+        out.u64(m_clock.ticks());
+        out.boolean(m_firmware_in_host);
+        out.boolean(m_boot_rom_addresses.has_value());
+        const BootRomAddresses rom = m_boot_rom_addresses.value_or(BootRomAddresses {});
+        out.u64(rom.firmware_entry);
+        out.u64(rom.device_tree);
+        out.u64(rom.kernel_entry);
+        out.u32(static_cast<uint32_t>(m_harts.size()));
+        for (const auto& slot : m_harts) {
+            out.u64(static_cast<uint64_t>(slot->state.load()));
+            out.u64(slot->start_pc);
+            out.u64(slot->start_opaque);
+        }
+        std::lock_guard lock(m_input_mutex);
+        out.bytes(std::vector<uint8_t>(m_sbi_input.begin(), m_sbi_input.end()));
+    }));
+    for (size_t index = 0; index < m_harts.size(); ++index) {
+        const HartSlot& slot = *m_harts[index];
+        sections.push_back(section(
+            fmt::format("hart{}", index), kHartSectionVersion, [&](state::StateWriter& out) {
+                cpu::save_hart_state(slot.hart->state(), out);
+                out.u64(slot.lines->levels());
+            }));
+    }
+    sections.push_back(section(
+        "plic", kDeviceSectionVersion, [&](state::StateWriter& out) { m_plic->save(out); }));
+    sections.push_back(section(
+        "aclint", kDeviceSectionVersion, [&](state::StateWriter& out) { m_aclint->save(out); }));
+    sections.push_back(section(
+        "uart", kDeviceSectionVersion, [&](state::StateWriter& out) { m_uart->save(out); }));
+    sections.push_back(
+        section("rtc", kDeviceSectionVersion, [&](state::StateWriter& out) { m_rtc->save(out); }));
+    for (size_t slot = 0; slot < m_virtio_transports.size(); ++slot)
+        sections.push_back(section(virtio_tag(slot), kDeviceSectionVersion,
+            [&](state::StateWriter& out) { m_virtio_transports[slot]->save(out); }));
+    return sections;
+}
+
+void Machine::load_state(const SectionLookup& find)
+{
+    auto reader = [&](const std::string& tag, uint32_t newest) {
+        const state::Section& section = find(tag);
+        if (section.version == 0 || section.version > newest)
+            throw state::StateError(
+                fmt::format("section '{}' is version {}; this rvisor reads versions 1 to {}", tag,
+                    section.version, newest));
+        return state::StateReader(section.payload, tag, section.version);
+    };
+
+    state::StateReader machine = reader("machine", kMachineSectionVersion);
+    m_clock.stop();
+    m_clock.set_stopped_ticks(machine.u64());
+    create_harts(machine.boolean());
+    const bool has_boot_rom = machine.boolean();
+    BootRomAddresses rom;
+    rom.firmware_entry = machine.u64();
+    rom.device_tree = machine.u64();
+    rom.kernel_entry = machine.u64();
+    if (has_boot_rom)
+        map_boot_rom(rom);
+    if (machine.u32() != m_harts.size())
+        machine.fail("its number of harts differs from the spec's");
+    for (auto& slot : m_harts) {
+        const uint64_t hsm = machine.u64();
+        if (hsm > static_cast<uint64_t>(firmware::HsmState::StopPending))
+            machine.fail(fmt::format("hart state {} is not an SBI HSM state", hsm));
+        slot->state = static_cast<firmware::HsmState>(hsm);
+        slot->start_pc = machine.u64();
+        slot->start_opaque = machine.u64();
+    }
+    const auto input = machine.bytes(4096);
+    m_sbi_input.assign(input.begin(), input.end());
+    machine.finish();
+
+    for (size_t index = 0; index < m_harts.size(); ++index) {
+        state::StateReader in = reader(fmt::format("hart{}", index), kHartSectionVersion);
+        m_harts[index]->hart->load_state(cpu::load_hart_state(in));
+        // Device wires are driven again by the devices' own loads; a supervisor software
+        // interrupt raised by another hart is only on the wire.
+        const uint64_t levels = in.u64();
+        const auto ssip = cpu::Interrupt::SupervisorSoftware;
+        m_harts[index]->lines->set_level(ssip, (levels & cpu::bit(ssip)) != 0);
+        in.finish();
+    }
+    auto load_device = [&](const std::string& tag, auto& device) {
+        state::StateReader in = reader(tag, kDeviceSectionVersion);
+        device.load(in);
+        in.finish();
+    };
+    load_device("plic", *m_plic);
+    load_device("aclint", *m_aclint);
+    load_device("uart", *m_uart);
+    load_device("rtc", *m_rtc);
+    for (size_t slot = 0; slot < m_virtio_transports.size(); ++slot) {
+        // Loaded paused: activating a device must not start its queue work before run().
+        m_virtio_transports[slot]->pause();
+        load_device(virtio_tag(slot), *m_virtio_transports[slot]);
     }
 }
 

@@ -1,15 +1,25 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <span>
 
 namespace rvisor::mem {
 
-// The guest's RAM: one anonymous mapping. Every guest-physical address that becomes a host
-// pointer goes through contains()/pointer(), so nothing outside the mapping is ever touched.
+// The guest's RAM: one mapping. Every guest-physical address that becomes a host pointer goes
+// through contains()/pointer(), so nothing outside the mapping is ever touched.
+//
+// Fresh RAM is a memfd mapped shared, so that it can be written out as a file. RAM restored
+// from a snapshot maps the memory file privately: pages are read on first touch and copied on
+// first write, so a restore costs nothing per byte of RAM, and every VM restored from one file
+// shares the pages none of them wrote (the host's page cache holds one copy).
 class GuestRam {
 public:
+    // `size` bytes of zeros. Throws std::runtime_error with one sentence.
     GuestRam(uint64_t base, uint64_t size);
+    // The contents of `memory_file`, which must be exactly `size` bytes long and must not
+    // change while the VM runs.
+    GuestRam(uint64_t base, uint64_t size, const std::filesystem::path& memory_file);
     ~GuestRam();
     GuestRam(const GuestRam&) = delete;
     GuestRam& operator=(const GuestRam&) = delete;
@@ -25,10 +35,16 @@ public:
     // The guest range as host bytes; empty when any byte falls outside RAM.
     std::span<uint8_t> span(uint64_t address, uint64_t length) const;
 
+    // Writes RAM to `path` (through PATH.tmp, renamed when complete) as a sparse file: pages
+    // that hold only zeros are holes. Returns the bytes of data written. Only while nothing
+    // writes RAM (the VM is paused). Throws std::runtime_error with one sentence.
+    uint64_t write_to_file(const std::filesystem::path& path) const;
+
 private:
     uint64_t m_base;
     uint64_t m_size;
-    uint8_t* m_host;
+    uint8_t* m_host = nullptr;
+    int m_memfd = -1; // fresh RAM only: where the guest never wrote, SEEK_DATA skips
 };
 
 } // namespace rvisor::mem

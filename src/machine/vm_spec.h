@@ -26,8 +26,9 @@ struct NetConfig {
     std::string ifname; // tap only
 };
 
-// Everything a user chooses about one VM.
-struct MachineConfig {
+// What a VM is: the same machine whichever process runs it, however it is started, and what a
+// snapshot records. vmm::VmSpecBuilder makes one from flags, a --config file or an API body.
+struct VmSpec {
     std::filesystem::path kernel;
     // Load the kernel as raw bytes at RAM + 2 MiB and enter it there, whatever it looks like.
     bool raw_kernel = false;
@@ -37,11 +38,8 @@ struct MachineConfig {
     uint64_t memory = 512ull << 20;
     // M-mode firmware (e.g. OpenSBI fw_dynamic.bin) instead of the built-in SBI.
     std::optional<std::filesystem::path> bios;
-    std::optional<std::filesystem::path> dump_dtb;
     std::vector<DiskConfig> disks; // virtio-blk, in virtio-mmio slots from 0
     std::vector<NetConfig> nets; // virtio-net, in the slots after the disks
-    bool verbose = false; // report guest mistakes (e.g. bad virtqueues) on stderr
-    bool trace = false;
     // The binary translator by default; the interpreter is the reference (and what --trace
     // uses, since it sees every instruction).
     cpu::EngineKind engine = cpu::EngineKind::Jit;
@@ -49,6 +47,12 @@ struct MachineConfig {
     static constexpr unsigned kMaxCpus = 32;
     static constexpr unsigned kVirtioSlots = 8;
     static constexpr uint64_t kMinMemory = 16ull << 20;
+};
+
+// How this process runs the VM: nothing here changes what the guest sees.
+struct RunOptions {
+    bool verbose = false; // report guest mistakes (e.g. bad virtqueues) on stderr
+    bool trace = false; // print every instruction executed
 };
 
 } // namespace rvisor::machine
