@@ -1,21 +1,24 @@
-// rvisor's command line: `rvisor run --kernel Image ...`. Every error the user can cause ends
-// here as one line, `rvisor: error: ...`, and exit status 1.
+// rvisor's command line: `rvisor run --kernel Image ...`, `rvisor restore --snapshot ...`,
+// `rvisor snapshot-info FILE`. Every error the user can cause ends here as one line,
+// `rvisor: error: ...`, and exit status 1.
+#include "api/api_server.h"
 #include "host/console.h"
-#include "machine/machine.h"
-#include "vmm/config_file.h"
-#include "vmm/net_option.h"
+#include "vmm/snapshot_file.h"
+#include "vmm/vm.h"
+#include "vmm/vm_spec_builder.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <optional>
 #include <unistd.h>
 
 namespace {
 
-using rvisor::machine::MachineConfig;
 using rvisor::machine::MachineExit;
 
 std::atomic<int> g_stop_signal { 0 }; // written only by the signal handler
@@ -28,35 +31,43 @@ int fail(const std::string& message)
     return 1;
 }
 
-int run(const MachineConfig& config)
+int exit_status(const MachineExit& exit)
 {
-    rvisor::host::Console console(STDIN_FILENO, STDOUT_FILENO);
-    for (;;) {
-        rvisor::machine::Machine machine(config, console);
-        if (config.dump_dtb) {
-            std::ofstream out(*config.dump_dtb, std::ios::binary);
-            const auto& tree = machine.device_tree();
-            out.write(reinterpret_cast<const char*>(tree.data()),
-                static_cast<std::streamsize>(tree.size()));
-            if (!out)
-                return fail(
-                    fmt::format("cannot write the device tree to '{}'", config.dump_dtb->string()));
-            return 0;
-        }
-        const MachineExit exit = machine.run(&g_stop_signal);
-        switch (exit.kind) {
-        case MachineExit::Kind::Reboot: continue; // a fresh machine, as after a reset
-        case MachineExit::Kind::Poweroff:
-        case MachineExit::Kind::Quit: return 0;
-        case MachineExit::Kind::Signal:
-            fmt::print(stderr, "rvisor: stopped by signal {}\n", exit.status - 128);
-            return exit.status;
-        case MachineExit::Kind::Failure:
-            fmt::print(stderr, "rvisor: {}\n", exit.message);
-            return exit.status == 0 ? 1 : exit.status;
-        case MachineExit::Kind::Error: return fail(exit.message);
-        }
+    switch (exit.kind) {
+    case MachineExit::Kind::Reboot: // run() reboots in place; a reboot never ends it
+    case MachineExit::Kind::Poweroff:
+    case MachineExit::Kind::Quit: return 0;
+    case MachineExit::Kind::Signal:
+        fmt::print(stderr, "rvisor: stopped by signal {}\n", exit.status - 128);
+        return exit.status;
+    case MachineExit::Kind::Failure:
+        fmt::print(stderr, "rvisor: {}\n", exit.message);
+        return exit.status == 0 ? 1 : exit.status;
+    case MachineExit::Kind::Error: return fail(exit.message);
     }
+    return 1;
+}
+
+// Runs the VM with its API socket, if asked for, open for as long as it runs.
+int run_vm(rvisor::vmm::Vm& vm, const std::string& api_socket, bool paused)
+{
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
+    std::optional<rvisor::api::ApiServer> server;
+    if (!api_socket.empty())
+        server.emplace(api_socket, vm);
+    return exit_status(vm.run(&g_stop_signal, paused));
+}
+
+int write_device_tree(rvisor::vmm::Vm& vm, const std::string& path)
+{
+    std::ofstream out(path, std::ios::binary);
+    const auto& tree = vm.machine().device_tree();
+    out.write(
+        reinterpret_cast<const char*>(tree.data()), static_cast<std::streamsize>(tree.size()));
+    if (!out)
+        return fail(fmt::format("cannot write the device tree to '{}'", path));
+    return 0;
 }
 
 } // namespace
@@ -67,20 +78,24 @@ int main(int argc, char** argv)
     app.require_subcommand(1);
     app.set_version_flag("--version", "rvisor 0.1");
 
-    MachineConfig flags;
-    std::string memory, kernel, bios, dump_dtb, config_file, engine;
+    // `run`: every setting is a flag and a --config key (vmm/vm_spec_builder.h).
+    std::string config_file, dump_dtb, api_socket;
+    nlohmann::json flags = nlohmann::json::object();
+    std::string kernel, append, memory, bios, engine;
+    unsigned cpus = 1;
+    bool raw_kernel = false, trace = false, verbose = false;
     std::vector<std::string> initrds, disks, nets;
     auto* run_command = app.add_subcommand("run", "boot a guest");
     run_command->add_option("--config", config_file,
         "JSON file with the VM's settings (keys as the flags); flags override it");
     run_command->add_option("--kernel", kernel,
         "Linux Image, or an ELF (one with a tohost symbol runs bare-metal in M-mode with HTIF)");
-    run_command->add_flag("--raw-kernel", flags.raw_kernel,
-        "load --kernel as raw bytes at RAM + 2 MiB and enter it there");
+    run_command->add_flag(
+        "--raw-kernel", raw_kernel, "load --kernel as raw bytes at RAM + 2 MiB and enter it there");
     run_command->add_option("--initrd", initrds, "initramfs archive; repeat to concatenate");
-    run_command->add_option("--append", flags.append, "kernel command line");
-    run_command->add_option("--cpus", flags.cpus, "number of harts (1-32, default 1)")
-        ->check(CLI::Range(1u, MachineConfig::kMaxCpus));
+    run_command->add_option("--append", append, "kernel command line");
+    run_command->add_option("--cpus", cpus, "number of harts (1-32, default 1)")
+        ->check(CLI::Range(1u, rvisor::machine::VmSpec::kMaxCpus));
     run_command->add_option("--mem", memory, "guest RAM, e.g. 512M or 2G (default 512M)");
     run_command->add_option("--bios", bios,
         "M-mode firmware (e.g. OpenSBI fw_dynamic.bin) instead of the built-in SBI");
@@ -92,9 +107,38 @@ int main(int argc, char** argv)
         "tap,ifname=NAME[,mac=M]; repeat for more");
     run_command->add_option("--engine", engine,
         "jit (binary translation to x86-64, the default) or interp (the reference interpreter)");
-    run_command->add_flag("--trace", flags.trace, "print every instruction executed (stderr)");
-    run_command->add_flag("--verbose", flags.verbose,
+    run_command->add_flag("--trace", trace, "print every instruction executed (stderr)");
+    run_command->add_flag(
+        "--verbose", verbose, "report guest mistakes (such as malformed virtqueues) on stderr");
+    run_command->add_option("--api-sock", api_socket,
+        "serve the API (docs/api.md) on this Unix socket while the VM runs");
+
+    rvisor::vmm::RestoreRequest restore;
+    std::string restore_engine;
+    std::vector<std::string> restore_disks, restore_nets;
+    bool restore_paused = false, restore_verbose = false;
+    auto* restore_command
+        = app.add_subcommand("restore", "run a VM from a snapshot (docs/snapshot.md)");
+    restore_command->add_option("--snapshot", restore.state_file, "the snapshot's state file")
+        ->required();
+    restore_command->add_option("--mem-file", restore.memory_file, "the snapshot's memory file")
+        ->required();
+    restore_command->add_option("--api-sock", api_socket,
+        "serve the API (docs/api.md) on this Unix socket while the VM runs");
+    restore_command->add_flag("--paused", restore_paused, "wait for a resume through the API");
+    restore_command->add_option("--disk", restore_disks,
+        "replace the snapshot's disks, one for one: PATH[,ro][,serial=S]; repeat");
+    restore_command->add_option("--net", restore_nets,
+        "replace the snapshot's networks, one for one (as run --net); repeat");
+    restore_command->add_option(
+        "--engine", restore_engine, "jit or interp, whichever the snapshot was taken with");
+    restore_command->add_flag("--verbose", restore_verbose,
         "report guest mistakes (such as malformed virtqueues) on stderr");
+
+    std::string info_file;
+    auto* info_command
+        = app.add_subcommand("snapshot-info", "print a snapshot state file's header");
+    info_command->add_option("STATE", info_file, "the snapshot's state file")->required();
 
     try {
         app.parse(argc, argv);
@@ -109,50 +153,68 @@ int main(int argc, char** argv)
     }
 
     try {
-        MachineConfig config
-            = config_file.empty() ? MachineConfig {} : rvisor::vmm::load_config_file(config_file);
+        if (*info_command) {
+            const auto state = rvisor::vmm::read_snapshot_file(info_file);
+            fmt::print("{}", rvisor::vmm::describe_snapshot(info_file, state));
+            return 0;
+        }
+        rvisor::host::Console console(STDIN_FILENO, STDOUT_FILENO);
+        if (*restore_command) {
+            auto given = [&](const char* flag) { return restore_command->count(flag) > 0; };
+            if (given("--disk"))
+                restore.disks = restore_disks;
+            if (given("--net"))
+                restore.nets = restore_nets;
+            if (given("--engine"))
+                restore.engine = restore_engine;
+            rvisor::vmm::Vm vm({ restore_verbose, false }, console);
+            vm.restore(restore);
+            return run_vm(vm, api_socket, restore_paused);
+        }
+
+        // The flags given become settings with the config file's keys, applied after it.
         auto given = [&](const char* flag) { return run_command->count(flag) > 0; };
         if (given("--kernel"))
-            config.kernel = kernel;
-        if (given("--initrd"))
-            config.initrds.assign(initrds.begin(), initrds.end());
+            flags["kernel"] = kernel;
         if (given("--raw-kernel"))
-            config.raw_kernel = flags.raw_kernel;
+            flags["raw_kernel"] = raw_kernel;
+        if (given("--initrd"))
+            flags["initrd"] = initrds;
         if (given("--append"))
-            config.append = flags.append;
+            flags["append"] = append;
         if (given("--cpus"))
-            config.cpus = flags.cpus;
+            flags["cpus"] = cpus;
         if (given("--mem"))
-            try {
-                config.memory = rvisor::vmm::parse_memory_size(memory);
-            } catch (const std::exception& error) {
-                return fail(fmt::format("--mem: {}", error.what()));
-            }
+            flags["mem"] = memory;
         if (given("--bios"))
-            config.bios = bios;
-        if (given("--disk")) {
-            config.disks.clear();
-            for (const auto& disk : disks)
-                config.disks.push_back(rvisor::vmm::parse_disk_option(disk));
-        }
-        if (given("--net")) {
-            config.nets.clear();
-            for (const auto& net : nets)
-                config.nets.push_back(rvisor::vmm::parse_net_option(net));
-        }
-        if (given("--verbose"))
-            config.verbose = flags.verbose;
-        if (given("--trace"))
-            config.trace = flags.trace;
+            flags["bios"] = bios;
+        if (given("--disk"))
+            flags["disks"] = disks;
+        if (given("--net"))
+            flags["nets"] = nets;
         if (given("--engine"))
-            config.engine = rvisor::vmm::parse_engine(engine);
+            flags["engine"] = engine;
+        if (given("--trace"))
+            flags["trace"] = trace;
+        if (given("--verbose"))
+            flags["verbose"] = verbose;
+        rvisor::vmm::VmSpecBuilder builder;
+        if (!config_file.empty())
+            builder.apply_file(config_file);
+        builder.apply(flags, {}, "", [](const std::string& key) {
+            if (key == "disks")
+                return std::string("--disk");
+            if (key == "nets")
+                return std::string("--net");
+            std::string flag = "--" + key;
+            std::replace(flag.begin(), flag.end(), '_', '-');
+            return flag;
+        });
+        rvisor::vmm::Vm vm(builder.options(), console);
+        vm.boot(builder.spec());
         if (!dump_dtb.empty())
-            config.dump_dtb = dump_dtb;
-        if (config.kernel.empty())
-            return fail("no kernel: give --kernel FILE (or \"kernel\" in the --config file)");
-        std::signal(SIGINT, on_stop_signal);
-        std::signal(SIGTERM, on_stop_signal);
-        return run(config);
+            return write_device_tree(vm, dump_dtb);
+        return run_vm(vm, api_socket, false);
     } catch (const std::exception& error) {
         return fail(error.what());
     }

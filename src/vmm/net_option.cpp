@@ -1,5 +1,8 @@
 #include "vmm/net_option.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -153,6 +156,20 @@ machine::NetConfig parse_net_option(const std::string& text)
     if (!user && config.ifname.empty())
         throw std::runtime_error("--net '" + text + "' names no tap interface (ifname=NAME)");
     return config;
+}
+
+std::string format_net_option(const machine::NetConfig& config)
+{
+    const bool user = config.kind == machine::NetConfig::Kind::User;
+    std::string text = user ? "user" : "tap,ifname=" + config.ifname;
+    for (const host::PortForward& forward : config.hostfwds)
+        text += fmt::format(",hostfwd={}:{}:{}-:{}",
+            forward.protocol == host::PortForward::Protocol::Udp ? "udp" : "tcp",
+            forward.host_address, forward.host_port, forward.guest_port);
+    if (user && config.dns)
+        text += ",dns=on";
+    text += fmt::format(",mac={:02x}", fmt::join(config.mac, ":"));
+    return text;
 }
 
 } // namespace rvisor::vmm

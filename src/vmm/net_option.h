@@ -7,7 +7,7 @@
 // guest address, when given, must be the guest's own 10.0.2.15. M is six hex bytes separated
 // by colons, a unicast address.
 #include "host/network_backend.h"
-#include "machine/machine_config.h"
+#include "machine/vm_spec.h"
 
 #include <string>
 #include <vector>
@@ -16,6 +16,9 @@ namespace rvisor::vmm {
 
 // Throws std::runtime_error with one sentence naming the part of `text` that is wrong.
 machine::NetConfig parse_net_option(const std::string& text);
+
+// The option text parse_net_option() reads back as `config`.
+std::string format_net_option(const machine::NetConfig& config);
 
 // "52:54:00:12:34:56"; throws like parse_net_option().
 host::MacAddress parse_mac_address(const std::string& text);

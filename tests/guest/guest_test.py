@@ -553,19 +553,25 @@ def run_network_script(rvisor, guest_dir, workdir, script, net_option):
                                    extra_initrd=extra) + ["--net", net_option])
 
 
+def serve_file(workdir, name, data):
+    """(server, port): an HTTP server on the host's loopback serving `data` as /name, in a
+    thread until server.shutdown()."""
+    import http.server
+    served = os.path.join(workdir, "served")
+    os.makedirs(served)
+    with open(os.path.join(served, name), "wb") as f:
+        f.write(data)
+    handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=served)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
 def test_net_wget(rvisor, guest_dir):
     """DHCP from slirp, then a file from the host's loopback through the gateway address."""
-    import http.server
     payload = os.urandom(300000)
     with tempfile.TemporaryDirectory() as workdir:
-        served = os.path.join(workdir, "served")
-        os.makedirs(served)
-        with open(os.path.join(served, "payload.bin"), "wb") as f:
-            f.write(payload)
-        handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=served)
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        port = server.server_address[1]
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server, port = serve_file(workdir, "payload.bin", payload)
         script = f"""
 ifconfig eth0 up
 udhcpc -i eth0 -n -q -t 5 -s /dhcp.sh
@@ -687,6 +693,15 @@ TESTS = {
 }
 
 
+def run_test(tests, rvisor, guest_dir, name):
+    """The exit status of tests[name]: 0 passed, 1 failed (with a FAIL line), 77 skipped."""
+    try:
+        return tests[name](rvisor, os.path.abspath(guest_dir))
+    except Failure as failure:
+        print(f"FAIL {name}: {failure}")
+        return 1
+
+
 def main():
     global ENGINE
     if len(sys.argv) not in (4, 5) or sys.argv[3] not in TESTS or (
@@ -694,13 +709,8 @@ def main():
         print(f"usage: {sys.argv[0]} RVISOR GUEST_DIR {{{','.join(TESTS)}}} [jit|interp]",
               file=sys.stderr)
         return 2
-    rvisor, guest_dir, name = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
     ENGINE = sys.argv[4] if len(sys.argv) == 5 else None
-    try:
-        return TESTS[name](rvisor, guest_dir)
-    except Failure as failure:
-        print(f"FAIL {name}: {failure}")
-        return 1
+    return run_test(TESTS, sys.argv[1], sys.argv[2], sys.argv[3])
 
 
 if __name__ == "__main__":

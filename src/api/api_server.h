@@ -1,0 +1,27 @@
+#pragma once
+// rvisor's API: HTTP/1.1 with JSON bodies on a Unix socket, as Firecracker's (docs/api.md,
+// docs/openapi.json). Every error is a 4xx/5xx status with {"fault_message": "..."}.
+#include "api/vm_control.h"
+
+#include <filesystem>
+#include <memory>
+
+namespace rvisor::api {
+
+class ApiServer {
+public:
+    // Binds `socket_path` (mode 0600; refuses to replace anything but a stale socket) and
+    // serves requests on its own thread until destroyed. Throws std::runtime_error with one
+    // sentence when the socket cannot be made.
+    ApiServer(const std::filesystem::path& socket_path, VmControl& vm);
+    // Stops serving and removes the socket file.
+    ~ApiServer();
+    ApiServer(const ApiServer&) = delete;
+    ApiServer& operator=(const ApiServer&) = delete;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace rvisor::api

@@ -1,0 +1,57 @@
+#pragma once
+// One VM as this process runs it: the machine (made anew on each guest reboot), its lifecycle
+// as the API sees it, and its snapshots (docs/snapshot.md).
+#include "api/vm_control.h"
+#include "host/console.h"
+#include "machine/machine.h"
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rvisor::vmm {
+
+// What `rvisor restore` was asked for. Disks and networks, when given, replace the snapshot's
+// one for one (the same number of each).
+struct RestoreRequest {
+    std::filesystem::path state_file;
+    std::filesystem::path memory_file;
+    std::optional<std::vector<std::string>> disks; // --disk texts
+    std::optional<std::vector<std::string>> nets; // --net texts
+    std::optional<std::string> engine;
+};
+
+class Vm final : public api::VmControl {
+public:
+    Vm(const machine::RunOptions& options, host::Console& console);
+
+    // Makes the machine: booted from `spec`, or restored from a snapshot. Throw
+    // std::runtime_error with one sentence.
+    void boot(const machine::VmSpec& spec);
+    void restore(const RestoreRequest& request);
+    machine::Machine& machine() { return *m_machine; }
+
+    // Runs until the guest powers off, fails or is stopped; a guest reboot makes a new machine
+    // from the same spec. With `paused`, the first machine waits for a resume.
+    machine::MachineExit run(const volatile std::atomic<int>* stop_signal, bool paused);
+
+    // api::VmControl
+    nlohmann::json describe() override;
+    void pause() override;
+    void resume() override;
+    void create_snapshot(
+        const std::filesystem::path& state_file, const std::filesystem::path& memory_file) override;
+    void shutdown() override;
+
+private:
+    machine::RunOptions m_options;
+    host::Console& m_console;
+    // Held while the API uses the machine and while run() replaces it.
+    std::mutex m_mutex;
+    std::unique_ptr<machine::Machine> m_machine;
+};
+
+} // namespace rvisor::vmm
