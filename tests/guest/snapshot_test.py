@@ -15,7 +15,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 from guest_test import (HANG_TIMEOUT, Failure, Guest, boot_args, debugfs_cat, e2fsck, expect,
