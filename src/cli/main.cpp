@@ -56,7 +56,8 @@ int run_vm(rvisor::vmm::Vm& vm, const std::string& api_socket, bool paused)
     std::optional<rvisor::api::ApiServer> server;
     if (!api_socket.empty())
         server.emplace(api_socket, vm);
-    return exit_status(vm.run(&g_stop_signal, paused));
+    vm.start(paused);
+    return exit_status(vm.run(&g_stop_signal));
 }
 
 int write_device_tree(rvisor::vmm::Vm& vm, const std::string& path)

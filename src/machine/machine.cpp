@@ -262,8 +262,11 @@ void Machine::load_images()
     m_harts[0]->state = firmware::HsmState::Started;
 }
 
-MachineExit Machine::run(const volatile std::atomic<int>* stop_signal, bool paused)
+void Machine::start(bool paused)
 {
+    std::lock_guard lifecycle(m_lifecycle_mutex);
+    if (state() != MachineState::Created)
+        return;
     if (paused) {
         m_pause_requested = true;
         m_clock.stop();
@@ -278,7 +281,11 @@ MachineExit Machine::run(const volatile std::atomic<int>* stop_signal, bool paus
     m_state = paused ? MachineState::Paused : MachineState::Running;
     for (unsigned i = 0; i < m_harts.size(); ++i)
         m_harts[i]->thread = std::thread([this, i] { run_hart(i); });
+}
 
+MachineExit Machine::run(const volatile std::atomic<int>* stop_signal)
+{
+    start(false);
     bool input_open = true;
     while (!finished()) {
         // While paused, input waits in the host's buffers: delivering it would change the

@@ -58,10 +58,13 @@ public:
     Machine(const Machine&) = delete;
     Machine& operator=(const Machine&) = delete;
 
-    // Runs until the guest powers off, reboots or fails, the user quits, stop() is called or
-    // *stop_signal becomes non-zero (a signal handler's flag). With `paused` the harts wait
-    // for resume() before their first instruction.
-    MachineExit run(const volatile std::atomic<int>* stop_signal, bool paused = false);
+    // Created → Running, or → Paused with `paused` (the harts then wait for resume() before
+    // their first instruction). Does nothing unless the machine is Created.
+    void start(bool paused);
+    // Starts the machine if it is still Created, then serves the console until the guest
+    // powers off, reboots or fails, the user quits, stop() is called or *stop_signal becomes
+    // non-zero (a signal handler's flag).
+    MachineExit run(const volatile std::atomic<int>* stop_signal);
 
     // From any thread while run() runs.
     MachineState state() const { return m_state.load(); }

@@ -126,25 +126,41 @@ void Vm::restore(const RestoreRequest& request)
     m_machine = std::move(machine);
 }
 
-machine::MachineExit Vm::run(const volatile std::atomic<int>* stop_signal, bool paused)
+void Vm::start(bool paused)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_machine->start(paused);
+    }
+    m_started.notify_all();
+}
+
+machine::Machine& Vm::started_machine(std::unique_lock<std::mutex>& lock)
+{
+    m_started.wait(lock, [&] { return m_machine->state() != machine::MachineState::Created; });
+    return *m_machine;
+}
+
+machine::MachineExit Vm::run(const volatile std::atomic<int>* stop_signal)
 {
     for (;;) {
-        machine::MachineExit exit = m_machine->run(stop_signal, paused);
+        machine::MachineExit exit = m_machine->run(stop_signal);
         if (exit.kind != machine::MachineExit::Kind::Reboot)
             return exit;
         // A fresh machine, as after a reset.
         auto next = std::make_unique<machine::Machine>(m_machine->spec(), m_options, m_console);
+        next->start(false);
         std::lock_guard lock(m_mutex);
         m_machine = std::move(next);
-        paused = false;
     }
 }
 
 nlohmann::json Vm::describe()
 {
-    std::lock_guard lock(m_mutex);
-    const machine::VmSpec& spec = m_machine->spec();
-    return { { "state", state_name(m_machine->state()) }, { "cpus", spec.cpus },
+    std::unique_lock lock(m_mutex);
+    const machine::Machine& machine = started_machine(lock);
+    const machine::VmSpec& spec = machine.spec();
+    return { { "state", state_name(machine.state()) }, { "cpus", spec.cpus },
         { "mem_mib", spec.memory >> 20 },
         { "engine", spec.engine == cpu::EngineKind::Jit ? "jit" : "interp" },
         { "disks", spec.disks.size() }, { "nets", spec.nets.size() } };
@@ -152,25 +168,27 @@ nlohmann::json Vm::describe()
 
 void Vm::pause()
 {
-    std::lock_guard lock(m_mutex);
-    if (m_machine->state() == machine::MachineState::Stopped)
+    std::unique_lock lock(m_mutex);
+    machine::Machine& machine = started_machine(lock);
+    if (machine.state() == machine::MachineState::Stopped)
         throw api::ApiError(409, "the VM has stopped");
-    m_machine->pause();
+    machine.pause();
 }
 
 void Vm::resume()
 {
-    std::lock_guard lock(m_mutex);
-    if (m_machine->state() == machine::MachineState::Stopped)
+    std::unique_lock lock(m_mutex);
+    machine::Machine& machine = started_machine(lock);
+    if (machine.state() == machine::MachineState::Stopped)
         throw api::ApiError(409, "the VM has stopped");
-    m_machine->resume();
+    machine.resume();
 }
 
 void Vm::create_snapshot(
     const std::filesystem::path& state_file, const std::filesystem::path& memory_file)
 {
-    std::lock_guard lock(m_mutex);
-    machine::Machine& machine = *m_machine;
+    std::unique_lock lock(m_mutex);
+    machine::Machine& machine = started_machine(lock);
     if (machine.state() != machine::MachineState::Paused)
         throw api::ApiError(
             409, "the VM must be Paused to take a snapshot (PATCH /vm {\"state\": \"Paused\"})");
@@ -207,8 +225,8 @@ void Vm::create_snapshot(
 
 void Vm::shutdown()
 {
-    std::lock_guard lock(m_mutex);
-    m_machine->stop({ machine::MachineExit::Kind::Quit, 0, {} });
+    std::unique_lock lock(m_mutex);
+    started_machine(lock).stop({ machine::MachineExit::Kind::Quit, 0, {} });
 }
 
 } // namespace rvisor::vmm

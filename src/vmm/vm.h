@@ -5,6 +5,7 @@
 #include "host/console.h"
 #include "machine/machine.h"
 
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -34,9 +35,11 @@ public:
     void restore(const RestoreRequest& request);
     machine::Machine& machine() { return *m_machine; }
 
+    // Starts the machine made by boot() or restore(): Running, or Paused until a resume.
+    void start(bool paused);
     // Runs until the guest powers off, fails or is stopped; a guest reboot makes a new machine
-    // from the same spec. With `paused`, the first machine waits for a resume.
-    machine::MachineExit run(const volatile std::atomic<int>* stop_signal, bool paused);
+    // from the same spec.
+    machine::MachineExit run(const volatile std::atomic<int>* stop_signal);
 
     // api::VmControl
     nlohmann::json describe() override;
@@ -47,10 +50,15 @@ public:
     void shutdown() override;
 
 private:
+    // The machine under m_mutex, once start() has run: the API socket may take requests
+    // before that, and must not see a machine that is still Created.
+    machine::Machine& started_machine(std::unique_lock<std::mutex>& lock);
+
     machine::RunOptions m_options;
     host::Console& m_console;
     // Held while the API uses the machine and while run() replaces it.
     std::mutex m_mutex;
+    std::condition_variable m_started;
     std::unique_ptr<machine::Machine> m_machine;
 };
 

@@ -200,8 +200,17 @@ def test_clones(rvisor, guest_dir):
         try:
             for index in range(4):
                 sock = os.path.join(workdir, f"clone{index}.sock")
+                paused = ["--paused"] if index == 0 else []
                 clones.append((Guest(rvisor, ["restore", "--snapshot", state, "--mem-file", memory,
-                                              "--api-sock", sock]), sock))
+                                              "--api-sock", sock] + paused), sock))
+            # The clone restored --paused runs nothing until it is resumed.
+            first, first_sock = clones[0]
+            wait_for_socket(first_sock, first)
+            info = expect_status(api(first_sock, "GET", "/"), 200, "GET / of a --paused restore")
+            expect(info["state"] == "Paused", f"restore --paused: {info}")
+            time.sleep(1)
+            expect(not progress(first), "a clone restored --paused ran before its resume")
+            resume(first_sock)
             streams = []
             for guest, sock in clones:
                 wait_for_socket(sock, guest)
@@ -229,6 +238,7 @@ echo "UPTIME-AFTER $(cut -d' ' -f1 /proc/uptime)"
         extra = os.path.join(workdir, "seq.cpio.gz")
         with open(extra, "wb") as f:
             f.write(newc_archive({"seq.sh": (0o100755, script.encode())}))
+        launched = time.monotonic()
         guest = Guest(rvisor, boot_args(guest_dir, "console=ttyS0 guest.run=/seq.sh", 2,
                                         extra_initrd=extra) + ["--api-sock", sock])
         try:
@@ -242,13 +252,20 @@ echo "UPTIME-AFTER $(cut -d' ' -f1 /proc/uptime)"
                 time.sleep(0.01)
                 paused_time += time.monotonic() - stop
                 resume(sock)
-            _, uptime = guest.wait_for("UPTIME-AFTER")
+            seen_at, uptime = guest.wait_for("UPTIME-AFTER")
             status, _ = guest.finish()
         finally:
             guest.kill()
         seen = [int(t.split()[1]) for _, t in guest.lines if re.fullmatch(r"SEQ \d+", t)]
         expect(seen == list(range(4000)), f"console output lost or reordered ({len(seen)} lines)")
         expect(status == 0, f"exit status {status}")
+        # The guest's uptime is at most the host time since rvisor started; were the paused
+        # time counted, it would come within a boot's length of that.
+        guest_uptime, host_elapsed = float(uptime.split()[1]), seen_at - launched
+        expect(guest_uptime < host_elapsed - paused_time / 2,
+               f"guest uptime {guest_uptime:.2f} s counts the {paused_time:.2f} s paused "
+               f"({host_elapsed:.2f} s since rvisor started)")
+        print(f"guest uptime {guest_uptime:.2f} s, {host_elapsed:.2f} s since start")
         print(f"100 cycles took {time.monotonic() - started:.2f} s, {paused_time:.2f} s paused")
     return 0
 
