@@ -1,409 +1,74 @@
 #include "api/api_server.h"
 
-#include <httplib.h>
-#include <nlohmann/json.hpp>
+#include "api/request_body.h"
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <functional>
-#include <map>
 #include <mutex>
-#include <span>
-#include <string>
-#include <string_view>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <thread>
-#include <unistd.h>
-#include <vector>
 
 namespace rvisor::api {
 
 namespace {
 
-using nlohmann::json;
-
-// Every request body is a few short strings; anything near this is a mistake or an attack.
-constexpr size_t max_body_size = 64 * 1024;
 // The API is one client (an orchestrator) on a local socket, and calls into the VM are
 // serialized anyway; a few threads only keep one idle keep-alive connection from stalling
 // another client.
-constexpr size_t worker_count = 4;
-// An idle keep-alive connection holds shutdown back for up to this long, since httplib waits it
-// out before noticing the server has stopped.
-constexpr time_t keep_alive_timeout_seconds = 1;
-
-std::string to_json_text(const json& value)
-{
-    // Messages can carry host paths, which need not be UTF-8; dump() would throw on them.
-    return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-void send_fault(httplib::Response& response, int status, const std::string& message)
-{
-    response.status = status;
-    response.set_content(to_json_text(json { { "fault_message", message } }), "application/json");
-}
-
-std::string fault_message_for(int status)
-{
-    switch (status) {
-    case 400: return "The request is not valid HTTP.";
-    case 404: return "There is no such resource.";
-    case 405: return "The resource does not support this method.";
-    case 413: return "The request body is larger than " + std::to_string(max_body_size) + " bytes.";
-    case 414: return "The request URI is too long.";
-    case 416: return "The requested range cannot be satisfied.";
-    default: return "The request failed with HTTP status " + std::to_string(status) + ".";
-    }
-}
-
-// One field of a request body: always a string, either free (but not empty) or one of `values`.
-struct Field {
-    std::string_view name;
-    bool required;
-    std::vector<std::string_view> values;
-};
-
-std::string quoted_list(std::span<const std::string_view> names)
-{
-    std::string list;
-    for (auto name : names) {
-        if (!list.empty())
-            list += ", ";
-        list += '"';
-        list += name;
-        list += '"';
-    }
-    return list;
-}
-
-// Checks a body against its operation's schema in docs/openapi.json (an object of exactly these
-// fields, additionalProperties false) and returns the fields present, by name.
-std::map<std::string, std::string, std::less<>> parse_body(
-    const std::string& text, std::span<const Field> fields)
-{
-    json body;
-    try {
-        body = json::parse(text);
-    } catch (const json::parse_error& error) {
-        throw ApiError(400,
-            "The request body is not valid JSON (error at byte " + std::to_string(error.byte)
-                + ").");
-    }
-    if (!body.is_object())
-        throw ApiError(400, "The request body must be a JSON object.");
-
-    std::vector<std::string_view> names;
-    for (const auto& field : fields)
-        names.push_back(field.name);
-    for (const auto& [key, value] : body.items()) {
-        if (std::find(names.begin(), names.end(), key) == names.end())
-            throw ApiError(400,
-                "Unknown field \"" + key + "\"; this request takes only " + quoted_list(names)
-                    + ".");
-    }
-
-    std::map<std::string, std::string, std::less<>> present;
-    for (const auto& field : fields) {
-        std::string name(field.name);
-        auto it = body.find(name);
-        if (it == body.end()) {
-            if (field.required)
-                throw ApiError(400, "The field \"" + name + "\" is required.");
-            continue;
-        }
-        if (!it->is_string())
-            throw ApiError(400, "The field \"" + name + "\" must be a string.");
-        auto value = it->get<std::string>();
-        if (field.values.empty() && value.empty())
-            throw ApiError(400, "The field \"" + name + "\" must not be empty.");
-        if (!field.values.empty()
-            && std::find(field.values.begin(), field.values.end(), value) == field.values.end())
-            throw ApiError(400,
-                "The field \"" + name + "\" must be one of " + quoted_list(field.values) + ".");
-        present.emplace(std::move(name), std::move(value));
-    }
-    return present;
-}
-
-// httplib 0.11.4 can only make TCP sockets, but it serves whatever listening socket is in
-// svr_sock_, so the API server hands it an AF_UNIX one.
-class UnixSocketHttpServer final : public httplib::Server {
-public:
-    void adopt_socket(int fd) { svr_sock_ = fd; }
-    int release_socket() { return svr_sock_.exchange(INVALID_SOCKET); }
-};
-
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& reason)
-{
-    throw std::runtime_error("Cannot create the API socket " + path.string() + ": " + reason + ".");
-}
-
-std::string error_text(int error) { return std::strerror(error); }
-
-sockaddr_un socket_address(const std::filesystem::path& path)
-{
-    sockaddr_un address {};
-    address.sun_family = AF_UNIX;
-    const auto& name = path.native();
-    if (name.empty())
-        fail(path, "the path is empty");
-    if (name.size() >= sizeof(address.sun_path))
-        fail(path,
-            "the path is longer than " + std::to_string(sizeof(address.sun_path) - 1)
-                + " bytes, the limit for Unix sockets");
-    std::memcpy(address.sun_path, name.c_str(), name.size() + 1);
-    return address;
-}
-
-// A socket file outlives a process that crashed; replacing it is fine when nobody answers on it,
-// but anything else at the path belongs to someone and stays.
-void remove_stale_socket(const std::filesystem::path& path, const sockaddr_un& address)
-{
-    struct stat status { };
-    if (lstat(path.c_str(), &status) != 0) {
-        if (errno == ENOENT)
-            return;
-        fail(path, error_text(errno));
-    }
-    if (!S_ISSOCK(status.st_mode))
-        fail(path, "a file that is not a socket is already there");
-
-    int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (probe < 0)
-        fail(path, error_text(errno));
-    int result = connect(probe, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
-    int connect_error = errno;
-    close(probe);
-    if (result == 0)
-        fail(path, "another process is listening on it");
-    if (connect_error != ECONNREFUSED)
-        fail(path,
-            "cannot tell whether the socket already there is in use: " + error_text(connect_error));
-    if (unlink(path.c_str()) != 0 && errno != ENOENT)
-        fail(path, "cannot remove the stale socket already there: " + error_text(errno));
-}
-
-struct ListeningSocket {
-    int fd;
-    dev_t device;
-    ino_t inode;
-};
-
-ListeningSocket create_listening_socket(const std::filesystem::path& path)
-{
-    auto address = socket_address(path);
-    remove_stale_socket(path, address);
-
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        fail(path, error_text(errno));
-    // bind() creates the file with the umask applied, and fchmod() on an unbound socket does not
-    // reach the file, so the umask is the only way to have no moment in which others may
-    // connect. umask is per process: a file another thread creates meanwhile gets at most 0600,
-    // which is safe.
-    mode_t old_mask = umask(0177);
-    int bound = bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
-    int bind_error = errno;
-    umask(old_mask);
-    if (bound != 0) {
-        close(fd);
-        fail(path, error_text(bind_error));
-    }
-    struct stat status { };
-    if (lstat(path.c_str(), &status) != 0 || listen(fd, SOMAXCONN) != 0) {
-        int error = errno;
-        close(fd);
-        unlink(path.c_str());
-        fail(path, error_text(error));
-    }
-    return { fd, status.st_dev, status.st_ino };
-}
+constexpr size_t kWorkers = 4;
 
 } // namespace
 
-struct ApiServer::Impl {
-    Impl(const std::filesystem::path& path, VmControl& control)
-        : socket_path(path)
-        , vm(control)
-    {
-    }
-
-    void add_routes();
-    // Runs one request's handler with the VM to itself, turning what it throws into the error
-    // response.
-    void call_vm(const httplib::Request& request, httplib::Response& response,
-        void (Impl::*handler)(const httplib::Request&, httplib::Response&));
-
-    void get_root(const httplib::Request&, httplib::Response&);
-    void patch_vm(const httplib::Request&, httplib::Response&);
-    void put_snapshot_create(const httplib::Request&, httplib::Response&);
-    void put_actions(const httplib::Request&, httplib::Response&);
-
-    std::filesystem::path socket_path;
-    VmControl& vm;
-    // VmControl is not required to be thread-safe; httplib runs handlers on several threads.
-    std::mutex vm_mutex;
-    UnixSocketHttpServer http;
-    ListeningSocket socket {};
-    std::thread thread;
-};
-
-void ApiServer::Impl::call_vm(const httplib::Request& request, httplib::Response& response,
-    void (Impl::*handler)(const httplib::Request&, httplib::Response&))
+template <typename Call> auto ApiServer::with_vm(Call&& call)
 {
-    try {
-        std::scoped_lock lock(vm_mutex);
-        (this->*handler)(request, response);
-    } catch (const ApiError& error) {
-        int status = error.status() >= 400 && error.status() <= 599 ? error.status() : 500;
-        send_fault(response, status, error.what());
-    } catch (const std::exception& error) {
-        send_fault(response, 500, error.what());
-    }
+    std::scoped_lock lock(m_mutex);
+    return call(m_vm);
 }
 
-void ApiServer::Impl::get_root(const httplib::Request&, httplib::Response& response)
+std::vector<Route> ApiServer::routes()
 {
-    response.status = 200;
-    response.set_content(to_json_text(vm.describe()), "application/json");
-}
-
-void ApiServer::Impl::patch_vm(const httplib::Request& request, httplib::Response& response)
-{
-    static const Field fields[] = { { "state", true, { "Paused", "Resumed" } } };
-    auto body = parse_body(request.body, fields);
-    if (body.at("state") == "Paused")
-        vm.pause();
-    else
-        vm.resume();
-    response.status = 204;
-}
-
-void ApiServer::Impl::put_snapshot_create(
-    const httplib::Request& request, httplib::Response& response)
-{
-    static const Field fields[] = {
-        { "snapshot_path", true, {} },
-        { "mem_file_path", true, {} },
-        { "snapshot_type", false, { "Full" } },
-    };
-    auto body = parse_body(request.body, fields);
-    vm.create_snapshot(body.at("snapshot_path"), body.at("mem_file_path"));
-    response.status = 204;
-}
-
-void ApiServer::Impl::put_actions(const httplib::Request& request, httplib::Response& response)
-{
-    static const Field fields[] = { { "action_type", true, { "Shutdown" } } };
-    parse_body(request.body, fields);
-    vm.shutdown();
-    response.status = 204;
-}
-
-void ApiServer::Impl::add_routes()
-{
-    using Handler = void (Impl::*)(const httplib::Request&, httplib::Response&);
-    struct Route {
-        const char* path;
-        std::string_view method;
-        Handler handler;
-    };
-    static constexpr Route routes[] = {
-        { "/", "GET", &Impl::get_root },
-        { "/vm", "PATCH", &Impl::patch_vm },
-        { "/snapshot/create", "PUT", &Impl::put_snapshot_create },
-        { "/actions", "PUT", &Impl::put_actions },
-    };
-
-    // httplib answers 404 for a known path under a method it has no handler for, so every other
-    // method of each path gets one that answers 405.
-    using Register
-        = httplib::Server& (httplib::Server::*)(const std::string&, httplib::Server::Handler);
-    const std::pair<std::string_view, Register> methods[] = {
-        { "GET", &httplib::Server::Get },
-        { "POST", &httplib::Server::Post },
-        { "PUT", &httplib::Server::Put },
-        { "PATCH", &httplib::Server::Patch },
-        { "DELETE", &httplib::Server::Delete },
-        { "OPTIONS", &httplib::Server::Options },
-    };
-    for (const auto& route : routes) {
-        for (const auto& [method, register_handler] : methods) {
-            if (method == route.method) {
-                (http.*register_handler)(route.path,
-                    [this, handler = route.handler](const httplib::Request& request,
-                        httplib::Response& response) { call_vm(request, response, handler); });
-                continue;
-            }
-            std::string allow(route.method);
-            (http.*register_handler)(
-                route.path, [allow](const httplib::Request&, httplib::Response& response) {
-                    response.set_header("Allow", allow);
-                    send_fault(response, 405, fault_message_for(405));
+    return {
+        { "/", "GET",
+            [this](const httplib::Request&, httplib::Response& response) {
+                send_json(response, 200, with_vm([](VmControl& vm) { return vm.describe(); }));
+            } },
+        { "/vm", "PATCH",
+            [this](const httplib::Request& request, httplib::Response& response) {
+                static const Field fields[] = { { "state", true, { "Paused", "Resumed" } } };
+                const auto body = parse_string_fields(request.body, fields);
+                with_vm([&](VmControl& vm) {
+                    if (body.at("state") == "Paused")
+                        vm.pause();
+                    else
+                        vm.resume();
                 });
-        }
-    }
+                response.status = 204;
+            } },
+        { "/snapshot/create", "PUT",
+            [this](const httplib::Request& request, httplib::Response& response) {
+                static const Field fields[] = {
+                    { "snapshot_path", true, {} },
+                    { "mem_file_path", true, {} },
+                    { "snapshot_type", false, { "Full" } },
+                };
+                const auto body = parse_string_fields(request.body, fields);
+                with_vm([&](VmControl& vm) {
+                    vm.create_snapshot(body.at("snapshot_path"), body.at("mem_file_path"));
+                });
+                response.status = 204;
+            } },
+        { "/actions", "PUT",
+            [this](const httplib::Request& request, httplib::Response& response) {
+                static const Field fields[] = { { "action_type", true, { "Shutdown" } } };
+                parse_string_fields(request.body, fields);
+                with_vm([](VmControl& vm) { vm.shutdown(); });
+                response.status = 204;
+            } },
+    };
 }
 
 ApiServer::ApiServer(const std::filesystem::path& socket_path, VmControl& vm)
-    : m_impl(std::make_unique<Impl>(socket_path, vm))
+    : m_vm(vm)
+    , m_server(std::make_unique<HttpServer>(socket_path, routes(), kWorkers))
 {
-    auto& http = m_impl->http;
-    m_impl->add_routes();
-    http.new_task_queue = [] { return new httplib::ThreadPool(worker_count); };
-    http.set_payload_max_length(max_body_size);
-    http.set_keep_alive_timeout(keep_alive_timeout_seconds);
-    // Errors httplib produces itself (404, 413, a malformed request) come with an empty body;
-    // they get the same fault_message shape as ours.
-    http.set_error_handler(
-        httplib::Server::Handler { [](const httplib::Request&, httplib::Response& response) {
-            if (response.body.empty())
-                send_fault(response, response.status, fault_message_for(response.status));
-        } });
-    http.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& response, std::exception_ptr exception) {
-            std::string message = "The request failed.";
-            try {
-                std::rethrow_exception(exception);
-            } catch (const std::exception& error) {
-                message = error.what();
-            } catch (...) {
-            }
-            send_fault(response, 500, message);
-        });
-
-    m_impl->socket = create_listening_socket(socket_path);
-    http.adopt_socket(m_impl->socket.fd);
-    try {
-        m_impl->thread = std::thread([&http] { http.listen_after_bind(); });
-    } catch (...) {
-        close(http.release_socket());
-        unlink(socket_path.c_str());
-        throw;
-    }
 }
 
-ApiServer::~ApiServer()
-{
-    // httplib's stop() does nothing until the serving thread has marked itself running, so a
-    // server destroyed right after it was made would leave that thread in accept() for good.
-    // Taking the socket back has no such window: the thread checks svr_sock_ before accepting,
-    // and shutdown() wakes an accept() or select() already waiting on a listening AF_UNIX
-    // socket. The descriptor is closed only after the join, so it cannot be reused under it.
-    int fd = m_impl->http.release_socket();
-    shutdown(fd, SHUT_RDWR);
-    m_impl->thread.join();
-    close(fd);
-
-    // The file may have been removed meanwhile and the path reused by someone else.
-    struct stat status { };
-    if (lstat(m_impl->socket_path.c_str(), &status) == 0 && status.st_dev == m_impl->socket.device
-        && status.st_ino == m_impl->socket.inode)
-        unlink(m_impl->socket_path.c_str());
-}
+ApiServer::~ApiServer() = default;
 
 } // namespace rvisor::api

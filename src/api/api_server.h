@@ -1,10 +1,13 @@
 #pragma once
 // rvisor's API: HTTP/1.1 with JSON bodies on a Unix socket, as Firecracker's (docs/api.md,
 // docs/openapi.json). Every error is a 4xx/5xx status with {"fault_message": "..."}.
+#include "api/http_server.h"
 #include "api/vm_control.h"
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace rvisor::api {
 
@@ -20,8 +23,13 @@ public:
     ApiServer& operator=(const ApiServer&) = delete;
 
 private:
-    struct Impl;
-    std::unique_ptr<Impl> m_impl;
+    std::vector<Route> routes();
+    // VmControl is not required to be thread-safe; httplib runs handlers on several threads.
+    template <typename Call> auto with_vm(Call&& call);
+
+    VmControl& m_vm;
+    std::mutex m_mutex;
+    std::unique_ptr<HttpServer> m_server; // last: stops serving before the rest goes
 };
 
 } // namespace rvisor::api

@@ -1,0 +1,44 @@
+#pragma once
+// HTTP/1.1 on a Unix socket (mode 0600), the transport of both rvisor APIs: one VM's
+// (api_server.h) and the control program's (control/control_api.h). Every error is a 4xx/5xx
+// status with {"fault_message": "..."}; a handler reports one by throwing ApiError.
+#include "api/vm_control.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rvisor::api {
+
+struct Route {
+    std::string pattern; // httplib's: a literal path or a regular expression
+    std::string method;
+    std::function<void(const httplib::Request&, httplib::Response&)> handler;
+};
+
+class HttpServer {
+public:
+    // Binds `socket_path` (mode 0600; refuses to replace anything but a stale socket) and
+    // serves `routes` on `workers` threads until destroyed; a route's other methods answer
+    // 405. Throws std::runtime_error with one sentence when the socket cannot be made.
+    HttpServer(
+        const std::filesystem::path& socket_path, std::vector<Route> routes, size_t workers = 4);
+    // Stops serving and removes the socket file.
+    ~HttpServer();
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+void send_fault(httplib::Response& response, int status, const std::string& message);
+void send_json(httplib::Response& response, int status, const nlohmann::json& body);
+
+} // namespace rvisor::api
