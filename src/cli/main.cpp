@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <optional>
 #include <unistd.h>
@@ -71,6 +72,20 @@ int write_device_tree(rvisor::vmm::Vm& vm, const std::string& path)
     return 0;
 }
 
+// For a parent that may not be this process's parent by the time it looks (the control
+// program after a restart): how rvisor ended, since its exit status is not waitable.
+void write_exit_file(const std::string& path, int status)
+{
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << nlohmann::json { { "exit_status", status } }.dump() << "\n";
+        if (!out)
+            return;
+    }
+    std::rename(temporary.c_str(), path.c_str());
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -113,6 +128,14 @@ int main(int argc, char** argv)
         "--verbose", verbose, "report guest mistakes (such as malformed virtqueues) on stderr");
     run_command->add_option("--api-sock", api_socket,
         "serve the API (docs/api.md) on this Unix socket while the VM runs");
+    std::string console_log, exit_file;
+    auto add_detached_options = [&](CLI::App* command) {
+        command->add_option("--console-log", console_log,
+            "send the console's output to this bounded log (PATH and PATH.1) instead of stdout");
+        command->add_option("--exit-file", exit_file,
+            "write {\"exit_status\": N} to this file when rvisor exits (docs/control.md)");
+    };
+    add_detached_options(run_command);
 
     rvisor::vmm::RestoreRequest restore;
     std::string restore_engine;
@@ -135,6 +158,7 @@ int main(int argc, char** argv)
         "--engine", restore_engine, "jit or interp, whichever the snapshot was taken with");
     restore_command->add_flag("--verbose", restore_verbose,
         "report guest mistakes (such as malformed virtqueues) on stderr");
+    add_detached_options(restore_command);
 
     std::string info_file;
     auto* info_command
@@ -153,70 +177,85 @@ int main(int argc, char** argv)
         return fail(error.what());
     }
 
-    try {
-        if (*info_command) {
+    if (*info_command) {
+        try {
             const auto state = rvisor::vmm::read_snapshot_file(info_file);
             fmt::print("{}", rvisor::vmm::describe_snapshot(info_file, state));
             return 0;
+        } catch (const std::exception& error) {
+            return fail(error.what());
         }
-        rvisor::host::Console console(STDIN_FILENO, STDOUT_FILENO);
-        if (*restore_command) {
-            auto given = [&](const char* flag) { return restore_command->count(flag) > 0; };
-            if (given("--disk"))
-                restore.disks = restore_disks;
-            if (given("--net"))
-                restore.nets = restore_nets;
-            if (given("--engine"))
-                restore.engine = restore_engine;
-            rvisor::vmm::Vm vm({ restore_verbose, false }, console);
-            vm.restore(restore);
-            return run_vm(vm, api_socket, restore_paused);
-        }
-
-        // The flags given become settings with the config file's keys, applied after it.
-        auto given = [&](const char* flag) { return run_command->count(flag) > 0; };
-        if (given("--kernel"))
-            flags["kernel"] = kernel;
-        if (given("--raw-kernel"))
-            flags["raw_kernel"] = raw_kernel;
-        if (given("--initrd"))
-            flags["initrd"] = initrds;
-        if (given("--append"))
-            flags["append"] = append;
-        if (given("--cpus"))
-            flags["cpus"] = cpus;
-        if (given("--mem"))
-            flags["mem"] = memory;
-        if (given("--bios"))
-            flags["bios"] = bios;
-        if (given("--disk"))
-            flags["disks"] = disks;
-        if (given("--net"))
-            flags["nets"] = nets;
-        if (given("--engine"))
-            flags["engine"] = engine;
-        if (given("--trace"))
-            flags["trace"] = trace;
-        if (given("--verbose"))
-            flags["verbose"] = verbose;
-        rvisor::vmm::VmSpecBuilder builder;
-        if (!config_file.empty())
-            builder.apply_file(config_file);
-        builder.apply(flags, {}, "", [](const std::string& key) {
-            if (key == "disks")
-                return std::string("--disk");
-            if (key == "nets")
-                return std::string("--net");
-            std::string flag = "--" + key;
-            std::replace(flag.begin(), flag.end(), '_', '-');
-            return flag;
-        });
-        rvisor::vmm::Vm vm(builder.options(), console);
-        vm.boot(builder.spec());
-        if (!dump_dtb.empty())
-            return write_device_tree(vm, dump_dtb);
-        return run_vm(vm, api_socket, false);
-    } catch (const std::exception& error) {
-        return fail(error.what());
     }
+    const int status = [&]() -> int {
+        try {
+            std::optional<rvisor::host::ConsoleLog> log;
+            std::optional<rvisor::host::Console> console_holder;
+            if (!console_log.empty())
+                console_holder.emplace(STDIN_FILENO, log.emplace(console_log));
+            else
+                console_holder.emplace(STDIN_FILENO, STDOUT_FILENO);
+            rvisor::host::Console& console = *console_holder;
+            if (*restore_command) {
+                auto given = [&](const char* flag) { return restore_command->count(flag) > 0; };
+                if (given("--disk"))
+                    restore.disks = restore_disks;
+                if (given("--net"))
+                    restore.nets = restore_nets;
+                if (given("--engine"))
+                    restore.engine = restore_engine;
+                rvisor::vmm::Vm vm({ restore_verbose, false }, console);
+                vm.restore(restore);
+                return run_vm(vm, api_socket, restore_paused);
+            }
+
+            // The flags given become settings with the config file's keys, applied after it.
+            auto given = [&](const char* flag) { return run_command->count(flag) > 0; };
+            if (given("--kernel"))
+                flags["kernel"] = kernel;
+            if (given("--raw-kernel"))
+                flags["raw_kernel"] = raw_kernel;
+            if (given("--initrd"))
+                flags["initrd"] = initrds;
+            if (given("--append"))
+                flags["append"] = append;
+            if (given("--cpus"))
+                flags["cpus"] = cpus;
+            if (given("--mem"))
+                flags["mem"] = memory;
+            if (given("--bios"))
+                flags["bios"] = bios;
+            if (given("--disk"))
+                flags["disks"] = disks;
+            if (given("--net"))
+                flags["nets"] = nets;
+            if (given("--engine"))
+                flags["engine"] = engine;
+            if (given("--trace"))
+                flags["trace"] = trace;
+            if (given("--verbose"))
+                flags["verbose"] = verbose;
+            rvisor::vmm::VmSpecBuilder builder;
+            if (!config_file.empty())
+                builder.apply_file(config_file);
+            builder.apply(flags, {}, "", [](const std::string& key) {
+                if (key == "disks")
+                    return std::string("--disk");
+                if (key == "nets")
+                    return std::string("--net");
+                std::string flag = "--" + key;
+                std::replace(flag.begin(), flag.end(), '_', '-');
+                return flag;
+            });
+            rvisor::vmm::Vm vm(builder.options(), console);
+            vm.boot(builder.spec());
+            if (!dump_dtb.empty())
+                return write_device_tree(vm, dump_dtb);
+            return run_vm(vm, api_socket, false);
+        } catch (const std::exception& error) {
+            return fail(error.what());
+        }
+    }();
+    if (!exit_file.empty())
+        write_exit_file(exit_file, status);
+    return status;
 }

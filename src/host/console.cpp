@@ -46,6 +46,12 @@ Console::Console(int input_fd, int output_fd)
     }
 }
 
+Console::Console(int input_fd, ConsoleLog& log)
+    : Console(input_fd, -1)
+{
+    m_log = &log;
+}
+
 Console::~Console()
 {
     if (m_saved_mode)
@@ -54,6 +60,10 @@ Console::~Console()
 
 void Console::write(uint8_t byte)
 {
+    if (m_log) {
+        m_log->write(&byte, 1);
+        return;
+    }
     std::lock_guard lock(m_output_mutex);
     write_all(m_output_fd, &byte, 1);
 }

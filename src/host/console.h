@@ -1,4 +1,6 @@
 #pragma once
+#include "host/console_log.h"
+
 // The user's terminal (or the pipes a script gave rvisor). On a terminal the input is raw and
 // Ctrl-A is an escape, as in QEMU: Ctrl-A x quits, Ctrl-A h prints help, Ctrl-A Ctrl-A sends
 // one Ctrl-A. From pipes, bytes pass straight through in both directions.
@@ -13,6 +15,8 @@ namespace rvisor::host {
 class Console {
 public:
     Console(int input_fd, int output_fd);
+    // Output to a bounded log instead of a descriptor (a VM without a terminal).
+    Console(int input_fd, ConsoleLog& log);
     ~Console();
     Console(const Console&) = delete;
     Console& operator=(const Console&) = delete;
@@ -35,6 +39,7 @@ private:
     bool m_input_open = true;
     bool m_escape_pending = false;
     std::optional<termios> m_saved_mode;
+    ConsoleLog* m_log = nullptr;
     std::mutex m_output_mutex;
 };
 

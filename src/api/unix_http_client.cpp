@@ -1,0 +1,85 @@
+#include "api/unix_http_client.h"
+
+#include <httplib.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace rvisor::api {
+
+namespace {
+
+// httplib 0.11.4's client dials only TCP; connecting is its one overridable step, so this
+// client dials a Unix socket and leaves the HTTP to httplib.
+class UnixSocketClient final : public httplib::ClientImpl {
+public:
+    explicit UnixSocketClient(std::filesystem::path socket)
+        : httplib::ClientImpl("localhost")
+        , m_socket(std::move(socket))
+    {
+    }
+
+protected:
+    bool create_and_connect_socket(Socket& socket, httplib::Error& error) override
+    {
+        sockaddr_un address {};
+        address.sun_family = AF_UNIX;
+        const auto& name = m_socket.native();
+        if (name.size() >= sizeof(address.sun_path)) {
+            error = httplib::Error::Connection;
+            return false;
+        }
+        std::memcpy(address.sun_path, name.c_str(), name.size() + 1);
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0
+            || ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+            if (fd >= 0)
+                ::close(fd);
+            error = httplib::Error::Connection;
+            return false;
+        }
+        socket.sock = fd;
+        return true;
+    }
+
+private:
+    std::filesystem::path m_socket;
+};
+
+} // namespace
+
+std::string HttpReply::fault_message() const
+{
+    const auto parsed = nlohmann::json::parse(body, nullptr, false);
+    if (parsed.is_object() && parsed.contains("fault_message")
+        && parsed["fault_message"].is_string())
+        return parsed["fault_message"].get<std::string>();
+    return body;
+}
+
+HttpReply unix_http_request(const std::filesystem::path& socket, const std::string& method,
+    const std::string& path, const std::optional<nlohmann::json>& body,
+    std::chrono::seconds timeout)
+{
+    UnixSocketClient client(socket);
+    client.set_connection_timeout(timeout);
+    client.set_read_timeout(timeout);
+    client.set_write_timeout(timeout);
+    httplib::Request request;
+    request.method = method;
+    request.path = path;
+    if (body) {
+        request.body = body->dump();
+        request.set_header("Content-Type", "application/json");
+    }
+    const httplib::Result result = client.send(request);
+    if (!result)
+        throw std::runtime_error("cannot reach the API socket " + socket.string() + ": "
+            + httplib::to_string(result.error()));
+    return { result->status, result->body };
+}
+
+} // namespace rvisor::api
