@@ -3,6 +3,7 @@
 // `rvisor: error: ...`, and exit status 1.
 #include "api/api_server.h"
 #include "host/console.h"
+#include "host/sandbox.h"
 #include "vmm/snapshot_file.h"
 #include "vmm/vm.h"
 #include "vmm/vm_spec_builder.h"
@@ -48,17 +49,23 @@ int exit_status(const MachineExit& exit)
     return 1;
 }
 
-// Runs the VM with its API socket, if asked for, open for as long as it runs.
-int run_vm(rvisor::vmm::Vm& vm, const std::string& api_socket, bool paused)
+// Runs the VM with its API socket, if asked for, open for as long as it runs; in the seccomp
+// sandbox unless told otherwise, entered once every descriptor the VM needs at start is open.
+int run_vm(rvisor::vmm::Vm& vm, const std::string& api_socket, bool paused, bool sandbox)
 {
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     std::optional<rvisor::api::ApiServer> server;
     if (!api_socket.empty())
         server.emplace(api_socket, vm);
+    if (sandbox)
+        rvisor::host::enter_sandbox();
     vm.start(paused);
     return exit_status(vm.run(&g_stop_signal));
 }
+
+constexpr const char* kNoSandboxHelp
+    = "run without the seccomp filter (for debugging: a system call it lacks kills the VM)";
 
 int write_device_tree(rvisor::vmm::Vm& vm, const std::string& path)
 {
@@ -81,6 +88,7 @@ int main(int argc, char** argv)
 
     // `run`: every setting is a flag and a --config key (vmm/vm_spec_builder.h).
     std::string config_file, dump_dtb, api_socket;
+    bool no_sandbox = false;
     nlohmann::json flags = nlohmann::json::object();
     std::string kernel, append, memory, bios, engine;
     unsigned cpus = 1;
@@ -113,6 +121,7 @@ int main(int argc, char** argv)
         "--verbose", verbose, "report guest mistakes (such as malformed virtqueues) on stderr");
     run_command->add_option("--api-sock", api_socket,
         "serve the API (docs/api.md) on this Unix socket while the VM runs");
+    run_command->add_flag("--no-sandbox", no_sandbox, kNoSandboxHelp);
 
     rvisor::vmm::RestoreRequest restore;
     std::string restore_engine;
@@ -135,6 +144,7 @@ int main(int argc, char** argv)
         "--engine", restore_engine, "jit or interp, whichever the snapshot was taken with");
     restore_command->add_flag("--verbose", restore_verbose,
         "report guest mistakes (such as malformed virtqueues) on stderr");
+    restore_command->add_flag("--no-sandbox", no_sandbox, kNoSandboxHelp);
 
     std::string info_file;
     auto* info_command
@@ -154,6 +164,8 @@ int main(int argc, char** argv)
     }
 
     try {
+        if (*run_command || *restore_command)
+            rvisor::host::close_inherited_descriptors();
         if (*info_command) {
             const auto state = rvisor::vmm::read_snapshot_file(info_file);
             fmt::print("{}", rvisor::vmm::describe_snapshot(info_file, state));
@@ -170,7 +182,7 @@ int main(int argc, char** argv)
                 restore.engine = restore_engine;
             rvisor::vmm::Vm vm({ restore_verbose, false }, console);
             vm.restore(restore);
-            return run_vm(vm, api_socket, restore_paused);
+            return run_vm(vm, api_socket, restore_paused, !no_sandbox);
         }
 
         // The flags given become settings with the config file's keys, applied after it.
@@ -215,7 +227,7 @@ int main(int argc, char** argv)
         vm.boot(builder.spec());
         if (!dump_dtb.empty())
             return write_device_tree(vm, dump_dtb);
-        return run_vm(vm, api_socket, false);
+        return run_vm(vm, api_socket, false, !no_sandbox);
     } catch (const std::exception& error) {
         return fail(error.what());
     }
