@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev                          # libFuzzer for the translator's fuzz target
   libslirp-dev libglib2.0-dev                      # user-mode networking (slirp.pc needs glib)
   libcpp-httplib-dev liblzma-dev                    # the API server; CRC-64 of snapshot files
+  libseccomp-dev                                    # the seccomp filter of each VM process
   e2fsprogs                                         # disk tests build ext4 images
   gcc-riscv64-unknown-elf gcc-riscv64-linux-gnu   # ISA tests and guest test programs
   libc6-dev-riscv64-cross                         # (static riscv64 Linux programs: only recommended)

@@ -3,6 +3,7 @@
 // `rvisor: error: ...`, and exit status 1.
 #include "api/api_server.h"
 #include "host/console.h"
+#include "host/sandbox.h"
 #include "vmm/snapshot_file.h"
 #include "vmm/vm.h"
 #include "vmm/vm_spec_builder.h"
@@ -49,17 +50,23 @@ int exit_status(const MachineExit& exit)
     return 1;
 }
 
-// Runs the VM with its API socket, if asked for, open for as long as it runs.
-int run_vm(rvisor::vmm::Vm& vm, const std::string& api_socket, bool paused)
+// Runs the VM with its API socket, if asked for, open for as long as it runs; in the seccomp
+// sandbox unless told otherwise, entered once every descriptor the VM needs at start is open.
+int run_vm(rvisor::vmm::Vm& vm, const std::string& api_socket, bool paused, bool sandbox)
 {
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     std::optional<rvisor::api::ApiServer> server;
     if (!api_socket.empty())
         server.emplace(api_socket, vm);
+    if (sandbox)
+        rvisor::host::enter_sandbox();
     vm.start(paused);
     return exit_status(vm.run(&g_stop_signal));
 }
+
+constexpr const char* kNoSandboxHelp = "run without the seccomp filter (for debugging; with the "
+                                       "filter, a system call it does not allow kills the VM)";
 
 int write_device_tree(rvisor::vmm::Vm& vm, const std::string& path)
 {
@@ -96,6 +103,7 @@ int main(int argc, char** argv)
 
     // `run`: every setting is a flag and a --config key (vmm/vm_spec_builder.h).
     std::string config_file, dump_dtb, api_socket;
+    bool no_sandbox = false;
     nlohmann::json flags = nlohmann::json::object();
     std::string kernel, append, memory, bios, engine;
     unsigned cpus = 1;
@@ -136,6 +144,7 @@ int main(int argc, char** argv)
             "write {\"exit_status\": N} to this file when rvisor exits (docs/control.md)");
     };
     add_detached_options(run_command);
+    run_command->add_flag("--no-sandbox", no_sandbox, kNoSandboxHelp);
 
     rvisor::vmm::RestoreRequest restore;
     std::string restore_engine;
@@ -159,6 +168,7 @@ int main(int argc, char** argv)
     restore_command->add_flag("--verbose", restore_verbose,
         "report guest mistakes (such as malformed virtqueues) on stderr");
     add_detached_options(restore_command);
+    restore_command->add_flag("--no-sandbox", no_sandbox, kNoSandboxHelp);
 
     std::string info_file;
     auto* info_command
@@ -188,6 +198,7 @@ int main(int argc, char** argv)
     }
     const int status = [&]() -> int {
         try {
+            rvisor::host::close_inherited_descriptors();
             std::optional<rvisor::host::ConsoleLog> log;
             std::optional<rvisor::host::Console> console_holder;
             if (!console_log.empty())
@@ -205,7 +216,7 @@ int main(int argc, char** argv)
                     restore.engine = restore_engine;
                 rvisor::vmm::Vm vm({ restore_verbose, false }, console);
                 vm.restore(restore);
-                return run_vm(vm, api_socket, restore_paused);
+                return run_vm(vm, api_socket, restore_paused, !no_sandbox);
             }
 
             // The flags given become settings with the config file's keys, applied after it.
@@ -250,7 +261,7 @@ int main(int argc, char** argv)
             vm.boot(builder.spec());
             if (!dump_dtb.empty())
                 return write_device_tree(vm, dump_dtb);
-            return run_vm(vm, api_socket, false);
+            return run_vm(vm, api_socket, false, !no_sandbox);
         } catch (const std::exception& error) {
             return fail(error.what());
         }

@@ -59,9 +59,9 @@ def newc_archive(files, compress=True):
 class Guest:
     """A running rvisor with its console captured line by line, with host timestamps."""
 
-    def __init__(self, rvisor, args, stdin=subprocess.DEVNULL):
+    def __init__(self, rvisor, args, stdin=subprocess.DEVNULL, pass_fds=()):
         self.process = subprocess.Popen(command(rvisor, args), stdin=stdin, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE)
+                                        stderr=subprocess.PIPE, pass_fds=pass_fds)
         self.lines = []  # (host time, text); the last may be unfinished, see self.partial
         self.partial = False
         self.condition = threading.Condition()
@@ -644,6 +644,58 @@ def test_net_bad_option(rvisor, guest_dir):
     return 0
 
 
+def proc_status(pid):
+    """{field: value} from /proc/PID/status."""
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+def test_sandbox(rvisor, guest_dir):
+    """The VM runs in its seccomp filter, with no_new_privs and no descriptor it inherited, and
+    still reads its disk and gets an address from user networking; --no-sandbox turns the
+    filter off."""
+    with tempfile.TemporaryDirectory() as workdir:
+        image = make_ext4_image(workdir, {"file.txt": b"read-in-the-sandbox\n"})
+        extra = os.path.join(workdir, "extra.cpio.gz")
+        with open(extra, "wb") as f:
+            f.write(newc_archive({"dhcp.sh": (0o100755, DHCP_SCRIPT)}))
+        leaked_path = os.path.join(workdir, "leaked")
+        leaked = os.open(leaked_path, os.O_RDWR | os.O_CREAT, 0o600)
+        args = boot_args(guest_dir, "console=ttyS0", extra_initrd=extra)
+        guest = Guest(rvisor, args + ["--disk", image, "--net", "user"], stdin=subprocess.PIPE,
+                      pass_fds=(leaked,))
+        os.close(leaked)
+        try:
+            guest.wait_for("guest# ", prompt=True)
+            guest.send("mount -t ext4 /dev/vda /mnt && cat /mnt/file.txt\n")
+            guest.wait_for("read-in-the-sandbox")
+            guest.send("ifconfig eth0 up && udhcpc -i eth0 -n -q -t 5 -s /dhcp.sh\n")
+            _, address = guest.wait_for("DHCP-ADDRESS=")
+            pid = guest.process.pid
+            status = proc_status(pid)
+            descriptors = {n: os.readlink(f"/proc/{pid}/fd/{n}")
+                           for n in os.listdir(f"/proc/{pid}/fd")}
+            guest.send("umount /mnt && poweroff -f\n")
+            exit_status, _ = guest.finish()
+        finally:
+            guest.kill()
+        unfiltered = Guest(rvisor, args + ["--no-sandbox"], stdin=subprocess.PIPE)
+        try:
+            unfiltered.wait_for("guest# ", prompt=True)
+            unfiltered_status = proc_status(unfiltered.process.pid)
+        finally:
+            unfiltered.kill()
+    expect(status.get("Seccomp") == "2", f"Seccomp: {status.get('Seccomp')}, expected 2 (filter)")
+    expect(status.get("NoNewPrivs") == "1", f"NoNewPrivs: {status.get('NoNewPrivs')}")
+    expect(leaked_path not in descriptors.values(),
+           f"rvisor kept the descriptor it inherited: {descriptors}")
+    expect(address == "DHCP-ADDRESS=10.0.2.15 ROUTER=10.0.2.2", address)
+    expect(exit_status == 0, f"exit status {exit_status} after poweroff -f")
+    expect(unfiltered_status.get("Seccomp") == "0",
+           f"Seccomp: {unfiltered_status.get('Seccomp')} with --no-sandbox, expected 0")
+    return 0
+
+
 def test_virtio_console(rvisor, guest_dir):
     """The guest's virtio console reaches the host's terminal. The SBI console is one hvc port
     (hvc0); every further writable hvc port can only be the virtio console."""
@@ -690,6 +742,7 @@ TESTS = {
     "net-hostfwd": test_net_hostfwd,
     "net-bad-option": test_net_bad_option,
     "virtio-console": test_virtio_console,
+    "sandbox": test_sandbox,
 }
 
 
