@@ -2,6 +2,7 @@
 // `rvisor snapshot-info FILE`. Every error the user can cause ends here as one line,
 // `rvisor: error: ...`, and exit status 1.
 #include "api/api_server.h"
+#include "cli/control_commands.h"
 #include "host/console.h"
 #include "host/sandbox.h"
 #include "vmm/snapshot_file.h"
@@ -175,6 +176,8 @@ int main(int argc, char** argv)
         = app.add_subcommand("snapshot-info", "print a snapshot state file's header");
     info_command->add_option("STATE", info_file, "the snapshot's state file")->required();
 
+    rvisor::cli::ControlCommands control(app);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
@@ -187,6 +190,12 @@ int main(int argc, char** argv)
         return fail(error.what());
     }
 
+    try {
+        if (const auto status = control.run())
+            return *status;
+    } catch (const std::exception& error) {
+        return fail(error.what());
+    }
     if (*info_command) {
         try {
             const auto state = rvisor::vmm::read_snapshot_file(info_file);

@@ -1,0 +1,75 @@
+#include "control/control_api.h"
+
+#include "api/request_body.h"
+
+namespace rvisor::control {
+
+namespace {
+
+using nlohmann::json;
+
+// Creating a VM waits for it to start; more workers keep list and show answering meanwhile.
+constexpr size_t kWorkers = 8;
+constexpr const char* kVm = R"(/vms/([^/]+))";
+
+std::vector<api::Route> routes(ControlProgram& program)
+{
+    using Request = httplib::Request;
+    using Response = httplib::Response;
+    return {
+        { "/vms", "GET",
+            [&program](const Request&, Response& response) {
+                api::send_json(response, 200, program.list());
+            } },
+        { "/vms", "POST",
+            [&program](const Request& request, Response& response) {
+                api::send_json(response, 201, program.create(api::parse_json_object(request.body)));
+            } },
+        { kVm, "GET",
+            [&program](const Request& request, Response& response) {
+                api::send_json(response, 200, program.show(request.matches[1]));
+            } },
+        { kVm, "PATCH",
+            [&program](const Request& request, Response& response) {
+                static const api::Field fields[] = { { "state", true, { "Paused", "Resumed" } } };
+                const auto body = api::parse_string_fields(request.body, fields);
+                program.set_state(request.matches[1], body.at("state"));
+                response.status = 204;
+            } },
+        { kVm, "DELETE",
+            [&program](const Request& request, Response& response) {
+                program.remove(request.matches[1]);
+                response.status = 204;
+            } },
+        { std::string(kVm) + "/snapshot", "PUT",
+            [&program](const Request& request, Response& response) {
+                static const api::Field fields[] = {
+                    { "snapshot_path", true, {} },
+                    { "mem_file_path", true, {} },
+                };
+                const auto body = api::parse_string_fields(request.body, fields);
+                program.snapshot(
+                    request.matches[1], body.at("snapshot_path"), body.at("mem_file_path"));
+                response.status = 204;
+            } },
+        { std::string(kVm) + "/console", "GET",
+            [&program](const Request& request, Response& response) {
+                response.status = 200;
+                response.set_content(program.console(request.matches[1]), "text/plain");
+            } },
+        { "/metrics", "GET",
+            [&program](const Request&, Response& response) {
+                response.status = 200;
+                response.set_content(program.metrics(), "text/plain; version=0.0.4");
+            } },
+    };
+}
+
+} // namespace
+
+ControlApi::ControlApi(const std::filesystem::path& socket_path, ControlProgram& program)
+    : m_server(socket_path, routes(program), kWorkers)
+{
+}
+
+} // namespace rvisor::control

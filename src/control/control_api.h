@@ -1,0 +1,18 @@
+#pragma once
+// The control program's HTTP API (docs/control.md, docs/api/openapi.yaml) on a Unix socket.
+#include "api/http_server.h"
+#include "control/control_program.h"
+
+#include <filesystem>
+
+namespace rvisor::control {
+
+class ControlApi {
+public:
+    ControlApi(const std::filesystem::path& socket_path, ControlProgram& program);
+
+private:
+    api::HttpServer m_server;
+};
+
+} // namespace rvisor::control
