@@ -686,14 +686,46 @@ sleep 1
     return 0
 
 
+# In the guest's shell: 200 MiB of random data in a tmpfs, at /mnt/fill.
+FILL_TMPFS = ("mount -t tmpfs -o size=300M tmpfs /mnt && "
+              "dd if=/dev/urandom of=/mnt/fill bs=1M count=200 2>/dev/null && "
+              "echo FILLED-$((200 + 0))\n")
+
+
 def resident_mib(pid):
-    """(VmRSS, RssShmem) of a process in MiB; guest RAM, a memfd, counts as shared memory."""
+    """A process's resident memory in MiB: VmRSS and its parts (fresh guest RAM, a memfd, is
+    RssShmem; restored guest RAM is RssFile where unchanged and RssAnon where written)."""
     fields = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             name, _, value = line.partition(":")
-            fields[name] = value.split()
-    return int(fields["VmRSS"][0]) / 1024, int(fields["RssShmem"][0]) / 1024
+            if name in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                fields[name] = int(value.split()[0]) / 1024
+    return fields
+
+
+def expect_memory_returned(guest):
+    """Deletes /mnt/fill (FILL_TMPFS) in the guest's shell: as the guest reports the memory
+    free, rvisor's RSS must fall by at least 100 MiB."""
+    def describe(fields):
+        return ", ".join(f"{name} {mib:.0f}" for name, mib in fields.items())
+
+    filled = resident_mib(guest.process.pid)
+    # The markers are computed by the shell, so its echo of the command does not match.
+    guest.send("rm /mnt/fill && sync && echo 3 > /proc/sys/vm/drop_caches && "
+               "echo FREED-$((1 + 1))\n")
+    guest.wait_for("FREED-2")
+    # The guest reports free blocks a couple of seconds after they were freed, a share of them
+    # at a time; the deadline only catches a guest that never does.
+    deadline = time.monotonic() + HANG_TIMEOUT
+    freed = filled
+    while filled["VmRSS"] - freed["VmRSS"] < 100 and time.monotonic() < deadline:
+        time.sleep(1)
+        freed = resident_mib(guest.process.pid)
+    print(f"rvisor MiB resident with 200 MiB in the guest's tmpfs: {describe(filled)}; "
+          f"after it was freed: {describe(freed)}")
+    fell = filled["VmRSS"] - freed["VmRSS"]
+    expect(fell >= 100, f"RSS fell only {fell:.0f} MiB after the guest freed 200 MiB")
 
 
 def test_balloon(rvisor, guest_dir):
@@ -702,31 +734,14 @@ def test_balloon(rvisor, guest_dir):
                   stdin=subprocess.PIPE)
     try:
         guest.wait_for("guest# ", prompt=True)
-        # The markers are computed by the shell, so its echo of the command does not match.
         guest.send("echo BALLOON-$((0))-BOUND="
                    "$(ls /sys/bus/virtio/drivers/virtio_balloon | grep -c virtio)\n")
         _, bound = guest.wait_for("BALLOON-0-BOUND=")
         expect(bound.endswith("BALLOON-0-BOUND=1"),
                f"the guest's balloon driver did not bind: {bound}")
-        guest.send("mount -t tmpfs -o size=300M tmpfs /mnt && "
-                   "dd if=/dev/urandom of=/mnt/fill bs=1M count=200 2>/dev/null && "
-                   "echo FILLED-$((200 + 0))\n")
+        guest.send(FILL_TMPFS)
         guest.wait_for("FILLED-200")
-        filled, filled_shared = resident_mib(guest.process.pid)
-        guest.send("rm /mnt/fill && sync && echo 3 > /proc/sys/vm/drop_caches && "
-                   "echo FREED-$((1 + 1))\n")
-        guest.wait_for("FREED-2")
-        # The guest reports free blocks a couple of seconds after they were freed, a share of
-        # them at a time; the deadline only catches a guest that never does.
-        deadline = time.monotonic() + HANG_TIMEOUT
-        freed, freed_shared = filled, filled_shared
-        while filled - freed < 100 and time.monotonic() < deadline:
-            time.sleep(1)
-            freed, freed_shared = resident_mib(guest.process.pid)
-        print(f"rvisor RSS: {filled:.0f} MiB ({filled_shared:.0f} MiB guest RAM) after filling "
-              f"200 MiB of tmpfs, {freed:.0f} MiB ({freed_shared:.0f} MiB) after freeing it")
-        expect(filled - freed >= 100,
-               f"RSS fell only {filled - freed:.0f} MiB after the guest freed 200 MiB")
+        expect_memory_returned(guest)
         power_off_from_shell(guest)
     finally:
         guest.kill()
