@@ -108,7 +108,7 @@ int main(int argc, char** argv)
     nlohmann::json flags = nlohmann::json::object();
     std::string kernel, append, memory, bios, engine;
     unsigned cpus = 1;
-    bool raw_kernel = false, trace = false, verbose = false;
+    bool raw_kernel = false, trace = false, verbose = false, balloon = false;
     std::vector<std::string> initrds, disks, nets;
     auto* run_command = app.add_subcommand("run", "boot a guest");
     run_command->add_option("--config", config_file,
@@ -132,6 +132,8 @@ int main(int argc, char** argv)
         "tap,ifname=NAME[,mac=M]; repeat for more");
     run_command->add_option("--engine", engine,
         "jit (binary translation to x86-64, the default) or interp (the reference interpreter)");
+    run_command->add_flag("--balloon", balloon,
+        "a virtio balloon whose free page reporting returns the guest's free memory to the host");
     run_command->add_flag("--trace", trace, "print every instruction executed (stderr)");
     run_command->add_flag(
         "--verbose", verbose, "report guest mistakes (such as malformed virtqueues) on stderr");
@@ -250,6 +252,8 @@ int main(int argc, char** argv)
                 flags["nets"] = nets;
             if (given("--engine"))
                 flags["engine"] = engine;
+            if (given("--balloon"))
+                flags["balloon"] = balloon;
             if (given("--trace"))
                 flags["trace"] = trace;
             if (given("--verbose"))

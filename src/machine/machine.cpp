@@ -3,6 +3,7 @@
 #include "jit/translator.h"
 
 #include "devices/boot_rom.h"
+#include "devices/virtio/balloon.h"
 #include "devices/virtio/block.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
@@ -122,6 +123,8 @@ Machine::Machine(const VmSpec& spec, const RunOptions& options, host::Console& c
     m_virtio_console = virtio_console.get();
     add_virtio_device(std::move(virtio_console));
     add_virtio_device(std::make_unique<devices::virtio::VirtioRng>());
+    if (spec.balloon)
+        add_virtio_device(std::make_unique<devices::virtio::VirtioBalloon>(*m_ram));
 }
 
 Machine::~Machine()
@@ -495,6 +498,7 @@ std::vector<std::string> Machine::device_names() const
         case 2: type = "virtio-blk"; break;
         case 3: type = "virtio-console"; break;
         case 4: type = "virtio-rng"; break;
+        case 5: type = "virtio-balloon"; break;
         }
         names.push_back(fmt::format("{}@{:#x}", type, kVirtioBase + slot * kVirtioStride));
     }

@@ -40,6 +40,9 @@ struct VmSpec {
     std::optional<std::filesystem::path> bios;
     std::vector<DiskConfig> disks; // virtio-blk, in virtio-mmio slots from 0
     std::vector<NetConfig> nets; // virtio-net, in the slots after the disks
+    // A virtio balloon with free page reporting, after the console and entropy devices: the
+    // guest hands its free memory back to the host.
+    bool balloon = false;
     // The binary translator by default; the interpreter is the reference (and what --trace
     // uses, since it sees every instruction).
     cpu::EngineKind engine = cpu::EngineKind::Jit;
@@ -47,6 +50,9 @@ struct VmSpec {
     static constexpr unsigned kMaxCpus = 32;
     static constexpr unsigned kVirtioSlots = 8;
     static constexpr uint64_t kMinMemory = 16ull << 20;
+
+    // The virtio devices besides the disks and networks: console, entropy and the balloon.
+    unsigned fixed_virtio_devices() const { return 2 + (balloon ? 1 : 0); }
 };
 
 // How this process runs the VM: nothing here changes what the guest sees.

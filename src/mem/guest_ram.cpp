@@ -16,6 +16,7 @@ namespace rvisor::mem {
 
 namespace {
 
+// The host's page size on x86-64: the unit in which memory is mapped, dropped and written out.
 constexpr uint64_t kPageSize = 4096;
 
 std::runtime_error system_error(const std::string& what)
@@ -107,6 +108,27 @@ std::span<uint8_t> GuestRam::span(uint64_t address, uint64_t length) const
     if (!contains(address, length))
         return {};
     return { pointer(address), length };
+}
+
+bool GuestRam::discard(uint64_t address, uint64_t length)
+{
+    if (!contains(address, length))
+        return false;
+    const uint64_t offset = address - m_base;
+    const uint64_t begin = (offset + kPageSize - 1) & ~(kPageSize - 1);
+    const uint64_t end = (offset + length) & ~(kPageSize - 1);
+    if (begin >= end)
+        return true;
+    // Both calls only advise: when the host cannot drop the pages, the guest loses nothing and
+    // the host merely keeps the memory, so a failure is not an error.
+    if (m_memfd >= 0) {
+        // The pages belong to the memfd: unmapping alone (MADV_DONTNEED) would keep them.
+        fallocate(m_memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(begin),
+            static_cast<off_t>(end - begin));
+    } else {
+        madvise(m_host + begin, end - begin, MADV_DONTNEED);
+    }
+    return true;
 }
 
 uint64_t GuestRam::write_to_file(const std::filesystem::path& path) const

@@ -35,6 +35,13 @@ public:
     // The guest range as host bytes; empty when any byte falls outside RAM.
     std::span<uint8_t> span(uint64_t address, uint64_t length) const;
 
+    // Gives the host pages of a guest range back to the host, for a guest that said it no
+    // longer needs their contents (a virtio balloon): only the whole host pages inside the
+    // range, so the bytes around them keep their contents. Fresh RAM then reads as zeros;
+    // restored RAM drops its private copies and reads as the memory file again. Returns false,
+    // touching nothing, when any byte of the range falls outside RAM.
+    bool discard(uint64_t address, uint64_t length);
+
     // Writes RAM to `path` (through PATH.tmp, renamed when complete) as a sparse file: pages
     // that hold only zeros are holes. Returns the bytes of data written. Only while nothing
     // writes RAM (the VM is paused). Throws std::runtime_error with one sentence.

@@ -131,6 +131,8 @@ void VmSpecBuilder::apply(const nlohmann::json& settings, const std::filesystem:
                 m_spec.nets.clear();
                 for (const auto& text : strings(value))
                     m_spec.nets.push_back(parse_net_option(text));
+            } else if (key == "balloon") {
+                m_spec.balloon = value.get<bool>();
             } else if (key == "raw_kernel") {
                 m_spec.raw_kernel = value.get<bool>();
             } else if (key == "engine") {
@@ -184,9 +186,11 @@ machine::VmSpec VmSpecBuilder::spec() const
             fmt::format("--mem must be at least {} MiB", VmSpec::kMinMemory >> 20));
     if (m_spec.memory % 4096 != 0)
         throw std::runtime_error("--mem must be a whole number of 4 KiB pages");
-    if (m_spec.disks.size() + m_spec.nets.size() + 2 > VmSpec::kVirtioSlots)
-        throw std::runtime_error(fmt::format(
-            "at most {} disks and networks together fit the machine", VmSpec::kVirtioSlots - 2));
+    const unsigned fixed = m_spec.fixed_virtio_devices();
+    if (m_spec.disks.size() + m_spec.nets.size() + fixed > VmSpec::kVirtioSlots)
+        throw std::runtime_error(
+            fmt::format("at most {} disks and networks together fit the machine{}",
+                VmSpec::kVirtioSlots - fixed, m_spec.balloon ? " beside the balloon" : ""));
     return m_spec;
 }
 
@@ -215,6 +219,7 @@ nlohmann::json spec_to_json(const machine::VmSpec& spec)
     for (const auto& net : spec.nets)
         json["nets"].push_back(format_net_option(net));
     json["engine"] = spec.engine == cpu::EngineKind::Jit ? "jit" : "interp";
+    json["balloon"] = spec.balloon;
     return json;
 }
 

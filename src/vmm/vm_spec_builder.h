@@ -2,9 +2,9 @@
 // One builder makes a VM's spec from every place settings come from: the `run` flags, a
 // --config JSON file ({"kernel": "Image", "initrd": ["a.cpio.gz"], "append": "console=ttyS0",
 // "cpus": 2, "mem": "1G", "bios": "fw_dynamic.bin", "engine": "jit",
-// "disks": ["root.img", "data.img,ro,serial=data"], "nets": ["user"]}), an API body and a
-// snapshot's saved spec. The flags become a JSON object with the same keys, so every source
-// gets the same validation and the same one-line errors.
+// "disks": ["root.img", "data.img,ro,serial=data"], "nets": ["user"], "balloon": true}), an API
+// body and a snapshot's saved spec. The flags become a JSON object with the same keys, so every
+// source gets the same validation and the same one-line errors.
 #include "machine/vm_spec.h"
 
 #include <nlohmann/json.hpp>

@@ -208,17 +208,22 @@ def test_guest_checks(rvisor, guest_dir, cpus):
     return 0
 
 
+def power_off_from_shell(guest):
+    """Powers the guest off from its shell prompt; rvisor must exit with 0."""
+    guest.send("poweroff -f\n")
+    status, _ = guest.finish()
+    expect(status == 0, f"exit status {status} after poweroff -f")
+
+
 def test_interactive_shell(rvisor, guest_dir):
     guest = Guest(rvisor, boot_args(guest_dir, "console=ttyS0"), stdin=subprocess.PIPE)
     try:
         guest.wait_for("guest# ", prompt=True)
         guest.send("echo shell-says-$((6 * 7))\n")
         guest.wait_for("shell-says-42")
-        guest.send("poweroff -f\n")
-        status, _ = guest.finish()
+        power_off_from_shell(guest)
     finally:
         guest.kill()
-    expect(status == 0, f"exit status {status} after poweroff -f")
     return 0
 
 
@@ -330,19 +335,35 @@ def test_bad_input(rvisor, guest_dir):
     return 0
 
 
-def test_dump_dtb(rvisor, guest_dir):
+def dump_device_tree(rvisor, guest_dir, extra_args=()):
+    """The device tree `run` with extra_args gives the guest, as dtc's source text."""
     with tempfile.TemporaryDirectory() as workdir:
         dtb = os.path.join(workdir, "virt.dtb")
-        subprocess.run(command(rvisor, [*boot_args(guest_dir, "console=ttyS0", 2), "--dump-dtb", dtb]),
+        subprocess.run(command(rvisor, [*boot_args(guest_dir, "console=ttyS0", 2), *extra_args,
+                                        "--dump-dtb", dtb]),
                        check=True, timeout=60)
         dtc = shutil.which("dtc")
         if not dtc:
             raise Failure("dtc is missing (Debian package device-tree-compiler)")
-        source = subprocess.run([dtc, "-I", "dtb", "-O", "dts", dtb], capture_output=True,
-                                check=True).stdout.decode()
+        return subprocess.run([dtc, "-I", "dtb", "-O", "dts", dtb], capture_output=True,
+                              check=True).stdout.decode()
+
+
+def test_dump_dtb(rvisor, guest_dir):
+    source = dump_device_tree(rvisor, guest_dir)
     for fragment in ["cpu@0", "cpu@1", "riscv,isa", "sstc", "serial@10000000",
                      "plic@c000000", 'bootargs = "console=ttyS0"', "linux,initrd-start"]:
         expect(fragment in source, f"'{fragment}' missing from the device tree")
+    # The console and entropy devices take slots 0 and 1; the balloon, the next one.
+    expect("virtio_mmio@10002000" in source and "virtio_mmio@10003000" not in source,
+           "the console and entropy devices are not alone in the virtio slots")
+    with tempfile.TemporaryDirectory() as workdir:
+        config = os.path.join(workdir, "vm.json")
+        with open(config, "w") as f:
+            f.write('{"balloon": true}')
+        source = dump_device_tree(rvisor, guest_dir, ["--config", config])
+    expect("virtio_mmio@10003000" in source,
+           "the config key balloon adds no virtio slot to the device tree")
     return 0
 
 
@@ -717,6 +738,68 @@ sleep 1
     return 0
 
 
+# In the guest's shell: 200 MiB of random data in a tmpfs, at /mnt/fill.
+FILL_TMPFS = ("mount -t tmpfs -o size=300M tmpfs /mnt && "
+              "dd if=/dev/urandom of=/mnt/fill bs=1M count=200 2>/dev/null && "
+              "echo FILLED-$((200 + 0))\n")
+
+
+def resident_mib(pid):
+    """A process's resident memory in MiB: VmRSS and its parts (fresh guest RAM, a memfd, is
+    RssShmem; restored guest RAM is RssFile where unchanged and RssAnon where written)."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                fields[name] = int(value.split()[0]) / 1024
+    return fields
+
+
+def expect_memory_returned(guest):
+    """Deletes /mnt/fill (FILL_TMPFS) in the guest's shell: as the guest reports the memory
+    free, rvisor's RSS must fall by at least 100 MiB."""
+    def describe(fields):
+        return ", ".join(f"{name} {mib:.0f}" for name, mib in fields.items())
+
+    filled = resident_mib(guest.process.pid)
+    # The markers are computed by the shell, so its echo of the command does not match.
+    guest.send("rm /mnt/fill && sync && echo 3 > /proc/sys/vm/drop_caches && "
+               "echo FREED-$((1 + 1))\n")
+    guest.wait_for("FREED-2")
+    # The guest reports free blocks a couple of seconds after they were freed, a share of them
+    # at a time; the deadline only catches a guest that never does.
+    deadline = time.monotonic() + HANG_TIMEOUT
+    freed = filled
+    while filled["VmRSS"] - freed["VmRSS"] < 100 and time.monotonic() < deadline:
+        time.sleep(1)
+        freed = resident_mib(guest.process.pid)
+    print(f"rvisor MiB resident with 200 MiB in the guest's tmpfs: {describe(filled)}; "
+          f"after it was freed: {describe(freed)}")
+    fell = filled["VmRSS"] - freed["VmRSS"]
+    expect(fell >= 100, f"RSS fell only {fell:.0f} MiB after the guest freed 200 MiB")
+
+
+def test_balloon(rvisor, guest_dir):
+    """Free page reporting: memory the guest fills and frees again leaves rvisor's RSS."""
+    guest = Guest(rvisor, boot_args(guest_dir, "console=ttyS0") + ["--balloon", "--mem", "512M"],
+                  stdin=subprocess.PIPE)
+    try:
+        guest.wait_for("guest# ", prompt=True)
+        guest.send("echo BALLOON-$((0))-BOUND="
+                   "$(ls /sys/bus/virtio/drivers/virtio_balloon | grep -c virtio)\n")
+        _, bound = guest.wait_for("BALLOON-0-BOUND=")
+        expect(bound.endswith("BALLOON-0-BOUND=1"),
+               f"the guest's balloon driver did not bind: {bound}")
+        guest.send(FILL_TMPFS)
+        guest.wait_for("FILLED-200")
+        expect_memory_returned(guest)
+        power_off_from_shell(guest)
+    finally:
+        guest.kill()
+    return 0
+
+
 TESTS = {
     "boot-1": lambda r, g: test_boot(r, g, 1),
     "boot-2": lambda r, g: test_boot(r, g, 2),
@@ -743,6 +826,7 @@ TESTS = {
     "net-bad-option": test_net_bad_option,
     "virtio-console": test_virtio_console,
     "sandbox": test_sandbox,
+    "balloon": test_balloon,
 }
 
 

@@ -18,8 +18,8 @@ import tempfile
 import time
 
 from guest_test import (HANG_TIMEOUT, Failure, Guest, boot_args, debugfs_cat, e2fsck, expect,
-                        expect_error, make_ext4_image, newc_archive, run_test, serve_file,
-                        DHCP_SCRIPT)
+                        expect_error, expect_memory_returned, make_ext4_image, newc_archive,
+                        power_off_from_shell, run_test, serve_file, DHCP_SCRIPT, FILL_TMPFS)
 
 
 class UnixConnection(http.client.HTTPConnection):
@@ -329,6 +329,45 @@ def test_devices_after_restore(rvisor, guest_dir):
     return 0
 
 
+def test_balloon(rvisor, guest_dir):
+    """A VM with the balloon, restored: the tmpfs data the guest wrote before the snapshot is
+    intact (pages it had reported free were dropped and came back empty), and memory it frees
+    after the restore leaves the restored rvisor's RSS (privately mapped RAM this time)."""
+    sum_command = "echo SUM-$((1 + 1))=$(md5sum /mnt/fill | cut -d' ' -f1)\n"
+    with tempfile.TemporaryDirectory() as workdir:
+        sock = os.path.join(workdir, "api.sock")
+        guest = Guest(rvisor, boot_args(guest_dir, "console=ttyS0") + [
+            "--balloon", "--mem", "512M", "--api-sock", sock], stdin=subprocess.PIPE)
+        state, memory = os.path.join(workdir, "vm.state"), os.path.join(workdir, "vm.mem")
+        try:
+            wait_for_socket(sock, guest)
+            guest.wait_for("guest# ", prompt=True)
+            guest.send(FILL_TMPFS)
+            guest.wait_for("FILLED-200")
+            guest.send(sum_command)
+            _, before = guest.wait_for("SUM-2=")
+            pause(sock)
+            snapshot(sock, state, memory)
+            guest.process.send_signal(signal.SIGKILL)
+            guest.finish()
+        finally:
+            guest.kill()
+
+        sock = os.path.join(workdir, "restored.sock")
+        guest = Guest(rvisor, ["restore", "--snapshot", state, "--mem-file", memory,
+                               "--api-sock", sock], stdin=subprocess.PIPE)
+        try:
+            wait_for_socket(sock, guest)
+            guest.send(sum_command)
+            _, after = guest.wait_for("SUM-2=")
+            expect(after == before, f"the guest's data changed across the restore: {after}")
+            expect_memory_returned(guest)
+            power_off_from_shell(guest)
+        finally:
+            guest.kill()
+    return 0
+
+
 CRC64_TABLE = []
 for byte in range(256):
     crc = byte
@@ -438,6 +477,7 @@ TESTS = {
     "pause-cycles": test_pause_cycles,
     "devices-after-restore": test_devices_after_restore,
     "bad-input": test_bad_input,
+    "balloon": test_balloon,
 }
 
 

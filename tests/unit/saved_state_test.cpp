@@ -6,6 +6,7 @@
 #include "devices/goldfish_rtc.h"
 #include "devices/plic.h"
 #include "devices/uart16550.h"
+#include "devices/virtio/balloon.h"
 #include "devices/virtio/mmio_transport.h"
 #include "devices/virtio/rng.h"
 #include "mem/guest_ram.h"
@@ -293,6 +294,39 @@ TEST_F(VirtioStateTest, ALayoutOutsideRamIsRefused)
     VirtioRng other_device;
     VirtioMmio other(ram, other_device, InterruptLine { &plic, 4 }, false);
     EXPECT_THROW(load(other, bytes), StateError);
+}
+
+TEST(VirtioBalloonStateTest, RoundTripKeepsWhatTheDriverReported)
+{
+    using namespace rvisor::devices::virtio;
+    using namespace rvisor::devices::virtio::testing;
+    GuestRam ram { kRamBase, 1 << 20 };
+    VirtioBalloon device(ram);
+    VirtioMmio transport(ram, device, InterruptLine {}, false);
+    TestDriver driver(transport);
+    TestRing ring { ram, kRamBase, 32 };
+    ASSERT_TRUE(driver.negotiate(kFeatureVersion1 | VirtioBalloon::kFeaturePageReporting));
+    driver.set_up_queue(VirtioBalloon::kReportingQueue, ring);
+    driver.start();
+    driver.write(0x104, 1234); // actual
+    transport.pause();
+    const auto bytes = saved(transport);
+
+    VirtioBalloon restored_device(ram);
+    VirtioMmio restored(ram, restored_device, InterruptLine {}, false);
+    restored.pause();
+    load(restored, bytes);
+    EXPECT_EQ(saved(restored), bytes);
+    EXPECT_EQ(TestDriver(restored).read(0x104), 1234u);
+    EXPECT_EQ(TestDriver(restored).read(0x100), 0u);
+
+    // Without the balloon's own fields the section is damaged.
+    VirtioBalloon short_device(ram);
+    VirtioMmio short_transport(ram, short_device, InterruptLine {}, false);
+    short_transport.pause();
+    auto truncated = bytes;
+    truncated.erase(truncated.end() - 4 - 1 - 8, truncated.end() - 4 - 1);
+    EXPECT_THROW(load(short_transport, truncated), StateError);
 }
 
 TEST(GuestRamFileTest, SparseFileRoundTripsAndMapsCopyOnWrite)

@@ -43,6 +43,12 @@ public:
     // the queues nor guest memory until resume(). Requests that arrive meanwhile wait.
     virtual void pause() = 0;
     virtual void resume() = 0;
+
+    // Saved state of the device itself, which the transport's section carries after its own
+    // queues; most devices keep none beyond the queues. Only while paused; load() is for a
+    // device fresh from its constructor and comes before activate().
+    virtual void save(state::StateWriter&) const { }
+    virtual void load(state::StateReader&) { }
 };
 
 // `size` bytes at `offset` of a configuration structure kept as little-endian bytes; bytes past

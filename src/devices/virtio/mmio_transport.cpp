@@ -335,6 +335,7 @@ void VirtioMmio::save(state::StateWriter& out) const
         out.boolean(m_queues[index].ready());
         m_queues[index].save(out);
     }
+    m_device.save(out);
     std::lock_guard interrupt_lock(m_interrupt_mutex);
     out.u32(m_interrupt_status);
     out.boolean(m_needs_reset);
@@ -368,6 +369,7 @@ void VirtioMmio::load(state::StateReader& in)
         }
         m_queues[index].load(in);
     }
+    m_device.load(in);
     if ((status & kStatusDriverOk) && !(status & kStatusFeaturesOk))
         in.fail("DRIVER_OK is set without FEATURES_OK");
     m_status = status & ~kStatusNeedsReset;

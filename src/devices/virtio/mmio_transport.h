@@ -48,9 +48,10 @@ public:
     // The VM is pausing or resuming: the device finishes or restarts its queue work.
     void pause() { m_device.pause(); }
     void resume() { m_device.resume(); }
-    // Saved state: registers, queue layouts and cursors, interrupt status. Only while paused.
-    // load() is for a transport fresh from its constructor; it activates the device when the
-    // driver had, and throws state::StateError for a layout the queues refuse.
+    // Saved state: registers, queue layouts and cursors, the device's own state, interrupt
+    // status. Only while paused. load() is for a transport fresh from its constructor; it
+    // activates the device when the driver had, and throws state::StateError for a layout the
+    // queues refuse or a device state the device refuses.
     void save(state::StateWriter&) const;
     void load(state::StateReader&);
 

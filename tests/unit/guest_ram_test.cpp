@@ -1,0 +1,75 @@
+#include "mem/guest_ram.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+using rvisor::mem::GuestRam;
+
+namespace {
+
+constexpr uint64_t kBase = 0x80000000;
+constexpr uint64_t kSize = 1 << 20;
+constexpr uint64_t kPage = 4096;
+
+bool all_bytes_are(const GuestRam& ram, uint64_t address, uint64_t length, uint8_t byte)
+{
+    const uint8_t* bytes = ram.pointer(address);
+    return std::all_of(bytes, bytes + length, [&](uint8_t value) { return value == byte; });
+}
+
+} // namespace
+
+TEST(GuestRamDiscardTest, FreshRamReadsAsZerosWherePagesWereDropped)
+{
+    GuestRam ram(kBase, kSize);
+    std::memset(ram.pointer(kBase), 0xab, kSize);
+    EXPECT_TRUE(ram.discard(kBase + kPage, 2 * kPage));
+    EXPECT_TRUE(all_bytes_are(ram, kBase + kPage, 2 * kPage, 0));
+    EXPECT_TRUE(all_bytes_are(ram, kBase, kPage, 0xab));
+    EXPECT_TRUE(all_bytes_are(ram, kBase + 3 * kPage, kPage, 0xab));
+}
+
+TEST(GuestRamDiscardTest, PartialPagesKeepTheirBytes)
+{
+    GuestRam ram(kBase, kSize);
+    std::memset(ram.pointer(kBase), 0xab, kSize);
+    // Less than a page, then a range that covers one whole page and two halves.
+    EXPECT_TRUE(ram.discard(kBase + 1, kPage));
+    EXPECT_TRUE(all_bytes_are(ram, kBase, 2 * kPage, 0xab));
+    EXPECT_TRUE(ram.discard(kBase + kPage / 2, 2 * kPage));
+    EXPECT_TRUE(all_bytes_are(ram, kBase, kPage, 0xab));
+    EXPECT_TRUE(all_bytes_are(ram, kBase + kPage, kPage, 0));
+    EXPECT_TRUE(all_bytes_are(ram, kBase + 2 * kPage, kPage, 0xab));
+}
+
+TEST(GuestRamDiscardTest, RangesOutsideRamTouchNothing)
+{
+    GuestRam ram(kBase, kSize);
+    std::memset(ram.pointer(kBase), 0xab, kSize);
+    EXPECT_FALSE(ram.discard(kBase + kSize - kPage, kPage + 1));
+    EXPECT_FALSE(ram.discard(kBase - kPage, 2 * kPage));
+    EXPECT_FALSE(ram.discard(~uint64_t { 0 } - kPage + 1, 2 * kPage));
+    EXPECT_TRUE(all_bytes_are(ram, kBase, kSize, 0xab));
+}
+
+TEST(GuestRamDiscardTest, RestoredRamReadsAsTheMemoryFileAgain)
+{
+    const auto path = std::filesystem::temp_directory_path()
+        / ("rvisor-discard-test-" + std::to_string(::getpid()) + ".mem");
+    {
+        GuestRam ram(kBase, kSize);
+        std::memset(ram.pointer(kBase), 0xcd, 2 * kPage);
+        ram.write_to_file(path);
+    }
+    GuestRam restored(kBase, kSize, path);
+    std::memset(restored.pointer(kBase), 0x11, 3 * kPage); // private copies
+    EXPECT_TRUE(restored.discard(kBase, 3 * kPage));
+    EXPECT_TRUE(all_bytes_are(restored, kBase, 2 * kPage, 0xcd));
+    EXPECT_TRUE(all_bytes_are(restored, kBase + 2 * kPage, kPage, 0));
+    std::filesystem::remove(path);
+}
