@@ -32,6 +32,9 @@ json parse_json_object(const std::string& text)
         throw ApiError(400,
             "The request body is not valid JSON (error at byte " + std::to_string(error.byte)
                 + ").");
+    } catch (const json::exception& error) {
+        // Valid syntax nlohmann cannot hold, such as a number out of range (1e999).
+        throw ApiError(400, std::string("The request body cannot be read: ") + error.what());
     }
     if (!body.is_object())
         throw ApiError(400, "The request body must be a JSON object.");

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -72,7 +73,7 @@ ControlCommands::ControlCommands(CLI::App& app)
     for (const auto& [name, help] : { std::pair { "show", "describe a VM" },
              { "pause", "pause a VM" }, { "resume", "resume a paused VM" },
              { "delete", "stop a VM and remove everything it held" },
-             { "console", "print a VM's console output so far" } })
+             { "log", "print a VM's console output so far" } })
         action(name, help)->add_option("ID", m_id, "the VM's id")->required();
     auto* snapshot = action("snapshot", "snapshot a paused VM");
     snapshot->add_option("ID", m_id, "the VM's id")->required();
@@ -128,6 +129,10 @@ int ControlCommands::client()
         vmm::VmSpecBuilder builder;
         builder.apply_file(m_config);
         json config = vmm::spec_to_json(builder.spec());
+        // Unset, the balloon is the control program's choice (on).
+        std::ifstream file(m_config);
+        if (!json::parse(file, nullptr, false).contains("balloon"))
+            config.erase("balloon");
         body = json { { "id", m_id }, { "config", config } };
         method = "POST";
     } else if (name == "restore") {
@@ -150,7 +155,7 @@ int ControlCommands::client()
     } else if (name == "delete") {
         method = "DELETE";
         path = vm_path;
-    } else if (name == "console") {
+    } else if (name == "log") {
         path = vm_path + "/console";
     }
 
@@ -164,7 +169,7 @@ int ControlCommands::client()
                 vm.value("pid", 0));
     } else if (name == "show" || name == "create" || name == "restore") {
         fmt::print("{}\n", json::parse(reply.body).dump(2));
-    } else if (name == "console") {
+    } else if (name == "log") {
         fmt::print("{}", reply.body);
     }
     return 0;

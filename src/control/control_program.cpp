@@ -94,6 +94,9 @@ json checked_config(const json& config)
                 throw ApiError(400, "config: the path '" + path.string() + "' must be absolute.");
         }
         json settings = vmm::spec_to_json(spec);
+        // Density: a VM the control program runs gives the memory its guest frees back.
+        if (!config.contains("balloon"))
+            settings["balloon"] = true;
         if (builder.options().verbose)
             settings["verbose"] = true;
         return settings;

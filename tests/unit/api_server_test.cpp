@@ -284,6 +284,7 @@ TEST_F(ApiServerTest, BadRequestBodiesAre400)
     };
     const Case cases[] = {
         { "PATCH", "/vm", "{\"state\": " }, // Not JSON.
+        { "PATCH", "/vm", "1e999" }, // JSON, but a number out of range.
         { "PATCH", "/vm", "" }, // No body.
         { "PATCH", "/vm", "[\"Paused\"]" }, // Not an object.
         { "PATCH", "/vm", R"({"state": "Paused", "x": 1})" }, // Unknown field.
