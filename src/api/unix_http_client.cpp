@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -29,6 +30,7 @@ protected:
         address.sun_family = AF_UNIX;
         const auto& name = m_socket.native();
         if (name.size() >= sizeof(address.sun_path)) {
+            m_connect_error = "the path is too long for a Unix socket";
             error = httplib::Error::Connection;
             return false;
         }
@@ -36,6 +38,7 @@ protected:
         const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0
             || ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+            m_connect_error = std::strerror(errno);
             if (fd >= 0)
                 ::close(fd);
             error = httplib::Error::Connection;
@@ -45,8 +48,13 @@ protected:
         return true;
     }
 
+public:
+    // Why the last connection failed, when it did.
+    const std::string& connect_error() const { return m_connect_error; }
+
 private:
     std::filesystem::path m_socket;
+    std::string m_connect_error;
 };
 
 } // namespace
@@ -76,9 +84,12 @@ HttpReply unix_http_request(const std::filesystem::path& socket, const std::stri
         request.set_header("Content-Type", "application/json");
     }
     const httplib::Result result = client.send(request);
-    if (!result)
+    if (!result) {
+        const bool refused = result.error() == httplib::Error::Connection;
         throw std::runtime_error("cannot reach the API socket " + socket.string() + ": "
-            + httplib::to_string(result.error()));
+            + (refused && !client.connect_error().empty() ? client.connect_error()
+                                                          : httplib::to_string(result.error())));
+    }
     return { result->status, result->body };
 }
 
