@@ -220,15 +220,20 @@ std::string ControlProgram::state_of(const Vm& vm) const
     return "Unresponsive";
 }
 
-ControlProgram::Vm ControlProgram::claim(const std::string& id)
+ControlProgram::Vm& ControlProgram::idle_vm(const std::string& id)
 {
-    std::lock_guard lock(m_mutex);
     const auto it = m_vms.find(id);
     if (it == m_vms.end())
         throw ApiError(404, "There is no VM \"" + id + "\".");
     if (it->second.busy)
         throw ApiError(409, "The VM \"" + id + "\" is being created or deleted.");
     return it->second;
+}
+
+ControlProgram::Vm ControlProgram::claim(const std::string& id)
+{
+    std::lock_guard lock(m_mutex);
+    return idle_vm(id);
 }
 
 void ControlProgram::wait_until_serving(const Vm& vm)
@@ -442,13 +447,9 @@ void ControlProgram::remove(const std::string& id)
     Vm vm;
     {
         std::lock_guard lock(m_mutex);
-        const auto it = m_vms.find(id);
-        if (it == m_vms.end())
-            throw ApiError(404, "There is no VM \"" + id + "\".");
-        if (it->second.busy)
-            throw ApiError(409, "The VM \"" + id + "\" is being created or deleted.");
-        it->second.busy = true;
-        vm = it->second;
+        Vm& entry = idle_vm(id);
+        entry.busy = true;
+        vm = entry;
     }
     stop_process(vm);
     std::error_code ignored;

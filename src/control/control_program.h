@@ -62,7 +62,8 @@ private:
 
     std::filesystem::path vm_dir(const std::string& id) const;
     void adopt_existing();
-    Vm claim(const std::string& id); // copies a VM that is not busy, or throws 404/409
+    Vm& idle_vm(const std::string& id); // under m_mutex: a VM not busy, or throws 404/409
+    Vm claim(const std::string& id); // a copy of idle_vm(id)
     bool alive(const Vm& vm) const;
     std::string state_of(const Vm& vm) const;
     void write_record(const Vm& vm) const;

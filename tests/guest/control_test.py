@@ -18,7 +18,7 @@ import time
 import jsonschema
 import yaml
 
-from guest_test import HANG_TIMEOUT, Failure, expect, newc_archive, run_test
+from guest_test import HANG_TIMEOUT, Failure, expect, newc_archive, test_main
 from snapshot_test import UnixConnection, api
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -355,12 +355,5 @@ TESTS = {
 }
 
 
-def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in TESTS:
-        print(f"usage: {sys.argv[0]} RVISOR GUEST_DIR {{{','.join(TESTS)}}}", file=sys.stderr)
-        return 2
-    return run_test(TESTS, sys.argv[1], sys.argv[2], sys.argv[3])
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(test_main(TESTS))

@@ -830,6 +830,14 @@ TESTS = {
 }
 
 
+def test_main(tests):
+    """main() of a test script that takes RVISOR GUEST_DIR TEST_NAME."""
+    if len(sys.argv) != 4 or sys.argv[3] not in tests:
+        print(f"usage: {sys.argv[0]} RVISOR GUEST_DIR {{{','.join(tests)}}}", file=sys.stderr)
+        return 2
+    return run_test(tests, sys.argv[1], sys.argv[2], sys.argv[3])
+
+
 def run_test(tests, rvisor, guest_dir, name):
     """The exit status of tests[name]: 0 passed, 1 failed (with a FAIL line), 77 skipped."""
     try:

@@ -19,7 +19,7 @@ import time
 
 from guest_test import (HANG_TIMEOUT, Failure, Guest, boot_args, debugfs_cat, e2fsck, expect,
                         expect_error, expect_memory_returned, make_ext4_image, newc_archive,
-                        power_off_from_shell, run_test, serve_file, DHCP_SCRIPT, FILL_TMPFS)
+                        power_off_from_shell, test_main, serve_file, DHCP_SCRIPT, FILL_TMPFS)
 
 
 class UnixConnection(http.client.HTTPConnection):
@@ -73,6 +73,14 @@ def resume(sock):
 def snapshot(sock, state, memory):
     expect_status(api(sock, "PUT", "/snapshot/create",
                       {"snapshot_path": state, "mem_file_path": memory}), 204, "snapshot")
+
+
+def snapshot_and_kill(guest, sock, state, memory):
+    """Pauses the VM, snapshots it, and kills its process as a crash would."""
+    pause(sock)
+    snapshot(sock, state, memory)
+    guest.process.send_signal(signal.SIGKILL)
+    guest.finish()
 
 
 def shutdown(sock, guest):
@@ -293,10 +301,7 @@ def test_devices_after_restore(rvisor, guest_dir):
             guest.send("mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && cat /mnt/before.txt"
                        " && echo one > /mnt/one.txt && sync && echo DISK-READY-$((1 + 1))\n")
             guest.wait_for("DISK-READY-2")
-            pause(sock)
-            snapshot(sock, state, memory)
-            guest.process.send_signal(signal.SIGKILL)
-            guest.finish()
+            snapshot_and_kill(guest, sock, state, memory)
         finally:
             guest.kill()
 
@@ -346,10 +351,7 @@ def test_balloon(rvisor, guest_dir):
             guest.wait_for("FILLED-200")
             guest.send(sum_command)
             _, before = guest.wait_for("SUM-2=")
-            pause(sock)
-            snapshot(sock, state, memory)
-            guest.process.send_signal(signal.SIGKILL)
-            guest.finish()
+            snapshot_and_kill(guest, sock, state, memory)
         finally:
             guest.kill()
 
@@ -481,12 +483,5 @@ TESTS = {
 }
 
 
-def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in TESTS:
-        print(f"usage: {sys.argv[0]} RVISOR GUEST_DIR {{{','.join(TESTS)}}}", file=sys.stderr)
-        return 2
-    return run_test(TESTS, sys.argv[1], sys.argv[2], sys.argv[3])
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(test_main(TESTS))
