@@ -6,12 +6,9 @@ beside qemu-system-riscv64's boot. Medians of RUNS; prints figures, asserts noth
 
 usage: bench/snapshot.py RVISOR GUEST_DIR [RUNS]   (bench/snapshot.sh finds both)
 """
-import gzip
-import http.client
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -19,18 +16,7 @@ import tempfile
 import threading
 import time
 
-TIMEOUT = 240  # only catches hangs
-
-
-class UnixHttp(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=TIMEOUT)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(TIMEOUT)
-        self.sock.connect(self.path)
+from benchlib import TIMEOUT, UnixHttp, cpio
 
 
 def request(sock, method, path, body):
@@ -91,19 +77,6 @@ class Vmm:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-
-
-def cpio(files):
-    """A gzip'd newc archive of {name: shell script}."""
-    out = bytearray()
-    for ino, (name, data) in enumerate(sorted(files.items()) + [("TRAILER!!!", None)], 1):
-        body = (data or "").encode()
-        mode = 0o100755 if data is not None else 0
-        name_bytes = name.encode() + b"\0"
-        fields = (ino, mode, 0, 0, 1, 0, len(body), 0, 0, 0, 0, len(name_bytes), 0)
-        out += ("070701" + "".join(f"{v:08x}" for v in fields)).encode() + name_bytes
-        out += b"\0" * (-len(out) % 4) + body + b"\0" * (-len(out) % 4)
-    return gzip.compress(bytes(out))
 
 
 class Bench:
