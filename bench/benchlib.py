@@ -29,5 +29,7 @@ def cpio(files):
         fields = (ino, 0o100755 if data is not None else 0, 0, 0, 1, 0, len(body), 0, 0, 0, 0,
                   len(name_bytes), 0)
         out += ("070701" + "".join(f"{v:08x}" for v in fields)).encode() + name_bytes
-        out += b"\0" * (-len(out) % 4) + body + b"\0" * (-len(out) % 4)
+        out += b"\0" * (-len(out) % 4)
+        out += body
+        out += b"\0" * (-len(out) % 4)
     return gzip.compress(bytes(out))

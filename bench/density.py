@@ -49,13 +49,13 @@ class Daemon:
         self.process.wait()
 
 
-def config(guest_dir, workdir, name, script):
+def config(guest_dir, workdir, name, script, mem="128M"):
     extra = os.path.join(workdir, f"{name}.cpio.gz")
     with open(extra, "wb") as f:
         f.write(cpio({"run.sh": script}))
     return {"kernel": os.path.join(guest_dir, "Image"),
             "initrd": [os.path.join(guest_dir, "initramfs.cpio.gz"), extra],
-            "append": "console=ttyS0 guest.run=/run.sh", "mem": "128M"}
+            "append": "console=ttyS0 guest.run=/run.sh", "mem": mem}
 
 
 IDLE = "echo IDLE-READY\nwhile true; do sleep 3600; done\n"
@@ -143,13 +143,15 @@ def idle_density(daemon, guest_dir, workdir, count):
 
 
 def balloon(daemon, guest_dir, workdir):
-    print("balloon: RSS of a guest that fills 96 MiB of tmpfs, frees it, and idles")
-    script = ("echo READY; sleep 8\n"
+    # Linux reports free memory only while more than 32 blocks of 4 MiB stay free above the low
+    # watermark, which a 128 MiB guest never has.
+    print("balloon: RSS of a 512 MiB guest that fills 96 MiB of tmpfs, frees it, and idles")
+    script = ("echo READY; sleep 10\n"
               "dd if=/dev/urandom of=/tmp/fill bs=1M count=96 2>/dev/null; echo FILLED; sleep 8\n"
               "rm /tmp/fill; echo 3 > /proc/sys/vm/drop_caches; echo FREED\n"
               "while true; do sleep 3600; done\n")
     _, _, body = daemon.call("POST", "/vms", {"id": "balloon", "config": config(
-        guest_dir, workdir, "balloon", script)}, expect=201)
+        guest_dir, workdir, "balloon", script, "512M")}, expect=201)
     pid = json.loads(body)["pid"]
     wait_console(daemon, "balloon", "READY")
     time.sleep(5)
