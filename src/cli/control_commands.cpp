@@ -1,6 +1,7 @@
 #include "cli/control_commands.h"
 
 #include "api/unix_http_client.h"
+#include "cli/console_attach.h"
 #include "control/control_api.h"
 #include "control/control_program.h"
 #include "vmm/vm_spec_builder.h"
@@ -73,7 +74,8 @@ ControlCommands::ControlCommands(CLI::App& app)
     for (const auto& [name, help] : { std::pair { "show", "describe a VM" },
              { "pause", "pause a VM" }, { "resume", "resume a paused VM" },
              { "delete", "stop a VM and remove everything it held" },
-             { "log", "print a VM's console output so far" } })
+             { "log", "print a VM's console output so far" },
+             { "console", "attach this terminal to a VM's console (Ctrl-A d detaches)" } })
         action(name, help)->add_option("ID", m_id, "the VM's id")->required();
     auto* snapshot = action("snapshot", "snapshot a paused VM");
     snapshot->add_option("ID", m_id, "the VM's id")->required();
@@ -159,9 +161,19 @@ int ControlCommands::client()
         path = vm_path + "/console";
     }
 
+    if (name == "console")
+        path = vm_path;
     const api::HttpReply reply = api::unix_http_request(m_socket, method, path, body);
     if (reply.status >= 400)
         throw std::runtime_error(reply.fault_message());
+    if (name == "console") {
+        const json info = json::parse(reply.body);
+        if (info.value("state", "") != "Running" && info.value("state", "") != "Paused")
+            throw std::runtime_error(
+                fmt::format("VM {} is {}: no console to attach to", m_id, info.value("state", "")));
+        attach_console(info.value("console_socket", ""), m_id);
+        return 0;
+    }
     if (name == "list") {
         fmt::print("{:<24} {:<12} {}\n", "ID", "STATE", "PID");
         for (const auto& vm : json::parse(reply.body))

@@ -139,10 +139,13 @@ int main(int argc, char** argv)
         "--verbose", verbose, "report guest mistakes (such as malformed virtqueues) on stderr");
     run_command->add_option("--api-sock", api_socket,
         "serve the API (docs/api.md) on this Unix socket while the VM runs");
-    std::string console_log, exit_file;
+    std::string console_log, console_socket, exit_file;
     auto add_detached_options = [&](CLI::App* command) {
         command->add_option("--console-log", console_log,
             "send the console's output to this bounded log (PATH and PATH.1) instead of stdout");
+        command->add_option("--console-sock", console_socket,
+            "with --console-log: a Unix socket where one client at a time attaches to the "
+            "console (rvisor vm console)");
         command->add_option("--exit-file", exit_file,
             "write {\"exit_status\": N} to this file when rvisor exits (docs/control.md)");
     };
@@ -211,9 +214,15 @@ int main(int argc, char** argv)
         try {
             rvisor::host::close_inherited_descriptors();
             std::optional<rvisor::host::ConsoleLog> log;
+            std::optional<rvisor::host::ConsoleSocket> attach;
             std::optional<rvisor::host::Console> console_holder;
+            if (!console_socket.empty() && console_log.empty())
+                throw std::runtime_error("--console-sock needs --console-log");
+            if (!console_socket.empty())
+                attach.emplace(console_socket);
             if (!console_log.empty())
-                console_holder.emplace(STDIN_FILENO, log.emplace(console_log));
+                console_holder.emplace(
+                    STDIN_FILENO, log.emplace(console_log), attach ? &*attach : nullptr);
             else
                 console_holder.emplace(STDIN_FILENO, STDOUT_FILENO);
             rvisor::host::Console& console = *console_holder;

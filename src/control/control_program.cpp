@@ -296,7 +296,8 @@ json ControlProgram::create(const json& body)
     }
     args.insert(args.end(),
         { "--api-sock", (dir / "api.sock").string(), "--console-log",
-            (dir / "console.log").string(), "--exit-file", (dir / "exit.json").string() });
+            (dir / "console.log").string(), "--console-sock", (dir / "console.sock").string(),
+            "--exit-file", (dir / "exit.json").string() });
 
     {
         std::lock_guard lock(m_mutex);
@@ -362,7 +363,7 @@ json ControlProgram::show(const std::string& id)
     json out = { { "id", vm.id }, { "state", state_of(vm) }, { "pid", vm.pid }, { "cpus", vm.cpus },
         { "mem_mib", vm.mem_mib }, { "origin", vm.origin }, { "created", vm.created },
         { "rss_kib", 0 }, { "cpu_seconds", 0.0 }, { "disk_read_bytes", 0 },
-        { "disk_write_bytes", 0 } };
+        { "disk_write_bytes", 0 }, { "console_socket", (vm_dir(id) / "console.sock").string() } };
     if (const auto usage = alive(vm) ? process_usage(vm.pid) : std::nullopt) {
         out["rss_kib"] = usage->rss_kib;
         out["cpu_seconds"] = usage->cpu_seconds;

@@ -8,6 +8,7 @@
 //   STATE_DIR/vms/ID/config.json   its settings, as `rvisor run --config` takes them
 //   STATE_DIR/vms/ID/api.sock      the VM process's own API (docs/api.md)
 //   STATE_DIR/vms/ID/console.log   its console output, bounded (and console.log.1)
+//   STATE_DIR/vms/ID/console.sock  its console, live, for one attached client
 //   STATE_DIR/vms/ID/stderr.log    what the VM process reported
 //   STATE_DIR/vms/ID/exit.json     how it ended, written by the VM process as it exits
 //

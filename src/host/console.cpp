@@ -46,10 +46,11 @@ Console::Console(int input_fd, int output_fd)
     }
 }
 
-Console::Console(int input_fd, ConsoleLog& log)
+Console::Console(int input_fd, ConsoleLog& log, ConsoleSocket* attach)
     : Console(input_fd, -1)
 {
     m_log = &log;
+    m_attach = attach;
 }
 
 Console::~Console()
@@ -62,6 +63,8 @@ void Console::write(uint8_t byte)
 {
     if (m_log) {
         m_log->write(&byte, 1);
+        if (m_attach)
+            m_attach->write(&byte, 1);
         return;
     }
     std::lock_guard lock(m_output_mutex);
@@ -71,6 +74,10 @@ void Console::write(uint8_t byte)
 Console::Input Console::read(int timeout_ms)
 {
     Input input;
+    if (m_attach) {
+        input.bytes = m_attach->read(timeout_ms);
+        return input;
+    }
     if (!m_input_open) {
         input.closed = true;
         poll(nullptr, 0, timeout_ms);

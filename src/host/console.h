@@ -1,5 +1,6 @@
 #pragma once
 #include "host/console_log.h"
+#include "host/console_socket.h"
 
 // The user's terminal (or the pipes a script gave rvisor). On a terminal the input is raw and
 // Ctrl-A is an escape, as in QEMU: Ctrl-A x quits, Ctrl-A h prints help, Ctrl-A Ctrl-A sends
@@ -15,8 +16,9 @@ namespace rvisor::host {
 class Console {
 public:
     Console(int input_fd, int output_fd);
-    // Output to a bounded log instead of a descriptor (a VM without a terminal).
-    Console(int input_fd, ConsoleLog& log);
+    // Output to a bounded log instead of a descriptor (a VM without a terminal), and, with
+    // `attach`, to the client attached there, whose typing is then the input.
+    Console(int input_fd, ConsoleLog& log, ConsoleSocket* attach = nullptr);
     ~Console();
     Console(const Console&) = delete;
     Console& operator=(const Console&) = delete;
@@ -40,6 +42,7 @@ private:
     bool m_escape_pending = false;
     std::optional<termios> m_saved_mode;
     ConsoleLog* m_log = nullptr;
+    ConsoleSocket* m_attach = nullptr;
     std::mutex m_output_mutex;
 };
 

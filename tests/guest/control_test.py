@@ -301,6 +301,31 @@ def test_api(rvisor, guest_dir):
             seen.add((vm + "/console", "get", "200"))
             expect(daemon.text("/vms/nope/console")[0] == 404, "console of an unknown VM")
             seen.add((vm + "/console", "get", "404"))
+            # `rvisor vm console` joins a pipe to a shell's console, and Ctrl-A d detaches.
+            shell = {**config, "initrd": config["initrd"][:1], "append": "console=ttyS0"}
+            expect(call("POST", "/vms", {"id": "shell", "config": shell})[0] == 201, "shell")
+            attach = subprocess.Popen([rvisor, "vm", "--api-sock", daemon.sock, "console",
+                                       "shell"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE)
+            seen_output = b""
+            deadline = time.monotonic() + HANG_TIMEOUT
+            while b"x-5" not in seen_output:
+                # Typed until the shell is up to answer; a shell that is not yet reading
+                # keeps what is typed, so a repeat is harmless.
+                attach.stdin.write(b"echo x-$((2 + 3))\n")
+                attach.stdin.flush()
+                time.sleep(0.5)
+                os.set_blocking(attach.stdout.fileno(), False)
+                seen_output += attach.stdout.read() or b""
+                expect(time.monotonic() < deadline, f"no answer on the console: {seen_output}")
+            attach.stdin.write(b"\x01d")
+            attach.stdin.flush()
+            expect(attach.wait(HANG_TIMEOUT) == 0, f"vm console exited {attach.returncode}")
+            expect(b"detached" in attach.stderr.read(), "no word of the detach")
+            expect(call("GET", "/vms/shell", template=vm)[1]["state"] == "Running",
+                   "the VM did not run on after the detach")
+            expect(call("DELETE", "/vms/shell", template=vm)[0] == 204, "delete shell")
+
             # A VM whose process died can be neither paused nor snapshotted.
             doomed = create(daemon, "doomed", {"config": config})
             os.kill(doomed, signal.SIGKILL)
