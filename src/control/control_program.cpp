@@ -202,23 +202,26 @@ bool ControlProgram::alive(const Vm& vm) const
     return start_time && *start_time == vm.start_time;
 }
 
-std::string ControlProgram::state_of(const Vm& vm) const
+ControlProgram::Status ControlProgram::status_of(const Vm& vm) const
 {
     if (!alive(vm)) {
         // The VM process writes exit.json on every way out but a kill or a crash.
         const json exit = read_json_file(vm_dir(vm.id) / "exit.json");
-        return exit.is_object() ? "Stopped" : "Crashed";
+        return { exit.is_object() ? "Stopped" : "Crashed", json::object() };
     }
     try {
         const auto reply
             = api::unix_http_request(vm_dir(vm.id) / "api.sock", "GET", "/", {}, kQueryTimeout);
-        const json body = json::parse(reply.body, nullptr, false);
-        if (reply.status == 200 && body.is_object() && body.contains("state"))
-            return body["state"].get<std::string>();
+        json body = json::parse(reply.body, nullptr, false);
+        if (reply.status == 200 && body.is_object() && body.contains("state")
+            && body["state"].is_string())
+            return { body["state"].get<std::string>(), std::move(body) };
     } catch (const std::exception&) {
     }
-    return "Unresponsive";
+    return { "Unresponsive", json::object() };
 }
+
+std::string ControlProgram::state_of(const Vm& vm) const { return status_of(vm).state; }
 
 ControlProgram::Vm& ControlProgram::idle_vm(const std::string& id)
 {
@@ -360,7 +363,8 @@ json ControlProgram::list()
 json ControlProgram::show(const std::string& id)
 {
     const Vm vm = claim(id);
-    json out = { { "id", vm.id }, { "state", state_of(vm) }, { "pid", vm.pid }, { "cpus", vm.cpus },
+    const Status status = status_of(vm);
+    json out = { { "id", vm.id }, { "state", status.state }, { "pid", vm.pid }, { "cpus", vm.cpus },
         { "mem_mib", vm.mem_mib }, { "origin", vm.origin }, { "created", vm.created },
         { "rss_kib", 0 }, { "cpu_seconds", 0.0 }, { "disk_read_bytes", 0 },
         { "disk_write_bytes", 0 }, { "console_socket", (vm_dir(id) / "console.sock").string() } };
@@ -370,6 +374,8 @@ json ControlProgram::show(const std::string& id)
         out["disk_read_bytes"] = usage->read_bytes;
         out["disk_write_bytes"] = usage->write_bytes;
     }
+    out["net_rx_bytes"] = status.info.value("net_rx_bytes", uint64_t { 0 });
+    out["net_tx_bytes"] = status.info.value("net_tx_bytes", uint64_t { 0 });
     const json exit = read_json_file(vm_dir(id) / "exit.json");
     if (exit.is_object() && exit.contains("exit_status"))
         out["exit_status"] = exit["exit_status"];
@@ -471,7 +477,7 @@ std::string ControlProgram::metrics()
     }
     struct Sample {
         std::string id;
-        std::string state;
+        Status status;
         std::optional<ProcessUsage> usage;
         uint64_t memory_bytes;
     };
@@ -479,10 +485,10 @@ std::string ControlProgram::metrics()
     std::map<std::string, int> by_state
         = { { "Running", 0 }, { "Paused", 0 }, { "Stopped", 0 }, { "Crashed", 0 } };
     for (const auto& vm : vms) {
-        Sample sample { vm.id, state_of(vm), std::nullopt, vm.mem_mib << 20 };
+        Sample sample { vm.id, status_of(vm), std::nullopt, vm.mem_mib << 20 };
         if (alive(vm))
             sample.usage = process_usage(vm.pid);
-        ++by_state[sample.state];
+        ++by_state[sample.status.state];
         samples.push_back(std::move(sample));
     }
 
@@ -495,8 +501,8 @@ std::string ControlProgram::metrics()
         out += fmt::format("rvisor_vms{{state=\"{}\"}} {}\n", state, count);
     family("rvisor_vm_state", "gauge", "1 for the state each VM is in.");
     for (const auto& s : samples)
-        out += fmt::format(
-            "rvisor_vm_state{{id=\"{}\",state=\"{}\"}} 1\n", prometheus_label(s.id), s.state);
+        out += fmt::format("rvisor_vm_state{{id=\"{}\",state=\"{}\"}} 1\n", prometheus_label(s.id),
+            s.status.state);
     family("rvisor_vm_memory_bytes", "gauge", "Guest RAM.");
     for (const auto& s : samples)
         out += fmt::format(
@@ -524,6 +530,23 @@ std::string ControlProgram::metrics()
             if (s.usage)
                 out += fmt::format("{}{{id=\"{}\"}} {}\n", usage_family.name,
                     prometheus_label(s.id), usage_family.value(*s.usage));
+        }
+    }
+    struct TrafficFamily {
+        const char* name;
+        const char* key; // in the VM's GET /
+        const char* help;
+    };
+    static constexpr TrafficFamily traffic_families[] = {
+        { "rvisor_vm_net_rx_bytes_total", "net_rx_bytes", "Frame bytes the guest received." },
+        { "rvisor_vm_net_tx_bytes_total", "net_tx_bytes", "Frame bytes the guest sent." },
+    };
+    for (const auto& traffic : traffic_families) {
+        family(traffic.name, "counter", traffic.help);
+        for (const auto& s : samples) {
+            if (s.status.info.contains(traffic.key))
+                out += fmt::format("{}{{id=\"{}\"}} {}\n", traffic.name, prometheus_label(s.id),
+                    s.status.info.value(traffic.key, uint64_t { 0 }));
         }
     }
     return out;

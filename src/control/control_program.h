@@ -65,7 +65,13 @@ private:
     void adopt_existing();
     Vm& idle_vm(const std::string& id); // under m_mutex: a VM not busy, or throws 404/409
     Vm claim(const std::string& id); // a copy of idle_vm(id)
+    // The state, and what the VM's own API said of itself (GET /, docs/api.md) if it answered.
+    struct Status {
+        std::string state;
+        nlohmann::json info;
+    };
     bool alive(const Vm& vm) const;
+    Status status_of(const Vm& vm) const;
     std::string state_of(const Vm& vm) const;
     void write_record(const Vm& vm) const;
     void wait_until_serving(const Vm& vm);

@@ -115,8 +115,9 @@ Machine::Machine(const VmSpec& spec, const RunOptions& options, host::Console& c
                 host::SlirpNetwork::Options { net.hostfwds, net.dns, options.verbose });
         else
             backend = std::make_unique<host::TapNetwork>(net.ifname);
-        add_virtio_device(
-            std::make_unique<devices::virtio::VirtioNet>(std::move(backend), net.mac));
+        auto device = std::make_unique<devices::virtio::VirtioNet>(std::move(backend), net.mac);
+        m_nets.push_back(device.get());
+        add_virtio_device(std::move(device));
     }
     auto virtio_console = std::make_unique<devices::virtio::VirtioConsole>(
         [this](uint8_t byte) { m_console.write(byte); });
@@ -485,6 +486,16 @@ void Machine::system_reset(firmware::ResetRequest request)
 }
 
 std::string Machine::isa() { return firmware::DeviceTreeLayout {}.isa; }
+
+Machine::NetworkTraffic Machine::network_traffic() const
+{
+    NetworkTraffic traffic;
+    for (const auto* net : m_nets) {
+        traffic.received_bytes += net->received_bytes();
+        traffic.transmitted_bytes += net->transmitted_bytes();
+    }
+    return traffic;
+}
 
 std::vector<std::string> Machine::device_names() const
 {

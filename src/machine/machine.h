@@ -11,6 +11,7 @@
 #include "devices/virtio/console.h"
 #include "devices/virtio/device.h"
 #include "devices/virtio/mmio_transport.h"
+#include "devices/virtio/net.h"
 #include "firmware/sbi.h"
 #include "host/clock.h"
 #include "host/console.h"
@@ -85,6 +86,12 @@ public:
     }
 
     const VmSpec& spec() const { return m_spec; }
+    // Frame bytes through every virtio-net device, from any thread.
+    struct NetworkTraffic {
+        uint64_t received_bytes = 0;
+        uint64_t transmitted_bytes = 0;
+    };
+    NetworkTraffic network_traffic() const;
     // What the saved state belongs to: the ISA string and the devices, in bus order.
     static std::string isa();
     std::vector<std::string> device_names() const;
@@ -155,6 +162,7 @@ private:
     std::vector<std::unique_ptr<devices::virtio::VirtioDevice>> m_virtio_devices;
     std::vector<std::unique_ptr<devices::virtio::VirtioMmio>> m_virtio_transports;
     devices::virtio::VirtioConsole* m_virtio_console = nullptr; // owned by m_virtio_devices
+    std::vector<devices::virtio::VirtioNet*> m_nets; // owned by m_virtio_devices
     firmware::Sbi m_sbi;
     std::vector<uint8_t> m_device_tree;
 

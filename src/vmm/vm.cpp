@@ -163,7 +163,9 @@ nlohmann::json Vm::describe()
     return { { "state", state_name(machine.state()) }, { "cpus", spec.cpus },
         { "mem_mib", spec.memory >> 20 },
         { "engine", spec.engine == cpu::EngineKind::Jit ? "jit" : "interp" },
-        { "disks", spec.disks.size() }, { "nets", spec.nets.size() } };
+        { "disks", spec.disks.size() }, { "nets", spec.nets.size() },
+        { "net_rx_bytes", machine.network_traffic().received_bytes },
+        { "net_tx_bytes", machine.network_traffic().transmitted_bytes } };
 }
 
 void Vm::pause()

@@ -198,7 +198,8 @@ def test_fleet(rvisor, guest_dir):
             status, metrics = daemon.text("/metrics")
             expect(status == 200 and 'rvisor_vm_state{id="vm2",state="Running"} 1' in metrics
                    and 'rvisor_vms{state="Crashed"} 1' in metrics
-                   and 'rvisor_vm_cpu_seconds_total{id="clone3"}' in metrics, metrics)
+                   and 'rvisor_vm_cpu_seconds_total{id="clone3"}' in metrics
+                   and 'rvisor_vm_net_rx_bytes_total{id="vm2"} 0' in metrics, metrics)
 
             for vm_id in pids:
                 status, body = daemon.call("DELETE", f"/vms/{vm_id}")

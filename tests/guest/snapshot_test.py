@@ -321,6 +321,9 @@ def test_devices_after_restore(rvisor, guest_dir):
             guest.send(f"wget -q -O /tmp/p.bin http://10.0.2.2:{port}/payload.bin;"
                        " echo WGET-MD5-$((1 + 1))=$(md5sum /tmp/p.bin | cut -d' ' -f1)\n")
             _, md5 = guest.wait_for("WGET-MD5-2=")
+            info = expect_status(api(sock, "GET", "/"), 200, "GET / after the download")
+            expect(info["net_rx_bytes"] >= len(payload) and info["net_tx_bytes"] > 0,
+                   f"network bytes not counted: {info}")
             guest.send("poweroff -f\n")
             status, _ = guest.finish()
         finally:

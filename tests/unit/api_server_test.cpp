@@ -33,7 +33,8 @@ public:
     {
         record("describe");
         return { { "state", m_paused ? "Paused" : "Running" }, { "cpus", 2 }, { "mem_mib", 128 },
-            { "engine", "interp" }, { "disks", 1 }, { "nets", 0 } };
+            { "engine", "interp" }, { "disks", 1 }, { "nets", 0 }, { "net_rx_bytes", 0 },
+            { "net_tx_bytes", 0 } };
     }
     void pause() override
     {

@@ -110,6 +110,7 @@ void VirtioNet::transmit_frames(VirtQueue& queue)
             m_transmit_buffer.resize(frame_size);
             readable.read_at(kHeaderSize, m_transmit_buffer);
             m_backend->send(m_transmit_buffer);
+            m_transmitted_bytes += frame_size;
         }
         queue.push(chain->head, 0);
     }
@@ -141,6 +142,7 @@ void VirtioNet::deliver_frames(VirtQueue& queue)
             buffer.write_at(0, kReceiveHeader);
             buffer.write_at(kHeaderSize, frame);
             written = kHeaderSize + frame.size();
+            m_received_bytes += frame.size();
         }
         queue.push(chain->head, static_cast<uint32_t>(written));
     }

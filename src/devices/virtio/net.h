@@ -4,6 +4,7 @@
 #include "host/network_backend.h"
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -67,6 +68,10 @@ public:
     void pause() override { m_worker.pause(); }
     void resume() override { m_worker.resume(); }
 
+    // Frame bytes (without the virtio header) since the device was made: for accounting.
+    uint64_t transmitted_bytes() const { return m_transmitted_bytes.load(); }
+    uint64_t received_bytes() const { return m_received_bytes.load(); }
+
 private:
     void receive_from_backend(std::span<const uint8_t> frame);
     void process_queues();
@@ -86,6 +91,9 @@ private:
     std::mutex m_mutex;
     std::deque<std::vector<uint8_t>> m_pending_frames;
     bool m_running { false }; // between activate() and reset()
+
+    std::atomic<uint64_t> m_transmitted_bytes { 0 };
+    std::atomic<uint64_t> m_received_bytes { 0 };
 
     // Last: its thread must stop before the members it uses go away.
     IoWorker m_worker;
