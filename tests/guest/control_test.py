@@ -82,6 +82,19 @@ class Daemon:
             self.process.kill()
             self.process.wait()
 
+    def clean_up(self):
+        """Kills the daemon and every VM its state directory records (a failed test's)."""
+        self.kill()
+        vms = os.path.join(self.state_dir, "vms")
+        for vm_id in os.listdir(vms) if os.path.isdir(vms) else []:
+            try:
+                with open(os.path.join(vms, vm_id, "record.json")) as f:
+                    pid = json.load(f)["pid"]
+            except (OSError, ValueError, KeyError):
+                continue
+            if pid_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
         status = self.process.wait(HANG_TIMEOUT)
@@ -211,10 +224,7 @@ def test_fleet(rvisor, guest_dir):
             expect(left == [], f"files left behind: {left}")
             daemon.stop()
         finally:
-            daemon.kill()
-            for pid in locals().get("pids", {}).values():
-                if pid_alive(pid):
-                    os.kill(pid, signal.SIGKILL)
+            daemon.clean_up()
     return 0
 
 
@@ -371,7 +381,7 @@ def test_api(rvisor, guest_dir):
             expect(documented <= seen, f"documented but never seen: {documented - seen}")
             daemon.stop()
         finally:
-            daemon.kill()
+            daemon.clean_up()
     return 0
 
 
