@@ -113,8 +113,10 @@ void add_routes(httplib::Server& http, const std::vector<Route>& routes)
                 allow += (allow.empty() ? "" : ", ") + route.method;
         }
         for (const auto& [method, register_handler] : methods) {
+            // Named apart: clang 14 cannot capture a structured binding.
+            const std::string_view wanted = method;
             auto route = std::find_if(routes.begin(), routes.end(),
-                [&](const Route& r) { return r.pattern == pattern && r.method == method; });
+                [&](const Route& r) { return r.pattern == pattern && r.method == wanted; });
             if (route != routes.end()) {
                 (http.*register_handler)(pattern,
                     [route = *route](const httplib::Request& request, httplib::Response& response) {

@@ -149,13 +149,14 @@ void enter_sandbox()
     for (int syscall : kAllowedSyscalls)
         check(seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, syscall, 0), "allow");
     for (unsigned long request : kAllowedIoctls)
-        check(seccomp_rule_add(
-                  filter.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, request)),
+        check(seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                  scmp_arg_cmp { 1, SCMP_CMP_EQ, request, 0 }),
             "allow ioctl");
     for (int family : kAllowedSocketFamilies)
         check(seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                  SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family))),
+                  scmp_arg_cmp { 0, SCMP_CMP_EQ, static_cast<scmp_datum_t>(family), 0 }),
             "allow socket");
+    // (scmp_arg_cmp spelled out: the SCMP_A* macros leave a field unset, which clang flags.)
     // clone only makes threads (CLONE_THREAD): a VM never forks or execs. clone3 passes its
     // flags in memory, where a filter cannot read them; told it does not exist, glibc falls back
     // to clone.

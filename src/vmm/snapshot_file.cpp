@@ -390,7 +390,11 @@ void write_snapshot_file(const std::filesystem::path& path, const SnapshotState&
 SnapshotState read_snapshot_file(const std::filesystem::path& path)
 {
     const auto bytes = read_whole_file(path);
-    const std::span<const uint8_t> file(bytes);
+    return parse_snapshot_file(bytes, path);
+}
+
+SnapshotState parse_snapshot_file(std::span<const uint8_t> file, const std::filesystem::path& path)
+{
     const auto name = path.string();
     const bool has_magic
         = file.size() >= kMagic.size() && std::equal(kMagic.begin(), kMagic.end(), file.begin());

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -48,6 +49,8 @@ void write_snapshot_file(const std::filesystem::path& path, const SnapshotState&
 // mismatch, truncation, a duplicate tag or lengths that do not add up: never a crash, and
 // never a huge allocation from a corrupt length.
 SnapshotState read_snapshot_file(const std::filesystem::path& path);
+// The same checks on a state file's bytes; `path` only names it in messages.
+SnapshotState parse_snapshot_file(std::span<const uint8_t> file, const std::filesystem::path& path);
 // The header as text for `rvisor snapshot-info`: format version, identity, and a line per
 // section with its tag, version and size.
 std::string describe_snapshot(const std::filesystem::path& path, const SnapshotState& state);
