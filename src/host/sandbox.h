@@ -10,6 +10,11 @@ namespace rvisor::host {
 // Call it before opening anything. Throws std::runtime_error if the host cannot.
 void close_inherited_descriptors();
 
+// Whether enter_sandbox() installs the filter: not in a build with AddressSanitizer and UBSan
+// (RVISOR_SANITIZE), whose runtimes make system calls of their own at any moment (LeakSanitizer
+// stops the world with ptrace at exit), which no VM makes.
+bool seccomp_filter_in_build();
+
 // Sets no_new_privs and installs a seccomp filter, on every thread of the process, that kills
 // the process at any system call a running VM does not make. Threads started later inherit it.
 // Throws std::runtime_error if the host cannot.
