@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -24,9 +23,14 @@ namespace {
 
 using rvisor::machine::MachineExit;
 
-std::atomic<int> g_stop_signal { 0 }; // written only by the signal handler
+// Set while a VM runs; the handler may use only what is async-signal-safe, which raise() is.
+rvisor::host::StopSignal* g_stop_signal = nullptr;
 
-void on_stop_signal(int signal) { g_stop_signal.store(signal); }
+void on_stop_signal(int signal)
+{
+    if (g_stop_signal)
+        g_stop_signal->raise(signal);
+}
 
 int fail(const std::string& message)
 {
@@ -55,6 +59,8 @@ int exit_status(const MachineExit& exit)
 // sandbox unless told otherwise, entered once every descriptor the VM needs at start is open.
 int run_vm(rvisor::vmm::Vm& vm, const std::string& api_socket, bool paused, bool sandbox)
 {
+    static rvisor::host::StopSignal stop_signal;
+    g_stop_signal = &stop_signal;
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     std::optional<rvisor::api::ApiServer> server;
@@ -63,7 +69,7 @@ int run_vm(rvisor::vmm::Vm& vm, const std::string& api_socket, bool paused, bool
     if (sandbox)
         rvisor::host::enter_sandbox();
     vm.start(paused);
-    return exit_status(vm.run(&g_stop_signal));
+    return exit_status(vm.run(&stop_signal));
 }
 
 constexpr const char* kNoSandboxHelp = "run without the seccomp filter (for debugging; with the "

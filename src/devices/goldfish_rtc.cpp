@@ -24,8 +24,9 @@ uint64_t host_now()
 
 } // namespace
 
-GoldfishRtc::GoldfishRtc(InterruptLine irq)
+GoldfishRtc::GoldfishRtc(InterruptLine irq, std::function<void()> alarm_armed)
     : m_irq(irq)
+    , m_alarm_armed_callback(std::move(alarm_armed))
 {
     m_irq.set(false);
 }
@@ -98,6 +99,8 @@ void GoldfishRtc::write_register(uint64_t offset, uint32_t value)
     case AlarmLow:
         m_alarm = (m_alarm & ~uint64_t { UINT32_MAX }) | value;
         m_alarm_armed = true;
+        if (m_alarm_armed_callback)
+            m_alarm_armed_callback();
         return;
     case AlarmHigh: m_alarm = uint64_t { value } << 32 | (m_alarm & UINT32_MAX); return;
     case IrqEnabled: m_irq_enabled = value & 1; return;

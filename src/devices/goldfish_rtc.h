@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -23,13 +24,13 @@ namespace rvisor::devices {
 //   0x1c CLEAR_INTERRUPT  any write acknowledges a fired alarm's interrupt
 //
 // Nothing inside the device watches the clock: an alarm fires when the guest touches a register
-// or when the machine's I/O loop calls poll(), which it does periodically (time_until_alarm()
-// says how long it may sleep before the next call matters).
+// or when the machine's I/O loop calls poll(), which it does when time_until_alarm() says the
+// alarm is due; `alarm_armed` tells that loop the guest set a new one.
 class GoldfishRtc final : public mem::MmioDevice {
 public:
     static constexpr uint64_t kRegionSize = 0x1000;
 
-    explicit GoldfishRtc(InterruptLine irq);
+    explicit GoldfishRtc(InterruptLine irq, std::function<void()> alarm_armed = {});
 
     // Fires the alarm if it is due. Safe to call from any thread.
     void poll();
@@ -53,6 +54,7 @@ private:
     void update_irq();
 
     InterruptLine m_irq;
+    std::function<void()> m_alarm_armed_callback;
     // Guest time minus host time; moved when the guest sets the clock.
     int64_t m_offset { 0 };
     uint32_t m_time_high_latch { 0 };

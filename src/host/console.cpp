@@ -71,20 +71,22 @@ void Console::write(uint8_t byte)
     write_all(m_output_fd, &byte, 1);
 }
 
-Console::Input Console::read(int timeout_ms)
+Console::Input Console::read(int timeout_ms, std::span<const int> wake_fds)
 {
     Input input;
     if (m_attach) {
-        input.bytes = m_attach->read(timeout_ms);
+        input.bytes = m_attach->read(timeout_ms, wake_fds);
         return input;
     }
-    if (!m_input_open) {
+    std::vector<pollfd> descriptors;
+    for (int fd : wake_fds)
+        descriptors.push_back({ fd, POLLIN, 0 });
+    if (m_input_open)
+        descriptors.push_back({ m_input_fd, POLLIN, 0 });
+    else
         input.closed = true;
-        poll(nullptr, 0, timeout_ms);
-        return input;
-    }
-    pollfd descriptor { m_input_fd, POLLIN, 0 };
-    if (poll(&descriptor, 1, timeout_ms) <= 0)
+    if (poll(descriptors.data(), descriptors.size(), timeout_ms) <= 0 || !m_input_open
+        || descriptors.back().revents == 0)
         return input;
     uint8_t buffer[256];
     ssize_t count = ::read(m_input_fd, buffer, sizeof buffer);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <termios.h>
 #include <vector>
 
@@ -31,8 +32,9 @@ public:
         bool quit = false; // Ctrl-A x
         bool closed = false; // end of input: no more will come
     };
-    // Waits up to timeout_ms for input, then returns what there is.
-    Input read(int timeout_ms);
+    // Waits up to timeout_ms (-1: for as long as it takes) for input or for one of `wake_fds`
+    // to become readable, then returns what input there is.
+    Input read(int timeout_ms, std::span<const int> wake_fds = {});
 
 private:
     int m_input_fd;

@@ -44,15 +44,18 @@ void ConsoleSocket::write(const uint8_t* bytes, size_t length)
     }
 }
 
-std::vector<uint8_t> ConsoleSocket::read(int timeout_ms)
+std::vector<uint8_t> ConsoleSocket::read(int timeout_ms, std::span<const int> wake_fds)
 {
     int client = -1;
     {
         std::lock_guard lock(m_mutex);
         client = m_client;
     }
-    pollfd descriptors[2] = { { m_socket.fd, POLLIN, 0 }, { client, POLLIN, 0 } };
-    if (poll(descriptors, client >= 0 ? 2 : 1, timeout_ms) <= 0)
+    std::vector<pollfd> descriptors { { m_socket.fd, POLLIN, 0 }, { client, POLLIN, 0 } };
+    for (int fd : wake_fds)
+        descriptors.push_back({ fd, POLLIN, 0 });
+    // A negative descriptor is ignored by poll(), so no client is no entry.
+    if (poll(descriptors.data(), descriptors.size(), timeout_ms) <= 0)
         return {};
     if (descriptors[0].revents & POLLIN) {
         const int accepted = ::accept4(m_socket.fd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -64,6 +67,8 @@ std::vector<uint8_t> ConsoleSocket::read(int timeout_ms)
         }
         return {};
     }
+    if (client < 0 || descriptors[1].revents == 0)
+        return {}; // woken
     std::vector<uint8_t> input(256);
     const ssize_t count = ::recv(client, input.data(), input.size(), MSG_DONTWAIT);
     if (count < 0 && (errno == EINTR || errno == EAGAIN))

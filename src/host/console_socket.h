@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <span>
 #include <vector>
 
 namespace rvisor::host {
@@ -23,8 +24,9 @@ public:
 
     // Thread-safe: to the attached client, if any.
     void write(const uint8_t* bytes, size_t length);
-    // Waits up to timeout_ms for a client to attach, detach or type; returns what it typed.
-    std::vector<uint8_t> read(int timeout_ms);
+    // Waits up to timeout_ms (-1: for as long as it takes) for a client to attach, detach or
+    // type, or for one of `wake_fds` to become readable; returns what the client typed.
+    std::vector<uint8_t> read(int timeout_ms, std::span<const int> wake_fds = {});
 
 private:
     void drop_client();

@@ -1,5 +1,7 @@
 #include "machine/machine.h"
 
+#include <poll.h>
+
 #include "jit/translator.h"
 
 #include "devices/boot_rom.h"
@@ -83,8 +85,8 @@ Machine::Machine(const VmSpec& spec, const RunOptions& options, host::Console& c
     m_aclint = std::make_unique<devices::Aclint>(m_clock, lines);
     m_uart = std::make_unique<devices::Uart16550>(devices::InterruptLine { m_plic.get(), kUartIrq },
         [this](uint8_t byte) { m_console.write(byte); });
-    m_rtc
-        = std::make_unique<devices::GoldfishRtc>(devices::InterruptLine { m_plic.get(), kRtcIrq });
+    m_rtc = std::make_unique<devices::GoldfishRtc>(
+        devices::InterruptLine { m_plic.get(), kRtcIrq }, [this] { m_wakeup.raise(); });
     m_syscon = std::make_unique<devices::Syscon>([this](devices::PowerRequest request) {
         using Kind = devices::PowerRequest::Kind;
         if (request.kind == Kind::Poweroff)
@@ -287,15 +289,32 @@ void Machine::start(bool paused)
         m_harts[i]->thread = std::thread([this, i] { run_hart(i); });
 }
 
-MachineExit Machine::run(const volatile std::atomic<int>* stop_signal)
+MachineExit Machine::run(const host::StopSignal* stop_signal)
 {
     start(false);
     bool input_open = true;
+    std::vector<int> wake_fds { m_wakeup.fd() };
+    if (stop_signal)
+        wake_fds.push_back(stop_signal->fd());
+    // Sleeps until there is something to do: console input, a state change, the RTC's alarm or
+    // a stop signal. An idle VM's I/O thread never wakes on a timer of its own.
     while (!finished()) {
+        m_wakeup.clear(); // before looking, so that a change made after the look still wakes
+        if (stop_signal && stop_signal->signal() != 0) {
+            finish({ MachineExit::Kind::Signal, 128 + stop_signal->signal(), {} });
+            break;
+        }
+        const bool running = state() == MachineState::Running;
+        if (running)
+            m_rtc->poll();
+        int timeout_ms = -1;
+        if (const auto alarm = running ? m_rtc->time_until_alarm() : std::nullopt)
+            timeout_ms = static_cast<int>(std::min<int64_t>(
+                std::chrono::ceil<std::chrono::milliseconds>(*alarm).count(), 60'000));
         // While paused, input waits in the host's buffers: delivering it would change the
         // state being saved.
-        if (input_open && state() == MachineState::Running) {
-            auto input = m_console.read(20);
+        if (input_open && running) {
+            auto input = m_console.read(timeout_ms, wake_fds);
             for (uint8_t byte : input.bytes) {
                 m_uart->receive(byte);
                 m_virtio_console->receive(byte);
@@ -307,13 +326,11 @@ MachineExit Machine::run(const volatile std::atomic<int>* stop_signal)
                 finish({ MachineExit::Kind::Quit, 0, {} });
             input_open = !input.closed;
         } else {
-            std::unique_lock lock(m_exit_mutex);
-            m_exit_signal.wait_for(lock, std::chrono::milliseconds(20), [&] { return finished(); });
+            std::vector<pollfd> descriptors;
+            for (int fd : wake_fds)
+                descriptors.push_back({ fd, POLLIN, 0 });
+            poll(descriptors.data(), descriptors.size(), timeout_ms);
         }
-        if (state() == MachineState::Running)
-            m_rtc->poll();
-        if (stop_signal && stop_signal->load() != 0)
-            finish({ MachineExit::Kind::Signal, 128 + stop_signal->load(), {} });
     }
     for (auto& slot : m_harts) {
         if (slot->thread.joinable())
@@ -350,6 +367,7 @@ void Machine::pause()
         transport->pause();
     m_clock.stop();
     m_state = MachineState::Paused;
+    m_wakeup.raise();
 }
 
 void Machine::resume()
@@ -366,6 +384,7 @@ void Machine::resume()
     }
     m_park_signal.notify_all();
     m_state = MachineState::Running;
+    m_wakeup.raise();
 }
 
 void Machine::park()
@@ -442,6 +461,7 @@ void Machine::finish(MachineExit exit)
         m_finished = true;
     }
     m_exit_signal.notify_all();
+    m_wakeup.raise();
     {
         std::lock_guard lock(m_park_mutex);
     }

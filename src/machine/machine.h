@@ -15,6 +15,7 @@
 #include "firmware/sbi.h"
 #include "host/clock.h"
 #include "host/console.h"
+#include "host/wakeup.h"
 #include "machine/vm_spec.h"
 #include "mem/bus.h"
 #include "mem/guest_ram.h"
@@ -64,8 +65,8 @@ public:
     void start(bool paused);
     // Starts the machine if it is still Created, then serves the console until the guest
     // powers off, reboots or fails, the user quits, stop() is called or *stop_signal becomes
-    // non-zero (a signal handler's flag).
-    MachineExit run(const volatile std::atomic<int>* stop_signal);
+    // raised (by a signal handler).
+    MachineExit run(const host::StopSignal* stop_signal);
 
     // From any thread while run() runs.
     MachineState state() const { return m_state.load(); }
@@ -161,6 +162,9 @@ private:
     // Devices before their transports: a transport resets its device when destroyed.
     std::vector<std::unique_ptr<devices::virtio::VirtioDevice>> m_virtio_devices;
     std::vector<std::unique_ptr<devices::virtio::VirtioMmio>> m_virtio_transports;
+    // Raised whenever run()'s loop should look again: the machine finished, paused or resumed,
+    // or the guest armed the RTC's alarm.
+    host::Wakeup m_wakeup;
     devices::virtio::VirtioConsole* m_virtio_console = nullptr; // owned by m_virtio_devices
     std::vector<devices::virtio::VirtioNet*> m_nets; // owned by m_virtio_devices
     firmware::Sbi m_sbi;

@@ -141,7 +141,7 @@ machine::Machine& Vm::started_machine(std::unique_lock<std::mutex>& lock)
     return *m_machine;
 }
 
-machine::MachineExit Vm::run(const volatile std::atomic<int>* stop_signal)
+machine::MachineExit Vm::run(const host::StopSignal* stop_signal)
 {
     for (;;) {
         machine::MachineExit exit = m_machine->run(stop_signal);

@@ -39,7 +39,7 @@ public:
     void start(bool paused);
     // Runs until the guest powers off, fails or is stopped; a guest reboot makes a new machine
     // from the same spec.
-    machine::MachineExit run(const volatile std::atomic<int>* stop_signal);
+    machine::MachineExit run(const host::StopSignal* stop_signal);
 
     // api::VmControl
     nlohmann::json describe() override;

@@ -142,3 +142,15 @@ TEST_F(GoldfishRtcTest, AlarmFiredWhileDisabledIsReportedWhenEnabled)
     rtc.write(IrqEnabled, 4, 0);
     EXPECT_FALSE(irq());
 }
+
+TEST_F(GoldfishRtcTest, ArmingAnAlarmTellsWhoeverWaitsForIt)
+{
+    int armed = 0;
+    GoldfishRtc told { InterruptLine { &plic, kSource }, [&] { ++armed; } };
+    told.write(AlarmHigh, 4, 0); // half an alarm: not armed yet
+    EXPECT_EQ(armed, 0);
+    told.write(AlarmLow, 4, 1);
+    EXPECT_EQ(armed, 1);
+    told.write(IrqEnabled, 4, 1);
+    EXPECT_EQ(armed, 1);
+}
