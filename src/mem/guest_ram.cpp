@@ -46,6 +46,27 @@ struct TemporaryFile {
     }
 };
 
+// Maps `size` bytes of `fd` at `flags` between two inaccessible guard regions, so that a host
+// pointer computed from guest input that strays past either end of RAM faults at once instead
+// of reaching a neighbouring mapping. Returns the start of RAM, or nullptr (errno set).
+uint8_t* map_fenced(uint64_t size, int flags, int fd)
+{
+    const uint64_t total = size + 2 * GuestRam::kGuardSize;
+    void* reserved
+        = mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (reserved == MAP_FAILED)
+        return nullptr;
+    uint8_t* ram = static_cast<uint8_t*>(reserved) + GuestRam::kGuardSize;
+    if (mmap(ram, size, PROT_READ | PROT_WRITE, flags | MAP_FIXED | MAP_NORESERVE, fd, 0)
+        == MAP_FAILED) {
+        const int error = errno;
+        munmap(reserved, total);
+        errno = error;
+        return nullptr;
+    }
+    return ram;
+}
+
 } // namespace
 
 GuestRam::GuestRam(uint64_t base, uint64_t size)
@@ -60,14 +81,12 @@ GuestRam::GuestRam(uint64_t base, uint64_t size)
         close(m_memfd);
         throw error;
     }
-    void* host
-        = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, m_memfd, 0);
-    if (host == MAP_FAILED) {
+    m_host = map_fenced(size, MAP_SHARED, m_memfd);
+    if (!m_host) {
         auto error = system_error(fmt::format("cannot map {} MiB of guest RAM", size >> 20));
         close(m_memfd);
         throw error;
     }
-    m_host = static_cast<uint8_t*>(host);
 }
 
 GuestRam::GuestRam(uint64_t base, uint64_t size, const std::filesystem::path& memory_file)
@@ -89,16 +108,18 @@ GuestRam::GuestRam(uint64_t base, uint64_t size, const std::filesystem::path& me
             fmt::format("memory file '{}' is {} bytes, but the snapshot's guest RAM is {} bytes",
                 memory_file.string(), status.st_size, size));
     }
-    void* host = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+    m_host = map_fenced(size, MAP_PRIVATE, fd);
+    const int error = errno;
     close(fd); // the mapping keeps the file
-    if (host == MAP_FAILED)
+    if (!m_host) {
+        errno = error;
         throw system_error(fmt::format("cannot map memory file '{}'", memory_file.string()));
-    m_host = static_cast<uint8_t*>(host);
+    }
 }
 
 GuestRam::~GuestRam()
 {
-    munmap(m_host, m_size);
+    munmap(m_host - kGuardSize, m_size + 2 * kGuardSize);
     if (m_memfd >= 0)
         close(m_memfd);
 }

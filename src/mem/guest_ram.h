@@ -15,6 +15,10 @@ namespace rvisor::mem {
 // shares the pages none of them wrote (the host's page cache holds one copy).
 class GuestRam {
 public:
+    // Mapped inaccessible on both sides of RAM: a host access that strays past either end
+    // faults at once instead of reading or writing a neighbouring mapping.
+    static constexpr uint64_t kGuardSize = 2ull << 20;
+
     // `size` bytes of zeros. Throws std::runtime_error with one sentence.
     GuestRam(uint64_t base, uint64_t size);
     // The contents of `memory_file`, which must be exactly `size` bytes long and must not

@@ -73,3 +73,40 @@ TEST(GuestRamDiscardTest, RestoredRamReadsAsTheMemoryFileAgain)
     EXPECT_TRUE(all_bytes_are(restored, kBase + 2 * kPage, kPage, 0));
     std::filesystem::remove(path);
 }
+
+// A host pointer that strays outside RAM lands in a guard region and faults, whichever way RAM
+// was mapped, instead of touching whatever the host mapped beside it.
+TEST(GuestRamGuardDeathTest, AccessesJustOutsideRamFault)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    GuestRam ram(kBase, kSize);
+    volatile uint8_t* below = ram.pointer(kBase) - 1;
+    volatile uint8_t* above = ram.pointer(kBase) + kSize;
+    volatile uint8_t* far_above = ram.pointer(kBase) + kSize + GuestRam::kGuardSize - 1;
+    EXPECT_DEATH(*below = 1, "");
+    EXPECT_DEATH((void)*above, "");
+    EXPECT_DEATH(*far_above = 1, "");
+    // RAM itself is whole up to its last byte.
+    ram.pointer(kBase)[0] = 1;
+    ram.pointer(kBase)[kSize - 1] = 2;
+    EXPECT_EQ(ram.pointer(kBase)[kSize - 1], 2);
+}
+
+TEST(GuestRamGuardDeathTest, RestoredRamIsFencedToo)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    const auto path = std::filesystem::temp_directory_path()
+        / ("rvisor-guard-test-" + std::to_string(::getpid()) + ".mem");
+    {
+        GuestRam original(kBase, kSize);
+        original.pointer(kBase)[7] = 7;
+        original.write_to_file(path);
+    }
+    GuestRam restored(kBase, kSize, path);
+    std::filesystem::remove(path);
+    EXPECT_EQ(restored.pointer(kBase)[7], 7);
+    volatile uint8_t* below = restored.pointer(kBase) - GuestRam::kGuardSize;
+    volatile uint8_t* above = restored.pointer(kBase) + kSize;
+    EXPECT_DEATH((void)*below, "");
+    EXPECT_DEATH(*above = 1, "");
+}
