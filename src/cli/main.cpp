@@ -32,9 +32,23 @@ void on_stop_signal(int signal)
         g_stop_signal->raise(signal);
 }
 
+// Messages quote what the user gave (a flag's text, a path, a JSON value), which may hold a
+// newline or a terminal escape; escaped, every error stays one line.
+std::string one_line(const std::string& message)
+{
+    std::string line;
+    for (unsigned char c : message) {
+        if (c < 0x20 || c == 0x7f)
+            line += fmt::format("\\x{:02x}", c);
+        else
+            line += static_cast<char>(c);
+    }
+    return line;
+}
+
 int fail(const std::string& message)
 {
-    fmt::print(stderr, "rvisor: error: {}\n", message);
+    fmt::print(stderr, "rvisor: error: {}\n", one_line(message));
     return 1;
 }
 

@@ -311,6 +311,8 @@ def test_bad_input(rvisor, guest_dir):
         expect_error(rvisor, ["run", "--kernel", junk.name], "is not a kernel")
     expect_error(rvisor, ["run", "--kernel", image, "--mem", "4M"], "--mem")
     expect_error(rvisor, ["run", "--kernel", image, "--mem", "lots"], "--mem")
+    # A newline (or an escape) in what the user gave is escaped: the error stays one line.
+    expect_error(rvisor, ["run", "--kernel", image, "--net", "user\nhostfwd=x"], "user\\x0a")
     with tempfile.NamedTemporaryFile(suffix=".cpio") as big:
         big.write(os.urandom(24 << 20))  # cannot fit beside the kernel in 16 MiB
         big.flush()
