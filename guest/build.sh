@@ -46,9 +46,9 @@ case "$1" in -h | --help | "") usage ;; esac
 # Package versions of the reference build and the hashes it gave.
 REF_LINUX=6.1.192-2
 REF_BUSYBOX=1:1.35.0-4+deb12u1
-REF_SHA256SUMS='a61063de54633e6d6deeb468a558d9699928a30cb5d5dfe8f3f36953f048f724  Image
+REF_SHA256SUMS='7fd0f9937583468970b3c850de00f4109c7abfc0815b117cbd45bfd54e48f039  Image
 88d8b76c81b052fd5ca67d7b47b8e69c9b0fc37e52c99760a9a9dcfb7147769a  initramfs.cpio.gz
-1925544d3f72deadb49708a60fc27ac079f2aa2251cc14e755782a9b87b153f7  kernel.config
+8eea8ceb3c2f8b233480e72ae2efd00128207bfe82d77406a189c3ee44399172  kernel.config
 efa79ece83c515381ea4bd4c1dec02f0447afb0563a96bdd158778940448005d  busybox.config'
 
 CROSS=riscv64-linux-gnu-
@@ -232,6 +232,23 @@ CONFIG_POWER_RESET_SYSCON_POWEROFF=y
 CONFIG_REBOOT_MODE=y
 CONFIG_SYSCON_REBOOT_MODE=y
 CONFIG_MFD_SYSCON=y
+# Memory given back to the host: virtio-balloon with free page reporting.
+CONFIG_VIRTIO_BALLOON=y
+CONFIG_PAGE_REPORTING=y
+# Host <-> guest sockets for agents: virtio-vsock.
+CONFIG_VSOCKETS=y
+CONFIG_VIRTIO_VSOCKETS=y
+# Sharing host directories (container root filesystems): virtio-fs (FUSE) and 9p,
+# read-only images (EROFS) and overlays.
+CONFIG_FUSE_FS=y
+CONFIG_VIRTIO_FS=y
+CONFIG_OVERLAY_FS=y
+CONFIG_MISC_FILESYSTEMS=y
+CONFIG_EROFS_FS=y
+# Resource limits for processes in the guest (cgroup v2).
+CONFIG_CGROUPS=y
+CONFIG_MEMCG=y
+CONFIG_CGROUP_PIDS=y
 EOF
 
 # Fail if olddefconfig dropped or changed any line of the fragment.
