@@ -1,13 +1,12 @@
 #include "api/unix_http_client.h"
 
+#include "host/unix_socket.h"
+
 #include <httplib.h>
 
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 namespace rvisor::api {
 
@@ -26,21 +25,9 @@ public:
 protected:
     bool create_and_connect_socket(Socket& socket, httplib::Error& error) override
     {
-        sockaddr_un address {};
-        address.sun_family = AF_UNIX;
-        const auto& name = m_socket.native();
-        if (name.size() >= sizeof(address.sun_path)) {
-            m_connect_error = "the path is too long for a Unix socket";
-            error = httplib::Error::Connection;
-            return false;
-        }
-        std::memcpy(address.sun_path, name.c_str(), name.size() + 1);
-        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0
-            || ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+        const int fd = host::connect_unix_socket(m_socket);
+        if (fd < 0) {
             m_connect_error = std::strerror(errno);
-            if (fd >= 0)
-                ::close(fd);
             error = httplib::Error::Connection;
             return false;
         }

@@ -1,5 +1,7 @@
 #include "host/console.h"
 
+#include "host/write_all.h"
+
 #include <poll.h>
 #include <unistd.h>
 
@@ -15,35 +17,13 @@ constexpr std::string_view kHelp = "\r\nC-a h    print this help\r\n"
                                    "C-a x    exit rvisor\r\n"
                                    "C-a C-a  send C-a to the guest\r\n";
 
-void write_all(int fd, const void* data, size_t length)
-{
-    const auto* bytes = static_cast<const uint8_t*>(data);
-    while (length > 0) {
-        ssize_t written = ::write(fd, bytes, length);
-        if (written < 0) {
-            if (errno == EINTR)
-                continue;
-            return; // the reader went away; the guest's output has nowhere to go
-        }
-        bytes += written;
-        length -= static_cast<size_t>(written);
-    }
-}
-
 } // namespace
 
 Console::Console(int input_fd, int output_fd)
     : m_input_fd(input_fd)
     , m_output_fd(output_fd)
+    , m_terminal(input_fd)
 {
-    termios mode;
-    if (isatty(input_fd) && tcgetattr(input_fd, &mode) == 0) {
-        m_interactive = true;
-        m_saved_mode = mode;
-        cfmakeraw(&mode);
-        mode.c_oflag |= OPOST | ONLCR; // keep the host's line endings on output
-        tcsetattr(input_fd, TCSANOW, &mode);
-    }
 }
 
 Console::Console(int input_fd, ConsoleLog& log, ConsoleSocket* attach)
@@ -51,12 +31,6 @@ Console::Console(int input_fd, ConsoleLog& log, ConsoleSocket* attach)
 {
     m_log = &log;
     m_attach = attach;
-}
-
-Console::~Console()
-{
-    if (m_saved_mode)
-        tcsetattr(m_input_fd, TCSANOW, &*m_saved_mode);
 }
 
 void Console::write(uint8_t byte)
@@ -68,6 +42,7 @@ void Console::write(uint8_t byte)
         return;
     }
     std::lock_guard lock(m_output_mutex);
+    // A reader gone away loses the guest's output, which has nowhere else to go.
     write_all(m_output_fd, &byte, 1);
 }
 
@@ -99,7 +74,7 @@ Console::Input Console::read(int timeout_ms, std::span<const int> wake_fds)
     }
     for (ssize_t i = 0; i < count; ++i) {
         const uint8_t byte = buffer[i];
-        if (!m_interactive) {
+        if (!m_terminal.active()) {
             input.bytes.push_back(byte);
             continue;
         }

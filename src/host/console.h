@@ -1,6 +1,7 @@
 #pragma once
 #include "host/console_log.h"
 #include "host/console_socket.h"
+#include "host/raw_terminal.h"
 
 // The user's terminal (or the pipes a script gave rvisor). On a terminal the input is raw and
 // Ctrl-A is an escape, as in QEMU: Ctrl-A x quits, Ctrl-A h prints help, Ctrl-A Ctrl-A sends
@@ -9,7 +10,6 @@
 #include <mutex>
 #include <optional>
 #include <span>
-#include <termios.h>
 #include <vector>
 
 namespace rvisor::host {
@@ -20,7 +20,6 @@ public:
     // Output to a bounded log instead of a descriptor (a VM without a terminal), and, with
     // `attach`, to the client attached there, whose typing is then the input.
     Console(int input_fd, ConsoleLog& log, ConsoleSocket* attach = nullptr);
-    ~Console();
     Console(const Console&) = delete;
     Console& operator=(const Console&) = delete;
 
@@ -39,10 +38,9 @@ public:
 private:
     int m_input_fd;
     int m_output_fd;
-    bool m_interactive = false;
     bool m_input_open = true;
     bool m_escape_pending = false;
-    std::optional<termios> m_saved_mode;
+    RawTerminal m_terminal; // raw while the console lives, when input is a terminal
     ConsoleLog* m_log = nullptr;
     ConsoleSocket* m_attach = nullptr;
     std::mutex m_output_mutex;

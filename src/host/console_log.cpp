@@ -1,5 +1,7 @@
 #include "host/console_log.h"
 
+#include "host/write_all.h"
+
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -55,17 +57,8 @@ void ConsoleLog::write(const uint8_t* bytes, size_t length)
     std::lock_guard lock(m_mutex);
     if (m_size + length > m_limit)
         rotate();
-    while (length > 0) {
-        const ssize_t written = ::write(m_fd, bytes, length);
-        if (written < 0) {
-            if (errno == EINTR)
-                continue;
-            return;
-        }
-        bytes += written;
-        length -= static_cast<size_t>(written);
-        m_size += static_cast<uint64_t>(written);
-    }
+    if (write_all(m_fd, bytes, length))
+        m_size += length;
 }
 
 void ConsoleLog::rotate()

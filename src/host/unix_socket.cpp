@@ -105,4 +105,26 @@ void remove_listening_socket(const std::filesystem::path& path, const ListeningS
         unlink(path.c_str());
 }
 
+int connect_unix_socket(const std::filesystem::path& path)
+{
+    sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    const auto& name = path.native();
+    if (name.size() >= sizeof(address.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    std::memcpy(address.sun_path, name.c_str(), name.size() + 1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+        const int error = errno;
+        ::close(fd);
+        errno = error;
+        return -1;
+    }
+    return fd;
+}
+
 } // namespace rvisor::host

@@ -1,7 +1,7 @@
 #pragma once
-// Listening Unix sockets for rvisor's APIs and consoles: created mode 0600 with no moment in
-// which anyone else may connect, replacing only a stale socket, and removed only if the file
-// is still the one that was made.
+// Unix sockets for rvisor's APIs and consoles. Listening ones are created mode 0600 with no
+// moment in which anyone else may connect, replace only a stale socket, and are removed only if
+// the file is still the one that was made.
 #include <sys/types.h>
 
 #include <filesystem>
@@ -18,5 +18,9 @@ struct ListeningSocket {
 ListeningSocket create_listening_socket(const std::filesystem::path& path);
 // Closes the socket and removes its file, unless the path now names another file.
 void remove_listening_socket(const std::filesystem::path& path, const ListeningSocket& socket);
+
+// A connected stream socket to `path` (close-on-exec), or -1 with errno set (ENAMETOOLONG for a
+// path too long for a Unix socket).
+int connect_unix_socket(const std::filesystem::path& path);
 
 } // namespace rvisor::host

@@ -160,12 +160,12 @@ nlohmann::json Vm::describe()
     std::unique_lock lock(m_mutex);
     const machine::Machine& machine = started_machine(lock);
     const machine::VmSpec& spec = machine.spec();
+    const auto traffic = machine.network_traffic();
     return { { "state", state_name(machine.state()) }, { "cpus", spec.cpus },
         { "mem_mib", spec.memory >> 20 },
         { "engine", spec.engine == cpu::EngineKind::Jit ? "jit" : "interp" },
         { "disks", spec.disks.size() }, { "nets", spec.nets.size() },
-        { "net_rx_bytes", machine.network_traffic().received_bytes },
-        { "net_tx_bytes", machine.network_traffic().transmitted_bytes } };
+        { "net_rx_bytes", traffic.received_bytes }, { "net_tx_bytes", traffic.transmitted_bytes } };
 }
 
 void Vm::pause()
