@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <csignal>
@@ -84,6 +85,32 @@ int run_vm(rvisor::vmm::Vm& vm, const std::string& api_socket, bool paused, bool
         rvisor::host::enter_sandbox();
     vm.start(paused);
     return exit_status(vm.run(&stop_signal));
+}
+
+// CLI11 reports a mistyped command as "A subcommand is required"; name it instead, with the
+// commands there are. Only words before the first option are commands.
+std::optional<std::string> unknown_command(const CLI::App& app, int argc, char** argv)
+{
+    const CLI::App* current = &app;
+    for (int i = 1; i < argc && argv[i][0] != '-'; ++i) {
+        std::vector<std::string> names;
+        const CLI::App* next = nullptr;
+        for (const CLI::App* command : current->get_subcommands({})) {
+            names.push_back(command->get_name());
+            if (command->check_name(argv[i]))
+                next = command;
+        }
+        if (next) {
+            current = next;
+            continue;
+        }
+        if (current->get_require_subcommand_min() == 0)
+            return std::nullopt;
+        const std::string prefix = current == &app ? "rvisor" : "rvisor " + current->get_name();
+        return fmt::format("unknown command '{}': {} takes {} (see {} --help)", argv[i], prefix,
+            fmt::join(names, ", "), prefix);
+    }
+    return std::nullopt;
 }
 
 constexpr const char* kNoSandboxHelp = "run without the seccomp filter (for debugging; with the "
@@ -203,6 +230,8 @@ int main(int argc, char** argv)
 
     rvisor::cli::ControlCommands control(app);
 
+    if (const auto unknown = unknown_command(app, argc, argv))
+        return fail(*unknown);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {

@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 
 #include <cstring>
-#include <fstream>
+#include <fcntl.h>
 #include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace rvisor::firmware {
 
@@ -74,23 +76,77 @@ struct LinuxImageHeader {
     uint64_t reserved2;
     uint64_t magic;
     uint32_t magic2;
-    uint32_t reserved3;
+    uint32_t pe_offset; // of the EFI stub's PE/COFF header; 0 without one
 };
 static_assert(sizeof(LinuxImageHeader) == 64);
 constexpr uint32_t kImageMagic2 = 0x05435352; // "RSC\x05"
+
+template <typename T> T read_le(const std::vector<uint8_t>& bytes, uint64_t offset)
+{
+    T value;
+    std::memcpy(&value, bytes.data() + offset, sizeof value);
+    return value;
+}
+
+// How long an Image file must be to hold what its headers describe. With an EFI stub, the
+// PE/COFF section table says where the last section's bytes end; without one only the header
+// is known (image_size counts the BSS, which the file does not hold).
+uint64_t required_image_length(const std::vector<uint8_t>& bytes, const LinuxImageHeader& header)
+{
+    constexpr uint64_t kCoffHeaderSize = 24; // "PE\0\0" and the COFF file header
+    constexpr uint64_t kSectionHeaderSize = 40;
+    const uint64_t pe = header.pe_offset;
+    if (pe == 0)
+        return sizeof header;
+    if (bytes.size() < pe + kCoffHeaderSize)
+        return pe + kCoffHeaderSize;
+    if (std::memcmp(bytes.data() + pe, "PE\0\0", 4) != 0)
+        return sizeof header;
+    const uint64_t sections = read_le<uint16_t>(bytes, pe + 6);
+    const uint64_t table = pe + kCoffHeaderSize + read_le<uint16_t>(bytes, pe + 20);
+    uint64_t required = table + sections * kSectionHeaderSize;
+    if (bytes.size() < required)
+        return required;
+    for (uint64_t i = 0; i < sections; ++i) {
+        const uint64_t section = table + i * kSectionHeaderSize;
+        required = std::max(required,
+            uint64_t { read_le<uint32_t>(bytes, section + 20) }
+                + read_le<uint32_t>(bytes, section + 16));
+    }
+    return required;
+}
 
 } // namespace
 
 std::vector<uint8_t> read_file(const std::filesystem::path& path, const char* what)
 {
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         throw std::runtime_error(
             fmt::format("cannot open {} '{}': {}", what, path.string(), std::strerror(errno)));
-    std::vector<uint8_t> bytes(
-        (std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (file.bad())
-        throw std::runtime_error(fmt::format("cannot read {} '{}'", what, path.string()));
+    struct stat status { };
+    if (::fstat(fd, &status) == 0 && S_ISDIR(status.st_mode)) {
+        ::close(fd);
+        throw std::runtime_error(
+            fmt::format("{} '{}' is a directory, not a file", what, path.string()));
+    }
+    std::vector<uint8_t> bytes;
+    uint8_t chunk[64 * 1024];
+    for (;;) {
+        const ssize_t count = ::read(fd, chunk, sizeof chunk);
+        if (count == 0)
+            break;
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0) {
+            const int error = errno;
+            ::close(fd);
+            throw std::runtime_error(
+                fmt::format("cannot read {} '{}': {}", what, path.string(), std::strerror(error)));
+        }
+        bytes.insert(bytes.end(), chunk, chunk + count);
+    }
+    ::close(fd);
     return bytes;
 }
 
@@ -150,6 +206,10 @@ LoadedImage load_linux_image(const std::vector<uint8_t>& bytes, mem::GuestRam& r
         throw std::runtime_error("the file is not a Linux RISC-V Image");
     LinuxImageHeader header;
     std::memcpy(&header, bytes.data(), sizeof(header));
+    if (const uint64_t required = required_image_length(bytes, header); bytes.size() < required)
+        throw std::runtime_error(fmt::format(
+            "the kernel Image is truncated: the file has {} bytes, its headers describe {}",
+            bytes.size(), required));
     const uint64_t size = std::max<uint64_t>(header.image_size, bytes.size());
     const uint64_t address = ram.base() + header.text_offset;
     copy_into_ram(ram, address, bytes.data(), bytes.size(), size, "the kernel Image");

@@ -323,7 +323,24 @@ def test_bad_input(rvisor, guest_dir):
     expect_error(rvisor, ["run", "--kernel", image, "--initrd", "/nonexistent.cpio"],
                  "cannot open initrd")
     expect_error(rvisor, ["run"], "no kernel")
+    expect_error(rvisor, ["run", "--kernel", "/tmp"], "is a directory")
+    expect_error(rvisor, ["run", "--kernel", image, "--bios", "/nonexistent/fw.bin"],
+                 "cannot open firmware")
+    expect_error(rvisor, ["run", "--kernel", image, "--engine", "fast"], "unknown engine 'fast'")
+    expect_error(rvisor, ["run", "--kernel", image, "--disk", "/dev/null,floppy"], "floppy")
+    expect_error(rvisor, ["frobnicate"], "unknown command 'frobnicate'")
+    expect_error(rvisor, ["vm", "frob"], "unknown command 'frob'")
+    expect_error(rvisor, ["snapshot-info", "/nonexistent.state"], "/nonexistent.state")
+    with open(image, "rb") as f:
+        kernel = f.read()
     with tempfile.TemporaryDirectory() as workdir:
+        # The Image's PE/COFF section table states how long the file is: a cut copy is refused
+        # with both lengths rather than run as garbage.
+        for length in (100, len(kernel) - 4096):
+            cut = os.path.join(workdir, f"Image-{length}")
+            with open(cut, "wb") as f:
+                f.write(kernel[:length])
+            expect_error(rvisor, ["run", "--kernel", cut], f"the file has {length} bytes")
         config = os.path.join(workdir, "vm.json")
         for text, fragment in [('{"kernel": "Image",', "not valid JSON"),
                                ('{"kernel": "Image", "floppies": 3}', "unknown key 'floppies'"),
