@@ -18,6 +18,9 @@ public:
     virtual HartExit run(uint64_t budget) = 0;
     // What the engine did, in one line for --verbose; empty when there is nothing to say.
     virtual std::string summary() const { return {}; }
+    // The guest has gone idle: drop what can be rebuilt when it is needed again and give its
+    // memory back to the host. True when something was given back. Only on the hart's thread.
+    virtual bool release_idle_memory() { return false; }
 };
 
 class InterpreterEngine final : public ExecutionEngine {

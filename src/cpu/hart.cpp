@@ -102,18 +102,15 @@ bool Hart::service_events()
     return true;
 }
 
-void Hart::wait_for_interrupt(std::chrono::steady_clock::duration at_most)
+void Hart::wait_for_interrupt()
 {
     m_lines.clear_attention();
     if (interrupts_pending_ignoring_enables())
         return;
-    auto deadline = std::chrono::steady_clock::now() + at_most;
     uint64_t timer = m_lines.machine_timer_compare();
     if (m_state.menvcfg & envcfg::kStce)
         timer = std::min(timer, m_state.stimecmp);
-    if (timer != UINT64_MAX)
-        deadline = std::min(deadline, m_clock.time_point_of(timer));
-    m_lines.wait_until(deadline);
+    m_lines.wait_until(m_clock.time_point_of(timer));
 }
 
 // ---- traps and interrupts ----

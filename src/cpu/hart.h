@@ -47,8 +47,9 @@ public:
     // Executes up to `budget` instructions.
     HartExit run(uint64_t budget);
     // Sleeps (after a WFI exit) until an interrupt is pending, a timer compare is reached or
-    // at_most passes; it may return early, as WFI may.
-    void wait_for_interrupt(std::chrono::steady_clock::duration at_most);
+    // something wakes the hart's lines (a pause, an IPI, a remote fence); it may return early,
+    // as WFI may. No timeout: an idle hart costs the host nothing between its events.
+    void wait_for_interrupt();
 
     // Architectural state, for firmware, loaders, tests and the tracer.
     uint64_t pc() const { return m_state.pc; }

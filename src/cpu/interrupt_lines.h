@@ -56,11 +56,16 @@ public:
         m_wakeup.notify_all();
     }
 
-    // Sleeps until wake() or the deadline; the caller rechecks its condition afterwards.
+    // Sleeps until wake() or the deadline (none when it is time_point::max()); the caller
+    // rechecks its condition afterwards.
     void wait_until(std::chrono::steady_clock::time_point deadline)
     {
         std::unique_lock lock(m_mutex);
-        m_wakeup.wait_until(lock, deadline, [&] { return m_attention.load(); });
+        const auto woken = [&] { return m_attention.load(); };
+        if (deadline == std::chrono::steady_clock::time_point::max())
+            m_wakeup.wait(lock, woken);
+        else
+            m_wakeup.wait_until(lock, deadline, woken);
     }
 
 private:

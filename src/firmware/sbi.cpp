@@ -249,7 +249,7 @@ Sbi::Result Sbi::hart_state_management(unsigned caller, uint64_t function, cpu::
         const uint64_t type = hart.x(a0);
         if (type != 0 && type != kSuspendNonRetentive)
             return { kErrInvalidParam, 0 };
-        hart.wait_for_interrupt(std::chrono::milliseconds(100));
+        hart.wait_for_interrupt();
         if (type == kSuspendNonRetentive) {
             const uint64_t resume = hart.x(a1), opaque = hart.x(a2);
             enter_supervisor(hart, resume - 4, hart.hart_id(), opaque);

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 
 namespace rvisor::host {
 
@@ -21,10 +22,18 @@ public:
             return m_stopped_ticks.load(std::memory_order_relaxed);
         return static_cast<uint64_t>(now_ns() - m_origin_ns.load(std::memory_order_relaxed)) / 100;
     }
+    // A compare value too far ahead to happen (a guest's way to turn its timer off) is
+    // time_point::max(), never a product that wrapped round into the past.
     std::chrono::steady_clock::time_point time_point_of(uint64_t ticks) const
     {
-        return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(
-            m_origin_ns.load(std::memory_order_relaxed) + static_cast<int64_t>(ticks * 100)));
+        const int64_t origin = m_origin_ns.load(std::memory_order_relaxed);
+        constexpr int64_t kLatest = std::numeric_limits<int64_t>::max();
+        if (ticks > static_cast<uint64_t>(kLatest / 100))
+            return std::chrono::steady_clock::time_point::max();
+        const auto offset = static_cast<int64_t>(ticks * 100);
+        if (origin > kLatest - offset)
+            return std::chrono::steady_clock::time_point::max();
+        return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(origin + offset));
     }
 
     // Freezes the count (while the VM is paused); resume() continues from where it stopped.

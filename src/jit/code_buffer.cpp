@@ -1,5 +1,6 @@
 #include "jit/code_buffer.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -21,5 +22,11 @@ CodeBuffer::CodeBuffer(size_t size)
 }
 
 CodeBuffer::~CodeBuffer() { munmap(m_data, m_size); }
+
+void CodeBuffer::discard(size_t bytes)
+{
+    // Only memory goes back, so a failure (which leaves it resident) needs no handling.
+    madvise(m_data, std::min(bytes, m_size), MADV_DONTNEED);
+}
 
 } // namespace rvisor::jit

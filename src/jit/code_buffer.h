@@ -15,6 +15,8 @@ public:
 
     uint8_t* data() const { return m_data; }
     size_t size() const { return m_size; }
+    // Gives the first `bytes` back to the host; they read as zero when next touched.
+    void discard(size_t bytes);
 
 private:
     uint8_t* m_data;

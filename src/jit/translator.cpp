@@ -34,12 +34,24 @@ Translator::Translator(cpu::Hart& hart, TranslatorOptions options)
 void Translator::flush_code()
 {
     m_compiler.reset();
-    m_blocks.clear();
-    m_cold_visits.clear();
-    m_pages.clear();
-    m_fallbacks.clear();
+    // Assigned empty rather than cleared, so that their tables' memory goes too.
+    m_blocks = {};
+    m_cold_visits = {};
+    m_pages = {};
+    m_fallbacks = {};
     m_state->clear_jump_cache();
-    ++m_stats.code_flushes;
+}
+
+bool Translator::release_idle_memory()
+{
+    const size_t used = m_compiler.code_bytes();
+    if (used <= m_options.idle_code_bytes)
+        return false;
+    // Before the flush, which writes the entry stub afresh at the start of the buffer.
+    m_buffer.discard(used);
+    flush_code();
+    ++m_stats.idle_releases;
+    return true;
 }
 
 bool Translator::page_unchanged(const uint8_t* page)
@@ -84,8 +96,10 @@ const uint8_t* Translator::block_at_pc(bool& fetch_trapped, bool& cold)
         }
         m_cold_visits.erase(visits);
     }
-    if (m_compiler.space_left() < BlockCompiler::kMaxBlockBytes)
+    if (m_compiler.space_left() < BlockCompiler::kMaxBlockBytes) {
         flush_code();
+        ++m_stats.code_flushes;
+    }
     // A new block must come from the bytes the page's other blocks came from.
     page_unchanged(page);
     auto [entry, inserted] = m_pages.try_emplace(page);
@@ -111,9 +125,10 @@ const uint8_t* Translator::block_at_pc(bool& fetch_trapped, bool& cold)
 std::string Translator::summary() const
 {
     return fmt::format("translated {} blocks, code cache peak {:.1f} of {} MiB, {} full flushes, "
-                       "{} pages retranslated after fence.i",
+                       "{} released while idle, {} pages retranslated after fence.i",
         m_stats.blocks_translated, static_cast<double>(m_stats.peak_code_bytes) / (1 << 20),
-        m_options.code_cache_size >> 20, m_stats.code_flushes, m_stats.pages_invalidated);
+        m_options.code_cache_size >> 20, m_stats.code_flushes, m_stats.idle_releases,
+        m_stats.pages_invalidated);
 }
 
 cpu::HartExit Translator::run(uint64_t budget)

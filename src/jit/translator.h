@@ -18,6 +18,7 @@ namespace rvisor::jit {
 struct TranslatorStats {
     uint64_t blocks_translated = 0;
     uint64_t code_flushes = 0; // the whole cache dropped because it was full
+    uint64_t idle_releases = 0; // the whole cache dropped because the guest went idle
     uint64_t pages_invalidated = 0; // pages whose blocks were dropped because the code changed
     size_t peak_code_bytes = 0; // of the code cache, the most ever in use
 };
@@ -28,6 +29,9 @@ struct TranslatorOptions {
     // interpreted. Most code at boot runs a few times only, and translating costs as much as
     // interpreting a few hundred instructions. 1 translates everything at once (tests).
     unsigned translate_after = 8;
+    // release_idle_memory() gives the code back once there is more than this: beyond what an
+    // idle Linux runs (timer interrupt, scheduler, idle loop: a few hundred KiB).
+    size_t idle_code_bytes = 1 << 20;
 };
 
 class Translator final : public cpu::ExecutionEngine {
@@ -35,6 +39,9 @@ public:
     explicit Translator(cpu::Hart& hart, TranslatorOptions options = {});
     cpu::HartExit run(uint64_t budget) override;
     std::string summary() const override;
+    // Drops the translated code and the block tables once they hold more than
+    // options.idle_code_bytes (most of it is the boot's code, run once).
+    bool release_idle_memory() override;
 
 private:
     // Code for the block at the hart's pc, translating it if need be; nullptr when the

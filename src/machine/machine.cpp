@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <malloc.h>
 #include <stdexcept>
 
 namespace rvisor::machine {
@@ -38,7 +39,6 @@ constexpr uint64_t kVirtioBase = 0x10001000, kVirtioStride = 0x1000;
 constexpr unsigned kVirtioFirstIrq = 1;
 
 constexpr uint64_t kInstructionBatch = 20000;
-constexpr auto kIdleWait = std::chrono::milliseconds(100);
 constexpr uint64_t kTwoMiB = 2ull << 20;
 
 uint64_t align_down(uint64_t value, uint64_t alignment) { return value & ~(alignment - 1); }
@@ -415,7 +415,7 @@ void Machine::run_hart(unsigned index)
         } else if (state != firmware::HsmState::Started) {
             slot.lines->clear_attention();
             if (slot.state.load() == state && !finished() && !m_pause_requested.load())
-                slot.lines->wait_until(std::chrono::steady_clock::now() + kIdleWait);
+                slot.lines->wait_until(std::chrono::steady_clock::time_point::max());
             continue;
         }
 
@@ -434,8 +434,13 @@ void Machine::run_hart(unsigned index)
         switch (exit) {
         case cpu::HartExit::BudgetExhausted: break;
         case cpu::HartExit::WaitForInterrupt:
+            // Also what malloc keeps of the boot's freed buffers (the kernel file, block
+            // tables), once the engine has freed its part.
+            if (slot.idle_watch.idle_window_ended(std::chrono::steady_clock::now())
+                && slot.engine->release_idle_memory())
+                malloc_trim(0);
             if (!m_pause_requested.load())
-                hart.wait_for_interrupt(kIdleWait);
+                hart.wait_for_interrupt();
             break;
         case cpu::HartExit::SupervisorCall: m_sbi.handle_call(index); break;
         case cpu::HartExit::MachineTrapNoFirmware: {

@@ -16,6 +16,7 @@
 #include "host/clock.h"
 #include "host/console.h"
 #include "host/wakeup.h"
+#include "machine/idle_watch.h"
 #include "machine/vm_spec.h"
 #include "mem/bus.h"
 #include "mem/guest_ram.h"
@@ -107,6 +108,7 @@ private:
         std::atomic<firmware::HsmState> state { firmware::HsmState::Stopped };
         uint64_t start_pc = 0;
         uint64_t start_opaque = 0;
+        IdleWatch idle_watch;
         std::thread thread;
     };
 

@@ -946,13 +946,20 @@ std::optional<std::string> run_differential(const DifferentialProgram& program)
     return report;
 }
 
-FinalState run_translated(const DifferentialProgram& program)
+FinalState run_translated(const DifferentialProgram& program, uint64_t release_every)
 {
     check_fits(program);
     Machine machine;
     machine.start(program);
-    jit::Translator translator(machine.hart, { .translate_after = 1 });
-    const cpu::HartExit exit = translator.run(program.instruction_limit);
+    jit::Translator translator(machine.hart, { .translate_after = 1, .idle_code_bytes = 0 });
+    if (release_every == 0)
+        return final_state(machine.hart, translator.run(program.instruction_limit));
+    cpu::HartExit exit = cpu::HartExit::BudgetExhausted;
+    const uint64_t limit = machine.hart.instret() + program.instruction_limit;
+    while (exit == cpu::HartExit::BudgetExhausted && machine.hart.instret() < limit) {
+        exit = translator.run(std::min(release_every, limit - machine.hart.instret()));
+        translator.release_idle_memory();
+    }
     return final_state(machine.hart, exit);
 }
 

@@ -65,8 +65,10 @@ struct FinalState {
 // std::invalid_argument when the code does not fit below the data area.
 std::optional<std::string> run_differential(const DifferentialProgram& program);
 
-// Runs the program under the translator alone, for checks against known results.
-FinalState run_translated(const DifferentialProgram& program);
+// Runs the program under the translator alone, for checks against known results. With
+// release_every, in slices of that many instructions, the translator giving back its code
+// between them as for a guest gone idle.
+FinalState run_translated(const DifferentialProgram& program, uint64_t release_every = 0);
 
 // A program of instructions from the whole instruction table and the compressed forms (and a
 // few arbitrary words), with registers and control flow chosen to keep it mostly running (loads

@@ -184,6 +184,21 @@ TEST(TranslatorDifferential, CountedLoopWithABackwardBranch)
     EXPECT_EQ(state.instret, kPrologueInstructions + 300);
 }
 
+TEST(TranslatorDifferential, CodeGivenBackWhileIdleIsTranslatedAgain)
+{
+    ProgramBuilder builder;
+    builder.x(a0, 0).x(a1, 100);
+    builder.emit({ addi(a0, a0, 3), addi(a1, a1, -1), b_type(Opcode::bne, a1, zero, -8) });
+    const uint64_t end = builder.pc();
+    builder.emit({ kEbreak });
+    for (uint64_t slice : { 1, 7, 64 }) {
+        SCOPED_TRACE(slice);
+        const FinalState state = run_translated(builder.build(), slice);
+        expect_breakpoint_at(state, end);
+        EXPECT_EQ(state.x[a0], 300u);
+    }
+}
+
 TEST(TranslatorDifferential, EndlessLoopStopsAtTheInstructionLimit)
 {
     ProgramBuilder builder;
