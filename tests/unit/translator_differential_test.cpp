@@ -166,15 +166,22 @@ void expect_breakpoint_at(const FinalState& state, uint64_t pc)
     EXPECT_EQ(state.mepc, pc);
 }
 
+// a0 += 3, a1 times down from 100, then an ebreak (at the returned pc).
+uint64_t emit_counted_loop(ProgramBuilder& builder)
+{
+    builder.x(a0, 0).x(a1, 100);
+    builder.emit({ addi(a0, a0, 3), addi(a1, a1, -1), b_type(Opcode::bne, a1, zero, -8) });
+    const uint64_t end = builder.pc();
+    builder.emit({ kEbreak });
+    return end;
+}
+
 } // namespace
 
 TEST(TranslatorDifferential, CountedLoopWithABackwardBranch)
 {
     ProgramBuilder builder;
-    builder.x(a0, 0).x(a1, 100);
-    builder.emit({ addi(a0, a0, 3), addi(a1, a1, -1), b_type(Opcode::bne, a1, zero, -8) });
-    const uint64_t end = builder.pc();
-    builder.emit({ kEbreak });
+    const uint64_t end = emit_counted_loop(builder);
     const DifferentialProgram program = builder.build();
 
     expect_agreement(program);
@@ -187,10 +194,7 @@ TEST(TranslatorDifferential, CountedLoopWithABackwardBranch)
 TEST(TranslatorDifferential, CodeGivenBackWhileIdleIsTranslatedAgain)
 {
     ProgramBuilder builder;
-    builder.x(a0, 0).x(a1, 100);
-    builder.emit({ addi(a0, a0, 3), addi(a1, a1, -1), b_type(Opcode::bne, a1, zero, -8) });
-    const uint64_t end = builder.pc();
-    builder.emit({ kEbreak });
+    const uint64_t end = emit_counted_loop(builder);
     for (uint64_t slice : { 1, 7, 64 }) {
         SCOPED_TRACE(slice);
         const FinalState state = run_translated(builder.build(), slice);
