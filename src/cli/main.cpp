@@ -153,7 +153,7 @@ int main(int argc, char** argv)
     std::string config_file, dump_dtb, api_socket;
     bool no_sandbox = false;
     nlohmann::json flags = nlohmann::json::object();
-    std::string kernel, append, memory, bios, engine;
+    std::string kernel, append, memory, bios, engine, vsock;
     unsigned cpus = 1;
     bool raw_kernel = false, trace = false, verbose = false, balloon = false;
     std::vector<std::string> initrds, disks, nets;
@@ -179,6 +179,9 @@ int main(int argc, char** argv)
         "tap,ifname=NAME[,mac=M]; repeat for more");
     run_command->add_option("--engine", engine,
         "jit (binary translation to x86-64, the default) or interp (the reference interpreter)");
+    run_command->add_option("--vsock", vsock,
+        "virtio socket device cid=N,uds=PATH: host programs connect to PATH and write "
+        "\"CONNECT <port>\\n\"; the guest's connections to host port P reach PATH_P");
     run_command->add_flag("--balloon", balloon,
         "a virtio balloon whose free page reporting returns the guest's free memory to the host");
     run_command->add_flag("--trace", trace, "print every instruction executed (stderr)");
@@ -216,6 +219,8 @@ int main(int argc, char** argv)
         "replace the snapshot's disks, one for one: PATH[,ro][,serial=S]; repeat");
     restore_command->add_option("--net", restore_nets,
         "replace the snapshot's networks, one for one (as run --net); repeat");
+    restore_command->add_option("--vsock", restore.vsock,
+        "replace the snapshot's vsock device's cid and socket: cid=N,uds=PATH");
     restore_command->add_option(
         "--engine", restore_engine, "jit or interp, whichever the snapshot was taken with");
     restore_command->add_flag("--verbose", restore_verbose,
@@ -312,6 +317,8 @@ int main(int argc, char** argv)
                 flags["engine"] = engine;
             if (given("--balloon"))
                 flags["balloon"] = balloon;
+            if (given("--vsock"))
+                flags["vsock"] = vsock;
             if (given("--trace"))
                 flags["trace"] = trace;
             if (given("--verbose"))

@@ -9,6 +9,7 @@
 #include "devices/virtio/block.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
+#include "devices/virtio/vsock.h"
 #include "firmware/device_tree.h"
 #include "firmware/image_loader.h"
 #include "host/slirp_network.h"
@@ -128,6 +129,9 @@ Machine::Machine(const VmSpec& spec, const RunOptions& options, host::Console& c
     add_virtio_device(std::make_unique<devices::virtio::VirtioRng>());
     if (spec.balloon)
         add_virtio_device(std::make_unique<devices::virtio::VirtioBalloon>(*m_ram));
+    if (spec.vsock)
+        add_virtio_device(
+            std::make_unique<devices::virtio::VirtioVsock>(spec.vsock->cid, spec.vsock->uds));
 }
 
 Machine::~Machine()
@@ -535,6 +539,7 @@ std::vector<std::string> Machine::device_names() const
         case 3: type = "virtio-console"; break;
         case 4: type = "virtio-rng"; break;
         case 5: type = "virtio-balloon"; break;
+        case 19: type = "virtio-vsock"; break;
         }
         names.push_back(fmt::format("{}@{:#x}", type, kVirtioBase + slot * kVirtioStride));
     }

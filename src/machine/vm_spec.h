@@ -26,6 +26,12 @@ struct NetConfig {
     std::string ifname; // tap only
 };
 
+// A virtio socket device joined to host programs through a Unix socket.
+struct VsockConfig {
+    uint64_t cid = 0; // the guest's context id
+    std::filesystem::path uds;
+};
+
 // What a VM is: the same machine whichever process runs it, however it is started, and what a
 // snapshot records. vmm::VmSpecBuilder makes one from flags, a --config file or an API body.
 struct VmSpec {
@@ -43,6 +49,8 @@ struct VmSpec {
     // A virtio balloon with free page reporting, after the console and entropy devices: the
     // guest hands its free memory back to the host.
     bool balloon = false;
+    // A virtio socket device, in the slot after the balloon's.
+    std::optional<VsockConfig> vsock;
     // The binary translator by default; the interpreter is the reference (and what --trace
     // uses, since it sees every instruction).
     cpu::EngineKind engine = cpu::EngineKind::Jit;
@@ -51,8 +59,9 @@ struct VmSpec {
     static constexpr unsigned kVirtioSlots = 8;
     static constexpr uint64_t kMinMemory = 16ull << 20;
 
-    // The virtio devices besides the disks and networks: console, entropy and the balloon.
-    unsigned fixed_virtio_devices() const { return 2 + (balloon ? 1 : 0); }
+    // The virtio devices besides the disks and networks: console, entropy, the balloon and the
+    // socket device.
+    unsigned fixed_virtio_devices() const { return 2 + (balloon ? 1 : 0) + (vsock ? 1 : 0); }
 };
 
 // How this process runs the VM: nothing here changes what the guest sees.

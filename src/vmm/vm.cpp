@@ -70,6 +70,11 @@ machine::VmSpec restored_spec(const SnapshotState& snapshot, const RestoreReques
     }
     if (request.engine)
         replacements["engine"] = *request.engine;
+    if (request.vsock) {
+        if (!original.vsock)
+            throw std::runtime_error("the snapshot has no vsock device for --vsock to replace");
+        replacements["vsock"] = *request.vsock;
+    }
     builder.apply(replacements, {}, "", [](const std::string& key) {
         return key == "disks" ? "--disk" : key == "nets" ? "--net" : "--" + key;
     });

@@ -23,6 +23,7 @@ struct RestoreRequest {
     std::optional<std::vector<std::string>> disks; // --disk texts
     std::optional<std::vector<std::string>> nets; // --net texts
     std::optional<std::string> engine;
+    std::optional<std::string> vsock; // --vsock text
 };
 
 class Vm final : public api::VmControl {

@@ -1,5 +1,6 @@
 #include "vmm/vm_spec_builder.h"
 #include "vmm/net_option.h"
+#include "vmm/vsock_option.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -131,6 +132,13 @@ void VmSpecBuilder::apply(const nlohmann::json& settings, const std::filesystem:
                 m_spec.nets.clear();
                 for (const auto& text : strings(value))
                     m_spec.nets.push_back(parse_net_option(text));
+            } else if (key == "vsock") {
+                m_spec.vsock.reset();
+                if (!value.is_null()) {
+                    machine::VsockConfig vsock = parse_vsock_option(value.get<std::string>());
+                    vsock.uds = resolve(vsock.uds.string());
+                    m_spec.vsock = vsock;
+                }
             } else if (key == "balloon") {
                 m_spec.balloon = value.get<bool>();
             } else if (key == "raw_kernel") {
@@ -189,8 +197,9 @@ machine::VmSpec VmSpecBuilder::spec() const
     const unsigned fixed = m_spec.fixed_virtio_devices();
     if (m_spec.disks.size() + m_spec.nets.size() + fixed > VmSpec::kVirtioSlots)
         throw std::runtime_error(
-            fmt::format("at most {} disks and networks together fit the machine{}",
-                VmSpec::kVirtioSlots - fixed, m_spec.balloon ? " beside the balloon" : ""));
+            fmt::format("at most {} disks and networks together fit the machine{}{}",
+                VmSpec::kVirtioSlots - fixed, m_spec.balloon ? " beside the balloon" : "",
+                m_spec.vsock ? " and the vsock device" : ""));
     return m_spec;
 }
 
@@ -220,6 +229,11 @@ nlohmann::json spec_to_json(const machine::VmSpec& spec)
         json["nets"].push_back(format_net_option(net));
     json["engine"] = spec.engine == cpu::EngineKind::Jit ? "jit" : "interp";
     json["balloon"] = spec.balloon;
+    if (spec.vsock) {
+        machine::VsockConfig vsock = *spec.vsock;
+        vsock.uds = absolute(vsock.uds);
+        json["vsock"] = format_vsock_option(vsock);
+    }
     return json;
 }
 

@@ -159,13 +159,14 @@ def test_boot(rvisor, guest_dir, cpus, bios=None):
     return 0
 
 
-def build_smp_program(workdir):
+def build_guest_program(workdir, name):
+    """tests/guest/programs/NAME.c built static for the guest; its bytes."""
     compiler = shutil.which("riscv64-linux-gnu-gcc")
     if not compiler:
         raise Failure("riscv64-linux-gnu-gcc is missing (Debian package gcc-riscv64-linux-gnu)")
-    output = os.path.join(workdir, "smp_atomics")
+    output = os.path.join(workdir, name)
     subprocess.run([compiler, "-O2", "-static", "-pthread", "-o", output,
-                    os.path.join(HERE, "programs", "smp_atomics.c")], check=True)
+                    os.path.join(HERE, "programs", f"{name}.c")], check=True)
     with open(output, "rb") as f:
         return f.read()
 
@@ -179,7 +180,7 @@ def test_guest_checks(rvisor, guest_dir, cpus):
         extra = os.path.join(workdir, "extra.cpio")
         with open(extra, "wb") as f:
             f.write(newc_archive({"check.sh": (0o100755, script),
-                                  "smp_atomics": (0o100755, build_smp_program(workdir))},
+                                  "smp_atomics": (0o100755, build_guest_program(workdir, "smp_atomics"))},
                                  compress=False))
         numbers = "".join(f"{i}\n" for i in range(1, 20001)).encode()
         append = ("console=ttyS0 guest.run=/check.sh "
