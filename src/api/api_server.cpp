@@ -1,6 +1,7 @@
 #include "api/api_server.h"
 
 #include "api/request_body.h"
+#include "api/vm_patch.h"
 
 #include <mutex>
 
@@ -30,12 +31,14 @@ std::vector<Route> ApiServer::routes()
             } },
         { "/vm", "PATCH",
             [this](const httplib::Request& request, httplib::Response& response) {
-                static const Field fields[] = { { "state", true, { "Paused", "Resumed" } } };
-                const auto body = parse_string_fields(request.body, fields);
+                const VmPatch patch = parse_vm_patch(request.body);
                 with_vm([&](VmControl& vm) {
-                    if (body.at("state") == "Paused")
+                    // Limits first: a request that also pauses leaves them set for the resume.
+                    if (!patch.disks.empty() || !patch.nets.empty())
+                        vm.change_rate_limits(patch.disks, patch.nets);
+                    if (patch.state == "Paused")
                         vm.pause();
-                    else
+                    else if (patch.state == "Resumed")
                         vm.resume();
                 });
                 response.status = 204;

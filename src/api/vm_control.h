@@ -4,7 +4,10 @@
 // each means and whether it is allowed now.
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 
@@ -25,6 +28,14 @@ private:
     int m_status;
 };
 
+// New rate limits for one disk or network, by its index among the VM's disks or networks: a
+// limit left out stays as it is, 0 lifts it.
+struct DeviceLimitChange {
+    uint64_t index = 0;
+    std::optional<uint64_t> ops_per_second; // disks only
+    std::optional<uint64_t> bytes_per_second;
+};
+
 class VmControl {
 public:
     virtual ~VmControl() = default;
@@ -34,6 +45,11 @@ public:
     // a running one succeed and change nothing, as in Firecracker.
     virtual void pause() = 0;
     virtual void resume() = 0;
+    // PATCH /vm {"disks": […], "nets": […]}: all of them or, when an index names no device
+    // (ApiError 400), none. Running or paused.
+    virtual void change_rate_limits(
+        std::span<const DeviceLimitChange> disks, std::span<const DeviceLimitChange> nets)
+        = 0;
     // PUT /snapshot/create; only while paused (ApiError 409 otherwise).
     virtual void create_snapshot(
         const std::filesystem::path& state_file, const std::filesystem::path& memory_file)

@@ -1,6 +1,7 @@
 #include "control/control_api.h"
 
 #include "api/request_body.h"
+#include "api/vm_patch.h"
 
 namespace rvisor::control {
 
@@ -31,9 +32,9 @@ std::vector<api::Route> routes(ControlProgram& program)
             } },
         { kVm, "PATCH",
             [&program](const Request& request, Response& response) {
-                static const api::Field fields[] = { { "state", true, { "Paused", "Resumed" } } };
-                const auto body = api::parse_string_fields(request.body, fields);
-                program.set_state(request.matches[1], body.at("state"));
+                // Checked here, so that a malformed body never reaches the VM.
+                api::parse_vm_patch(request.body);
+                program.update(request.matches[1], nlohmann::json::parse(request.body));
                 response.status = 204;
             } },
         { kVm, "DELETE",

@@ -401,12 +401,12 @@ void forward(const std::filesystem::path& socket, const std::string& method,
 
 } // namespace
 
-void ControlProgram::set_state(const std::string& id, const std::string& state)
+void ControlProgram::update(const std::string& id, const json& patch)
 {
     const Vm vm = claim(id);
     if (!alive(vm))
         throw ApiError(409, "The VM \"" + id + "\" is " + state_of(vm) + ".");
-    forward(vm_dir(id) / "api.sock", "PATCH", "/vm", { { "state", state } });
+    forward(vm_dir(id) / "api.sock", "PATCH", "/vm", patch);
 }
 
 void ControlProgram::snapshot(

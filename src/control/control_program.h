@@ -39,8 +39,8 @@ public:
     nlohmann::json create(const nlohmann::json& body);
     nlohmann::json list();
     nlohmann::json show(const std::string& id);
-    // "Paused" or "Resumed".
-    void set_state(const std::string& id, const std::string& state);
+    // PATCH /vms/{id}: a body of PATCH /vm (api/vm_patch.h), checked, for the VM's own API.
+    void update(const std::string& id, const nlohmann::json& patch);
     void snapshot(
         const std::string& id, const std::string& state_file, const std::string& memory_file);
     std::string console(const std::string& id);

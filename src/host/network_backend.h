@@ -32,6 +32,12 @@ public:
 
     // A frame from the guest. Like a real network, a backend may drop frames when it is busy.
     virtual void send(std::span<const uint8_t> frame) = 0;
+
+    // While held, the backend reads nothing more from the host for the guest, so the host's
+    // senders are slowed by their own flow control (the guest is behind, or over its rate
+    // limit). Frames it produces anyway (its own timers, replies to the guest's frames) still
+    // reach the receiver. Any thread, the receiver's included.
+    virtual void set_receive_held(bool held) = 0;
 };
 
 } // namespace rvisor::host

@@ -202,6 +202,14 @@ void SlirpNetwork::send(std::span<const uint8_t> frame)
     signal_eventfd(m_wakeup_fd);
 }
 
+void SlirpNetwork::set_receive_held(bool held)
+{
+    m_receive_held = held;
+    // The loop polls again, with input, from the next round.
+    if (!held)
+        signal_eventfd(m_wakeup_fd);
+}
+
 void SlirpNetwork::run()
 {
     while (!m_stopping.load()) {
@@ -299,8 +307,12 @@ void SlirpNetwork::timer_mod(void* timer, int64_t expire_time_ms, void*)
 
 int SlirpNetwork::add_poll(int fd, int events, void* opaque)
 {
-    auto& poll_fds = static_cast<SlirpNetwork*>(opaque)->m_poll_fds;
-    poll_fds.push_back({ fd, poll_events(events), 0 });
+    auto* self = static_cast<SlirpNetwork*>(opaque);
+    auto& poll_fds = self->m_poll_fds;
+    short wanted = poll_events(events);
+    if (self->m_receive_held.load())
+        wanted &= static_cast<short>(~(POLLIN | POLLPRI));
+    poll_fds.push_back({ fd, wanted, 0 });
     return static_cast<int>(poll_fds.size() - 1);
 }
 

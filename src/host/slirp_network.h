@@ -58,6 +58,8 @@ public:
     void start() override;
     void stop() override;
     void send(std::span<const uint8_t> frame) override;
+    // Stops polling slirp's host sockets for input; what slirp already read still comes.
+    void set_receive_held(bool held) override;
 
 private:
     struct Timer;
@@ -94,6 +96,7 @@ private:
     std::mutex m_mutex;
     std::deque<std::vector<uint8_t>> m_pending_frames;
     std::atomic<bool> m_stopping { false };
+    std::atomic<bool> m_receive_held { false };
     std::thread m_thread;
 };
 

@@ -100,24 +100,37 @@ void TapNetwork::send(std::span<const uint8_t> frame)
     while (::write(m_fd, frame.data(), frame.size()) < 0 && errno == EINTR) { }
 }
 
+void TapNetwork::set_receive_held(bool held)
+{
+    m_receive_held = held;
+    if (!held)
+        m_receive_released.raise();
+}
+
 void TapNetwork::run()
 {
     std::vector<uint8_t> frame(kMaxFrameSize);
-    pollfd fds[2] = { { m_fd, POLLIN, 0 }, { m_stop_fd, POLLIN, 0 } };
+    pollfd fds[3]
+        = { { m_stop_fd, POLLIN, 0 }, { m_receive_released.fd(), POLLIN, 0 }, { m_fd, POLLIN, 0 } };
     for (;;) {
-        if (::poll(fds, 2, -1) < 0) {
+        m_receive_released.clear();
+        // While held, the device is not polled at all (not even for errors).
+        const nfds_t polled = m_receive_held.load() ? 2 : 3;
+        for (pollfd& fd : fds)
+            fd.revents = 0;
+        if (::poll(fds, polled, -1) < 0) {
             if (errno == EINTR)
                 continue;
             std::fprintf(stderr, "rvisor: tap device '%s': poll failed: %s\n", m_name.c_str(),
                 std::strerror(errno));
             return;
         }
-        if (fds[1].revents & POLLIN)
+        if (fds[0].revents & POLLIN)
             return;
-        if (!(fds[0].revents & (POLLIN | POLLERR | POLLHUP)))
+        if (!(fds[2].revents & (POLLIN | POLLERR | POLLHUP)))
             continue;
-        // Everything queued, so that one wake-up serves a burst.
-        for (;;) {
+        // Everything queued, so that one wake-up serves a burst, unless the guest is behind.
+        while (!m_receive_held.load()) {
             ssize_t count = ::read(m_fd, frame.data(), frame.size());
             if (count > 0) {
                 if (m_receiver)

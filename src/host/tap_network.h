@@ -1,5 +1,8 @@
 #pragma once
 #include "host/network_backend.h"
+#include "host/wakeup.h"
+
+#include <atomic>
 
 #include <string>
 #include <thread>
@@ -30,6 +33,9 @@ public:
     void start() override;
     void stop() override;
     void send(std::span<const uint8_t> frame) override;
+    // Stops polling the device; frames wait in the kernel's queue for the interface, which
+    // drops what does not fit, as a busy network would.
+    void set_receive_held(bool held) override;
 
 private:
     void run();
@@ -38,6 +44,8 @@ private:
     Receiver m_receiver;
     int m_fd { -1 };
     int m_stop_fd { -1 }; // an eventfd
+    std::atomic<bool> m_receive_held { false };
+    Wakeup m_receive_released;
     std::thread m_thread;
 };
 

@@ -108,8 +108,10 @@ Machine::Machine(const VmSpec& spec, const RunOptions& options, host::Console& c
         auto file = std::make_unique<host::BlockFile>(disk.path.string(),
             disk.read_only ? host::BlockFile::Access::ReadOnly
                            : host::BlockFile::Access::ReadWrite);
-        add_virtio_device(std::make_unique<devices::virtio::VirtioBlock>(
-            std::move(file), disk.serial.empty() ? disk.path.filename().string() : disk.serial));
+        auto device = std::make_unique<devices::virtio::VirtioBlock>(std::move(file),
+            disk.serial.empty() ? disk.path.filename().string() : disk.serial, disk.limit);
+        m_disks.push_back(device.get());
+        add_virtio_device(std::move(device));
     }
     for (const NetConfig& net : spec.nets) {
         std::unique_ptr<host::NetworkBackend> backend;
@@ -118,7 +120,8 @@ Machine::Machine(const VmSpec& spec, const RunOptions& options, host::Console& c
                 host::SlirpNetwork::Options { net.hostfwds, net.dns, options.verbose });
         else
             backend = std::make_unique<host::TapNetwork>(net.ifname);
-        auto device = std::make_unique<devices::virtio::VirtioNet>(std::move(backend), net.mac);
+        auto device = std::make_unique<devices::virtio::VirtioNet>(
+            std::move(backend), net.mac, net.bandwidth);
         m_nets.push_back(device.get());
         add_virtio_device(std::move(device));
     }
@@ -524,6 +527,18 @@ Machine::NetworkTraffic Machine::network_traffic() const
         traffic.transmitted_bytes += net->transmitted_bytes();
     }
     return traffic;
+}
+
+void Machine::set_disk_rate_limit(size_t index, host::RateLimit limit)
+{
+    m_spec.disks.at(index).limit = limit;
+    m_disks.at(index)->set_rate_limit(limit);
+}
+
+void Machine::set_net_bandwidth(size_t index, uint64_t bytes_per_second)
+{
+    m_spec.nets.at(index).bandwidth = bytes_per_second;
+    m_nets.at(index)->set_bandwidth(bytes_per_second);
 }
 
 std::vector<std::string> Machine::device_names() const

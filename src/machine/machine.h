@@ -8,6 +8,7 @@
 #include "devices/plic.h"
 #include "devices/syscon.h"
 #include "devices/uart16550.h"
+#include "devices/virtio/block.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/device.h"
 #include "devices/virtio/mmio_transport.h"
@@ -94,6 +95,10 @@ public:
         uint64_t transmitted_bytes = 0;
     };
     NetworkTraffic network_traffic() const;
+    // New rate limits for a disk or a network (by index in the spec), from the API's thread;
+    // the spec follows, so snapshots and reboots keep them.
+    void set_disk_rate_limit(size_t index, host::RateLimit limit);
+    void set_net_bandwidth(size_t index, uint64_t bytes_per_second);
     // What the saved state belongs to: the ISA string and the devices, in bus order.
     static std::string isa();
     std::vector<std::string> device_names() const;
@@ -168,6 +173,7 @@ private:
     // or the guest armed the RTC's alarm.
     host::Wakeup m_wakeup;
     devices::virtio::VirtioConsole* m_virtio_console = nullptr; // owned by m_virtio_devices
+    std::vector<devices::virtio::VirtioBlock*> m_disks; // owned by m_virtio_devices
     std::vector<devices::virtio::VirtioNet*> m_nets; // owned by m_virtio_devices
     firmware::Sbi m_sbi;
     std::vector<uint8_t> m_device_tree;

@@ -1,6 +1,7 @@
 #pragma once
 #include "cpu/execution_engine.h"
 #include "host/network_backend.h"
+#include "host/rate_limiter.h"
 #include "host/slirp_network.h"
 
 #include <cstdint>
@@ -15,6 +16,7 @@ struct DiskConfig {
     std::filesystem::path path;
     bool read_only = false;
     std::string serial; // the virtio-blk device id; the file name when empty
+    host::RateLimit limit; // bytes and requests a second
 };
 
 struct NetConfig {
@@ -24,6 +26,7 @@ struct NetConfig {
     bool dns { false }; // user only: serve DNS at 10.0.2.3
     host::MacAddress mac { host::kDefaultMacAddress };
     std::string ifname; // tap only
+    uint64_t bandwidth { 0 }; // bytes a second each way; 0 for no limit
 };
 
 // A virtio socket device joined to host programs through a Unix socket.

@@ -1,4 +1,5 @@
 #include "vmm/net_option.h"
+#include "vmm/rate_option.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -135,6 +136,8 @@ machine::NetConfig parse_net_option(const std::string& text)
         std::string value = part.substr(equals + 1);
         if (key == "mac") {
             config.mac = parse_mac_address(value);
+        } else if (key == "bw") {
+            config.bandwidth = parse_bandwidth(value, "--net");
         } else if (user && key == "hostfwd") {
             config.hostfwds.push_back(parse_port_forward(value));
         } else if (user && key == "dns") {
@@ -149,8 +152,8 @@ machine::NetConfig parse_net_option(const std::string& text)
             config.ifname = value;
         } else {
             throw std::runtime_error("--net option '" + part + "' is not one of "
-                + (user ? "hostfwd=, dns=, mac= for user networking"
-                        : "ifname=, mac= for a tap device"));
+                + (user ? "hostfwd=, dns=, mac=, bw= for user networking"
+                        : "ifname=, mac=, bw= for a tap device"));
         }
     }
     if (!user && config.ifname.empty())
@@ -169,6 +172,8 @@ std::string format_net_option(const machine::NetConfig& config)
     if (user && config.dns)
         text += ",dns=on";
     text += fmt::format(",mac={:02x}", fmt::join(config.mac, ":"));
+    if (config.bandwidth)
+        text += ",bw=" + format_bandwidth(config.bandwidth);
     return text;
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 // The --net flag, in QEMU's words where QEMU has them:
 //   user[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[10.0.2.15]:GUESTPORT]...[,dns=on|off][,mac=M]
-//   tap,ifname=NAME[,mac=M]
+//       [,bw=B]
+//   tap,ifname=NAME[,mac=M][,bw=B]
 // A port forward's host address defaults to 127.0.0.1 (QEMU's is every address: a guest's
 // servers should not face the network unless the user says so) and its protocol to tcp; the
 // guest address, when given, must be the guest's own 10.0.2.15. M is six hex bytes separated
-// by colons, a unicast address.
+// by colons, a unicast address. B limits each direction to B bytes a second (rate_option.h).
 #include "host/network_backend.h"
 #include "machine/vm_spec.h"
 

@@ -152,8 +152,13 @@ machine::MachineExit Vm::run(const host::StopSignal* stop_signal)
         machine::MachineExit exit = m_machine->run(stop_signal);
         if (exit.kind != machine::MachineExit::Kind::Reboot)
             return exit;
-        // A fresh machine, as after a reset.
-        auto next = std::make_unique<machine::Machine>(m_machine->spec(), m_options, m_console);
+        // A fresh machine, as after a reset, with the limits the API may have changed.
+        machine::VmSpec spec;
+        {
+            std::lock_guard lock(m_mutex);
+            spec = m_machine->spec();
+        }
+        auto next = std::make_unique<machine::Machine>(spec, m_options, m_console);
         next->start(false);
         std::lock_guard lock(m_mutex);
         m_machine = std::move(next);
@@ -189,6 +194,36 @@ void Vm::resume()
     if (machine.state() == machine::MachineState::Stopped)
         throw api::ApiError(409, "the VM has stopped");
     machine.resume();
+}
+
+void Vm::change_rate_limits(
+    std::span<const api::DeviceLimitChange> disks, std::span<const api::DeviceLimitChange> nets)
+{
+    std::unique_lock lock(m_mutex);
+    machine::Machine& machine = started_machine(lock);
+    if (machine.state() == machine::MachineState::Stopped)
+        throw api::ApiError(409, "the VM has stopped");
+    const machine::VmSpec& spec = machine.spec();
+    auto check
+        = [](std::span<const api::DeviceLimitChange> changes, size_t count, const char* kind) {
+              for (const auto& change : changes) {
+                  if (change.index >= count)
+                      throw api::ApiError(400,
+                          fmt::format("there is no {} {}: the VM has {} (numbered from 0)", kind,
+                              change.index, count));
+              }
+          };
+    check(disks, spec.disks.size(), "disk");
+    check(nets, spec.nets.size(), "network");
+    for (const auto& change : disks) {
+        host::RateLimit limit = spec.disks[change.index].limit;
+        limit.ops_per_second = change.ops_per_second.value_or(limit.ops_per_second);
+        limit.bytes_per_second = change.bytes_per_second.value_or(limit.bytes_per_second);
+        machine.set_disk_rate_limit(change.index, limit);
+    }
+    for (const auto& change : nets)
+        machine.set_net_bandwidth(
+            change.index, change.bytes_per_second.value_or(spec.nets[change.index].bandwidth));
 }
 
 void Vm::create_snapshot(

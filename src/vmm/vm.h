@@ -46,6 +46,8 @@ public:
     nlohmann::json describe() override;
     void pause() override;
     void resume() override;
+    void change_rate_limits(std::span<const api::DeviceLimitChange> disks,
+        std::span<const api::DeviceLimitChange> nets) override;
     void create_snapshot(
         const std::filesystem::path& state_file, const std::filesystem::path& memory_file) override;
     void shutdown() override;

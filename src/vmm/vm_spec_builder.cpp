@@ -1,5 +1,6 @@
 #include "vmm/vm_spec_builder.h"
 #include "vmm/net_option.h"
+#include "vmm/rate_option.h"
 #include "vmm/vsock_option.h"
 
 #include <fmt/format.h>
@@ -53,9 +54,13 @@ machine::DiskConfig parse_disk_option(const std::string& text)
             disk.read_only = true;
         else if (part.starts_with("serial="))
             disk.serial = part.substr(7);
+        else if (part.starts_with("iops="))
+            disk.limit.ops_per_second = parse_iops(part.substr(5), "--disk");
+        else if (part.starts_with("bw="))
+            disk.limit.bytes_per_second = parse_bandwidth(part.substr(3), "--disk");
         else
-            throw std::runtime_error(
-                fmt::format("disk option '{}' is not one of ro, serial=S (in '{}')", part, text));
+            throw std::runtime_error(fmt::format(
+                "disk option '{}' is not one of ro, serial=S, iops=N, bw=B (in '{}')", part, text));
         first = false;
         start = comma + 1;
     }
@@ -83,6 +88,10 @@ std::string format_disk_option(const machine::DiskConfig& disk)
         text += ",ro";
     if (!disk.serial.empty())
         text += ",serial=" + disk.serial;
+    if (disk.limit.ops_per_second)
+        text += fmt::format(",iops={}", disk.limit.ops_per_second);
+    if (disk.limit.bytes_per_second)
+        text += ",bw=" + format_bandwidth(disk.limit.bytes_per_second);
     return text;
 }
 

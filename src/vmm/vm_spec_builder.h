@@ -40,7 +40,7 @@ private:
 // The spec as settings apply() takes back, with absolute paths (a snapshot's "spec" section).
 nlohmann::json spec_to_json(const machine::VmSpec&);
 
-// "PATH[,ro][,serial=S]", as --disk takes it, and back.
+// "PATH[,ro][,serial=S][,iops=N][,bw=B]", as --disk takes it, and back.
 machine::DiskConfig parse_disk_option(const std::string& text);
 std::string format_disk_option(const machine::DiskConfig&);
 // "512M", "2G", "65536K", or a plain number of MiB (as QEMU's -m).

@@ -1,11 +1,14 @@
 // libFuzzer target: everything that reads a VM's settings or an API request from text (README.md):
 // the --config JSON and API bodies through VmSpecBuilder, each option parser (--disk, --net,
-// --mem, --engine, mac=), and the API's body checks. Each input goes to all of them. Each must
-// accept it or throw an exception with a message (which may quote the input: `rvisor` escapes
-// it to one line when it prints it); never crash. What the builder accepts must survive
-// spec_to_json → apply unchanged, since a snapshot stores a spec that way.
+// --mem, --engine, mac=, bw=, iops=), and the API's body checks (PATCH /vm's among them). Each
+// input goes to all of them. Each must accept it or throw an exception with a message (which may
+// quote the input: `rvisor` escapes it to one line when it prints it); never crash. What the
+// builder accepts must survive spec_to_json → apply unchanged, since a snapshot stores a spec that
+// way.
 #include "api/request_body.h"
+#include "api/vm_patch.h"
 #include "vmm/net_option.h"
+#include "vmm/rate_option.h"
 #include "vmm/vm_spec_builder.h"
 
 #include <nlohmann/json.hpp>
@@ -61,6 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     try_parse([&] { rvisor::vmm::parse_mac_address(text); });
     try_parse([&] { rvisor::vmm::parse_memory_size(text); });
     try_parse([&] { rvisor::vmm::parse_engine(text); });
+    try_parse([&] { rvisor::vmm::parse_bandwidth(text, "--disk"); });
+    try_parse([&] { rvisor::vmm::parse_iops(text, "--disk"); });
+    try_parse([&] { rvisor::api::parse_vm_patch(text); });
     try_parse([&] {
         static const rvisor::api::Field fields[] = {
             { "snapshot_path", true, {} },

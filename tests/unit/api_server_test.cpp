@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -45,6 +46,20 @@ public:
     {
         record("resume");
         m_paused = false;
+    }
+    void change_rate_limits(std::span<const rvisor::api::DeviceLimitChange> disks,
+        std::span<const rvisor::api::DeviceLimitChange> nets) override
+    {
+        auto limit = [](const std::optional<uint64_t>& value) {
+            return value ? std::to_string(*value) : std::string("-");
+        };
+        std::string call = "change_rate_limits";
+        for (const auto& change : disks)
+            call += " disk" + std::to_string(change.index) + " iops=" + limit(change.ops_per_second)
+                + " bw=" + limit(change.bytes_per_second);
+        for (const auto& change : nets)
+            call += " net" + std::to_string(change.index) + " bw=" + limit(change.bytes_per_second);
+        record(call);
     }
     void create_snapshot(
         const std::filesystem::path& state_file, const std::filesystem::path& memory_file) override
@@ -254,6 +269,18 @@ TEST_F(ApiServerTest, PatchVmPausesAndResumes)
     EXPECT_EQ(vm.calls(), (std::vector<std::string> { "pause", "describe", "resume" }));
 }
 
+TEST_F(ApiServerTest, PatchVmChangesLimitsBeforeTheState)
+{
+    auto response = send("PATCH", "/vm",
+        R"({"state": "Paused", "disks": [{"index": 1, "iops": 500}, {"index": 0, "bw": 0}],
+            "nets": [{"index": 0, "bw": 1048576}]})");
+    EXPECT_EQ(response.status, 204) << response.body;
+    EXPECT_EQ(send("PATCH", "/vm", R"({"nets": []})").status, 204);
+    EXPECT_EQ(vm.calls(),
+        (std::vector<std::string> {
+            "change_rate_limits disk1 iops=500 bw=- disk0 iops=- bw=0 net0 bw=1048576", "pause" }));
+}
+
 TEST_F(ApiServerTest, PutSnapshotCreatePassesBothPaths)
 {
     auto response = send("PUT", "/snapshot/create",
@@ -289,9 +316,18 @@ TEST_F(ApiServerTest, BadRequestBodiesAre400)
         { "PATCH", "/vm", "" }, // No body.
         { "PATCH", "/vm", "[\"Paused\"]" }, // Not an object.
         { "PATCH", "/vm", R"({"state": "Paused", "x": 1})" }, // Unknown field.
-        { "PATCH", "/vm", "{}" }, // Missing field.
+        { "PATCH", "/vm", "{}" }, // Nothing to change.
         { "PATCH", "/vm", R"({"state": 1})" }, // Wrong type.
         { "PATCH", "/vm", R"({"state": "Running"})" }, // Bad enum value.
+        { "PATCH", "/vm", R"({"disks": {"index": 0}})" }, // Not a list.
+        { "PATCH", "/vm", R"({"disks": [{"bw": 1}]})" }, // No index.
+        { "PATCH", "/vm", R"({"disks": [{"index": 0, "bw": -1}]})" }, // Negative.
+        { "PATCH", "/vm", R"({"disks": [{"index": 0, "bw": 1.5}]})" }, // Not whole.
+        { "PATCH", "/vm", R"({"disks": [{"index": 0, "bw": "10M"}]})" }, // Wrong type.
+        { "PATCH", "/vm", R"({"disks": [{"index": 0, "iops": 1000001}]})" }, // Too many.
+        { "PATCH", "/vm", R"({"disks": [{"index": 0}, {"index": 0, "bw": 1}]})" }, // Twice.
+        { "PATCH", "/vm", R"({"nets": [{"index": 0, "iops": 5}]})" }, // Unknown field.
+        { "PATCH", "/vm", R"({"nets": [1]})" }, // Not an object.
         { "PUT", "/actions", R"({"action_type": "Reboot"})" }, // Bad enum value.
         { "PUT", "/actions", R"({"action_type": null})" }, // Wrong type.
         { "PUT", "/actions", R"({"action": "Shutdown"})" }, // Unknown field.
@@ -507,11 +543,19 @@ std::optional<json> request_schema(const json& document, const json& operation)
     return resolve(document, operation["requestBody"]["content"]["application/json"]["schema"]);
 }
 
-// The smallest valid body: each required field at its first enum value or a plain string.
+// The smallest valid body: each required field at its first enum value or a plain string; a
+// body that needs a field but requires none in particular gets one that has an enum.
 json valid_body(const json& schema)
 {
     json body = json::object();
-    for (const auto& name : schema["required"]) {
+    json required = schema.value("required", json::array());
+    if (required.empty() && schema.value("minProperties", 0) > 0) {
+        for (const auto& [name, property] : schema["properties"].items()) {
+            if (property.contains("enum") && required.empty())
+                required.push_back(name);
+        }
+    }
+    for (const auto& name : required) {
         const auto& property = schema["properties"][name.get<std::string>()];
         if (property.contains("enum"))
             body[name.get<std::string>()] = property["enum"][0];

@@ -62,6 +62,7 @@ public:
         std::vector<Frame> sent;
         bool started = false;
         bool stopped = false;
+        bool receive_held = false;
     };
 
     explicit FakeBackend(std::shared_ptr<Log> log)
@@ -84,6 +85,12 @@ public:
     {
         std::lock_guard lock(m_log->mutex);
         m_log->sent.emplace_back(frame.begin(), frame.end());
+    }
+
+    void set_receive_held(bool held) override
+    {
+        std::lock_guard lock(m_log->mutex);
+        m_log->receive_held = held;
     }
 
     // A frame from the network for the guest.
@@ -276,6 +283,28 @@ TEST_F(VirtioNetTest, WaitingFramesAreBounded)
     offer_receive_buffer(receive_ring, 0, kBuffers, 128);
     ASSERT_TRUE(wait_until([&] { return receive_ring.used_index() == used + 1; }));
     EXPECT_EQ(read_bytes(ram, kBuffers + kHeaderSize, 60), make_frame(60, 99));
+}
+
+TEST_F(VirtioNetTest, ABacklogHoldsTheBackendInsteadOfDroppingFrames)
+{
+    auto held = [&] {
+        std::lock_guard lock(log->mutex);
+        return log->receive_held;
+    };
+    for (unsigned number = 0; number < VirtioNet::kHoldReceiveFrames; ++number) {
+        EXPECT_FALSE(held()) << number;
+        backend->deliver(make_frame(60, static_cast<uint8_t>(number)));
+    }
+    EXPECT_TRUE(held());
+    // The guest takes frames until few enough wait: the backend may read again.
+    uint16_t used = 0;
+    while (used < VirtioNet::kHoldReceiveFrames - VirtioNet::kResumeReceiveFrames) {
+        for (uint16_t index = 0; index < 16; ++index)
+            offer_receive_buffer(receive_ring, index, kBuffers + 0x80 * index, 128);
+        used += 16;
+        ASSERT_TRUE(wait_until([&] { return receive_ring.used_index() == used; }));
+    }
+    EXPECT_FALSE(held());
 }
 
 TEST_F(VirtioNetTest, FramesAreDroppedWhileTheDriverIsNotRunning)

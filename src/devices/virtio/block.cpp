@@ -57,6 +57,16 @@ constexpr size_t kMaxWriteZeroesSectorsOffset = 48;
 constexpr size_t kMaxWriteZeroesSegmentsOffset = 52;
 constexpr size_t kWriteZeroesMayUnmapOffset = 56;
 
+// What a request counts against a byte rate limit: the data it reads or writes.
+uint64_t data_bytes(uint32_t type, const BufferList& data_out, const BufferList& data_in)
+{
+    switch (type) {
+    case In: return data_in.size();
+    case Out: return data_out.size();
+    default: return 0;
+    }
+}
+
 template <typename T> std::span<uint8_t> bytes_of(T& object)
 {
     return { reinterpret_cast<uint8_t*>(&object), sizeof object };
@@ -69,9 +79,11 @@ template <typename T, size_t N> void store(std::array<uint8_t, N>& config, size_
 
 } // namespace
 
-VirtioBlock::VirtioBlock(std::unique_ptr<host::BlockFile> file, std::string serial)
+VirtioBlock::VirtioBlock(
+    std::unique_ptr<host::BlockFile> file, std::string serial, host::RateLimit limit)
     : m_file(std::move(file))
     , m_capacity(m_file->size() / kSectorSize)
+    , m_limiter(limit)
     , m_worker([this] { process_requests(); })
 {
     std::memcpy(m_serial.data(), serial.data(), std::min(serial.size(), m_serial.size()));
@@ -112,6 +124,13 @@ void VirtioBlock::activate(std::span<VirtQueue> queues, uint64_t features)
 
 void VirtioBlock::queue_notified(unsigned) { m_worker.wake(); }
 
+void VirtioBlock::set_rate_limit(host::RateLimit limit)
+{
+    m_limiter.set_limit(limit);
+    // A request waiting for the old limit's time may go sooner under the new one.
+    m_worker.wake();
+}
+
 void VirtioBlock::reset()
 {
     m_worker.cancel();
@@ -123,6 +142,10 @@ void VirtioBlock::process_requests()
 {
     VirtQueue& queue = *m_queue;
     while (!m_worker.cancelling()) {
+        if (const auto throttled_until = m_limiter.throttled_until()) {
+            m_worker.wake_at(*throttled_until);
+            break;
+        }
         std::optional<DescriptorChain> chain = queue.pop();
         if (!chain)
             break;
@@ -136,9 +159,10 @@ void VirtioBlock::process_requests()
             break;
         }
         uint64_t status_offset = writable.size() - 1;
-        Completion completion
-            = execute(header, readable.slice(sizeof header, readable.size() - sizeof header),
-                writable.slice(0, status_offset));
+        const BufferList data_out = readable.slice(sizeof header, readable.size() - sizeof header);
+        const BufferList data_in = writable.slice(0, status_offset);
+        Completion completion = execute(header, data_out, data_in);
+        m_limiter.consume(data_bytes(header.type, data_out, data_in));
         writable.write_at(status_offset, { &completion.status, 1 });
         // The chain is under 4 GiB (the queue checked), so the count fits.
         queue.push(chain->head, static_cast<uint32_t>(completion.bytes_written + 1));

@@ -2,6 +2,7 @@
 #include "devices/virtio/device.h"
 #include "devices/virtio/io_worker.h"
 #include "host/block_file.h"
+#include "host/rate_limiter.h"
 
 #include <array>
 #include <cstdint>
@@ -20,13 +21,19 @@ namespace rvisor::devices::virtio {
 // is a driver bug and sets DEVICE_NEEDS_RESET; anything else wrong with a request (a sector
 // past the end, a length that is not whole sectors, an unknown type) is answered with the
 // spec's error status.
+//
+// A rate limit (bytes and requests a second) is checked before each request is taken from the
+// ring: over its budget, the device leaves the ring alone and its worker sleeps until the
+// budget allows the next request, so the guest waits and is never failed. Every request counts
+// as an operation; reads and writes count their data bytes.
 class VirtioBlock final : public VirtioDevice {
 public:
     static constexpr uint16_t kQueueSize = 256;
     static constexpr uint64_t kSectorSize = 512;
 
     // `serial` is what GET_ID reports; only its first 20 bytes fit.
-    VirtioBlock(std::unique_ptr<host::BlockFile> file, std::string serial);
+    VirtioBlock(
+        std::unique_ptr<host::BlockFile> file, std::string serial, host::RateLimit limit = {});
 
     uint32_t device_id() const override { return 2; }
     uint64_t device_features() const override;
@@ -39,6 +46,9 @@ public:
     void reset() override;
     void pause() override { m_worker.pause(); }
     void resume() override { m_worker.resume(); }
+
+    // From any thread: takes effect from the next request.
+    void set_rate_limit(host::RateLimit limit);
 
 private:
     struct RequestHeader {
@@ -62,6 +72,7 @@ private:
     std::array<uint8_t, 20> m_serial {};
     std::array<uint8_t, 60> m_config {};
     uint64_t m_capacity; // in sectors
+    host::RateLimiter m_limiter;
 
     // Set by activate() and cleared by reset() while the worker is idle; the worker reads them.
     VirtQueue* m_queue { nullptr };

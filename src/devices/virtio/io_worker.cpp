@@ -28,12 +28,25 @@ void IoWorker::wake()
     m_wakeup.notify_one();
 }
 
+void IoWorker::wake_at(std::chrono::steady_clock::time_point time)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_wake_time && *m_wake_time <= time)
+            return;
+        m_wake_time = time;
+    }
+    m_wakeup.notify_one();
+}
+
 void IoWorker::cancel()
 {
     std::unique_lock lock(m_mutex);
     m_pending = false;
     m_cancelling = true;
     m_idle.wait(lock, [this] { return !m_busy; });
+    // After the wait: the work may have asked for a time on its way out.
+    m_wake_time.reset();
     m_cancelling = false;
 }
 
@@ -45,6 +58,9 @@ void IoWorker::pause()
     m_pending = m_pending || m_busy;
     m_cancelling = true;
     m_idle.wait(lock, [this] { return !m_busy; });
+    // Work waiting for its time looks again on resume, and waits afresh if it must.
+    m_pending = m_pending || m_wake_time;
+    m_wake_time.reset();
     m_cancelling = false;
 }
 
@@ -61,10 +77,23 @@ void IoWorker::run()
 {
     std::unique_lock lock(m_mutex);
     for (;;) {
-        m_wakeup.wait(lock, [this] { return (m_pending && !m_paused) || m_exiting; });
+        const auto armed = m_paused ? std::nullopt : m_wake_time;
+        // Also stops waiting when the time asked for changes, to wait for the new one.
+        auto changed = [&] {
+            return (m_pending && !m_paused) || m_exiting || (!m_paused && m_wake_time != armed);
+        };
+        if (armed) {
+            if (!m_wakeup.wait_until(lock, *armed, changed))
+                m_pending = true; // the time came
+        } else {
+            m_wakeup.wait(lock, changed);
+        }
         if (m_exiting)
             return;
+        if (!m_pending || m_paused)
+            continue;
         m_pending = false;
+        m_wake_time.reset();
         m_busy = true;
         lock.unlock();
         m_work();

@@ -1,8 +1,10 @@
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace rvisor::devices::virtio {
@@ -18,13 +20,16 @@ public:
     IoWorker& operator=(const IoWorker&) = delete;
 
     void wake();
+    // Runs the work again at `time` unless something wakes it sooner: for work that must wait
+    // (a rate limit) and leaves its requests queued meanwhile. The earliest time asked for wins.
+    void wake_at(std::chrono::steady_clock::time_point time);
     // Drops a pending wake-up and waits until the work in progress, if any, has returned. The
     // work sees cancelling() meanwhile and should stop between requests.
     void cancel();
     bool cancelling() const { return m_cancelling.load(std::memory_order_relaxed); }
     // Waits until the work in progress, if any, has returned (it sees cancelling() and stops
     // between requests), and holds wake-ups back until resume(), which runs the work again if
-    // anything woke it or was left undone.
+    // anything woke it, was left undone or was waiting for its time.
     void pause();
     void resume();
 
@@ -39,6 +44,7 @@ private:
     bool m_busy { false };
     bool m_exiting { false };
     bool m_paused { false };
+    std::optional<std::chrono::steady_clock::time_point> m_wake_time;
     std::atomic<bool> m_cancelling { false };
     // Last: the thread starts once everything it uses exists.
     std::thread m_thread;

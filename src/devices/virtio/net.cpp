@@ -27,8 +27,11 @@ constexpr std::array<uint8_t, VirtioNet::kHeaderSize> kReceiveHeader { 0, 0, 0, 
 
 } // namespace
 
-VirtioNet::VirtioNet(std::unique_ptr<host::NetworkBackend> backend, host::MacAddress mac)
+VirtioNet::VirtioNet(
+    std::unique_ptr<host::NetworkBackend> backend, host::MacAddress mac, uint64_t bandwidth)
     : m_backend(std::move(backend))
+    , m_transmit_limiter({ bandwidth, 0 })
+    , m_receive_limiter({ bandwidth, 0 })
     , m_worker([this] { process_queues(); })
 {
     std::memcpy(m_config.data() + kMacOffset, mac.data(), mac.size());
@@ -61,6 +64,22 @@ void VirtioNet::activate(std::span<VirtQueue> queues, uint64_t)
 
 void VirtioNet::queue_notified(unsigned) { m_worker.wake(); }
 
+void VirtioNet::set_bandwidth(uint64_t bytes_per_second)
+{
+    m_transmit_limiter.set_limit({ bytes_per_second, 0 });
+    m_receive_limiter.set_limit({ bytes_per_second, 0 });
+    // Frames waiting for the old limit's time may go sooner under the new one.
+    m_worker.wake();
+}
+
+bool VirtioNet::may_pass(host::RateLimiter& limiter)
+{
+    const auto throttled_until = limiter.throttled_until();
+    if (throttled_until)
+        m_worker.wake_at(*throttled_until);
+    return !throttled_until;
+}
+
 void VirtioNet::reset()
 {
     {
@@ -72,6 +91,10 @@ void VirtioNet::reset()
     std::lock_guard lock(m_mutex);
     m_pending_frames.clear();
     m_queues = nullptr;
+    if (m_receive_held) {
+        m_receive_held = false;
+        m_backend->set_receive_held(false);
+    }
 }
 
 void VirtioNet::receive_from_backend(std::span<const uint8_t> frame)
@@ -82,6 +105,10 @@ void VirtioNet::receive_from_backend(std::span<const uint8_t> frame)
     if (!m_running || m_pending_frames.size() >= kMaxPendingFrames)
         return;
     m_pending_frames.emplace_back(frame.begin(), frame.end());
+    if (m_pending_frames.size() >= kHoldReceiveFrames && !m_receive_held) {
+        m_receive_held = true;
+        m_backend->set_receive_held(true);
+    }
     // Under the lock, so that reset() cannot slip between the check and the wake-up.
     m_worker.wake();
 }
@@ -94,7 +121,7 @@ void VirtioNet::process_queues()
 
 void VirtioNet::transmit_frames(VirtQueue& queue)
 {
-    while (!m_worker.cancelling()) {
+    while (!m_worker.cancelling() && may_pass(m_transmit_limiter)) {
         std::optional<DescriptorChain> chain = queue.pop();
         if (!chain)
             break;
@@ -112,6 +139,7 @@ void VirtioNet::transmit_frames(VirtQueue& queue)
             m_backend->send(m_transmit_buffer);
             m_transmitted_bytes += frame_size;
         }
+        m_transmit_limiter.consume(frame_size);
         queue.push(chain->head, 0);
     }
     queue.notify_used();
@@ -125,6 +153,8 @@ void VirtioNet::deliver_frames(VirtQueue& queue)
             if (m_pending_frames.empty())
                 break;
         }
+        if (!may_pass(m_receive_limiter))
+            break;
         // A chain is taken only for a frame that waits, since it cannot be given back unused.
         std::optional<DescriptorChain> chain = queue.pop_writable("receive");
         if (!chain)
@@ -135,6 +165,10 @@ void VirtioNet::deliver_frames(VirtQueue& queue)
             std::lock_guard lock(m_mutex);
             frame = std::move(m_pending_frames.front());
             m_pending_frames.pop_front();
+            if (m_receive_held && m_pending_frames.size() <= kResumeReceiveFrames) {
+                m_receive_held = false;
+                m_backend->set_receive_held(false);
+            }
         }
         const BufferList& buffer = chain->writable;
         uint64_t written = 0;
@@ -144,6 +178,7 @@ void VirtioNet::deliver_frames(VirtQueue& queue)
             written = kHeaderSize + frame.size();
             m_received_bytes += frame.size();
         }
+        m_receive_limiter.consume(frame.size());
         queue.push(chain->head, static_cast<uint32_t>(written));
     }
     queue.notify_used();

@@ -2,6 +2,7 @@
 #include "devices/virtio/device.h"
 #include "devices/virtio/io_worker.h"
 #include "host/network_backend.h"
+#include "host/rate_limiter.h"
 
 #include <array>
 #include <atomic>
@@ -20,9 +21,16 @@ namespace rvisor::devices::virtio {
 // virtio_net_hdr, whose fields are all zero but num_buffers, which is 1.
 //
 // Transmit: each chain's readable bytes, less the header, are one frame for the backend.
-// Receive: frames from the backend wait in a queue of up to kMaxPendingFrames (newer ones are
-// dropped while it is full) until the driver offers receive buffers; frames arriving while
-// the driver is not running are dropped, as on a card whose link is down.
+// Receive: frames from the backend wait in a queue until the driver offers receive buffers.
+// Once kHoldReceiveFrames wait, the backend is told to stop reading from the host (TCP then
+// slows the sender down) until no more than kResumeReceiveFrames wait, so frames a backend
+// has handed over are kept, not dropped; only past kMaxPendingFrames, which a backend that
+// honours the hold does not reach, are newer ones dropped. Frames arriving while the driver
+// is not running are dropped, as on a card whose link is down.
+//
+// A bandwidth limit (bytes a second, each way) is checked before each frame: over its budget,
+// the device leaves that direction's frames waiting (in the transmit ring, or in the receive
+// queue and then in the backend) and its worker sleeps until the budget allows the next one.
 //
 // What the driver gets wrong: a transmit chain without a whole header, or with writable
 // buffers, and a receive chain with readable buffers, break the protocol and set
@@ -46,11 +54,14 @@ public:
     // The guest may raise its MTU, as there is no VIRTIO_NET_F_MTU; nothing larger than an IP
     // packet with its Ethernet and VLAN headers makes sense.
     static constexpr uint64_t kMaxTransmitFrame = 65535 + 18;
-    static constexpr size_t kMaxPendingFrames = 256;
+    static constexpr size_t kHoldReceiveFrames = 64;
+    static constexpr size_t kResumeReceiveFrames = 16;
+    static constexpr size_t kMaxPendingFrames = 1024;
 
     // Takes the backend, sets its receiver and starts it; the destructor stops it.
+    // `bandwidth`: bytes a second each way, 0 for no limit.
     explicit VirtioNet(std::unique_ptr<host::NetworkBackend> backend,
-        host::MacAddress mac = host::kDefaultMacAddress);
+        host::MacAddress mac = host::kDefaultMacAddress, uint64_t bandwidth = 0);
     ~VirtioNet() override;
     VirtioNet(const VirtioNet&) = delete;
     VirtioNet& operator=(const VirtioNet&) = delete;
@@ -68,6 +79,9 @@ public:
     void pause() override { m_worker.pause(); }
     void resume() override { m_worker.resume(); }
 
+    // From any thread: takes effect from the next frame.
+    void set_bandwidth(uint64_t bytes_per_second);
+
     // Frame bytes (without the virtio header) since the device was made: for accounting.
     uint64_t transmitted_bytes() const { return m_transmitted_bytes.load(); }
     uint64_t received_bytes() const { return m_received_bytes.load(); }
@@ -77,6 +91,8 @@ private:
     void process_queues();
     void transmit_frames(VirtQueue&);
     void deliver_frames(VirtQueue&);
+    // Whether `limiter` lets a frame go now; when not, the worker runs again when it may.
+    bool may_pass(host::RateLimiter& limiter);
 
     std::unique_ptr<host::NetworkBackend> m_backend;
     // struct virtio_net_config: mac[6], status.
@@ -91,6 +107,10 @@ private:
     std::mutex m_mutex;
     std::deque<std::vector<uint8_t>> m_pending_frames;
     bool m_running { false }; // between activate() and reset()
+    bool m_receive_held { false }; // the backend was told to stop reading
+
+    host::RateLimiter m_transmit_limiter;
+    host::RateLimiter m_receive_limiter;
 
     std::atomic<uint64_t> m_transmitted_bytes { 0 };
     std::atomic<uint64_t> m_received_bytes { 0 };
