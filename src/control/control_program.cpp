@@ -6,6 +6,7 @@
 #include "control/vm_process.h"
 #include "host/console_log.h"
 #include "vmm/vm_spec_builder.h"
+#include "vmm/vsock_option.h"
 
 #include <fmt/format.h>
 
@@ -287,15 +288,29 @@ json ControlProgram::create(const json& body)
         static const api::Field restore_fields[] = {
             { "snapshot_path", true, {} },
             { "mem_file_path", true, {} },
+            { "vsock", false, {} },
         };
-        const auto paths = api::parse_string_fields(restore.dump(), restore_fields);
-        for (const auto& [name, path] : paths) {
-            if (std::filesystem::path(path).is_relative())
-                throw ApiError(400, "The field \"" + name + "\" must be an absolute path.");
+        const auto fields = api::parse_string_fields(restore.dump(), restore_fields);
+        for (const char* name : { "snapshot_path", "mem_file_path" }) {
+            if (std::filesystem::path(fields.at(name)).is_relative())
+                throw ApiError(
+                    400, "The field \"" + std::string(name) + "\" must be an absolute path.");
         }
         vm.origin = "restore";
-        args = { "restore", "--snapshot", paths.at("snapshot_path"), "--mem-file",
-            paths.at("mem_file_path") };
+        args = { "restore", "--snapshot", fields.at("snapshot_path"), "--mem-file",
+            fields.at("mem_file_path") };
+        // A clone of a VM with a vsock device needs a cid and socket of its own.
+        if (const auto vsock = fields.find("vsock"); vsock != fields.end()) {
+            machine::VsockConfig config;
+            try {
+                config = vmm::parse_vsock_option(vsock->second);
+            } catch (const std::runtime_error& error) {
+                throw ApiError(400, error.what());
+            }
+            if (config.uds.is_relative())
+                throw ApiError(400, "The field \"vsock\" must name an absolute uds path.");
+            args.insert(args.end(), { "--vsock", vsock->second });
+        }
     }
     args.insert(args.end(),
         { "--api-sock", (dir / "api.sock").string(), "--console-log",

@@ -15,6 +15,7 @@ import time
 from guest_test import (HANG_TIMEOUT, Failure, Guest, boot_args, build_guest_program, expect,
                         expect_error, newc_archive, test_main)
 from snapshot_test import api, expect_status, pause, snapshot, wait_for_socket
+from control_test import Daemon, create
 
 GUEST_PORT = 5000  # the guest's echo server
 HOST_PORT = 6000  # the host's echo server, which the guest's sender reaches
@@ -194,6 +195,54 @@ def test_restore(rvisor, guest_dir):
     return 0
 
 
+def test_control_clones(rvisor, guest_dir):
+    """Through the control program: a VM with a vsock device, snapshotted and cloned twice, each
+    clone with its own cid and socket (the restore body's "vsock"), each serving streams."""
+    with tempfile.TemporaryDirectory() as workdir:
+        daemon = Daemon(rvisor, workdir)
+        try:
+            extra = os.path.join(workdir, "vsock.cpio.gz")
+            script = f"/vsock_test echo {GUEST_PORT} &\nwhile true; do sleep 3600; done\n"
+            with open(extra, "wb") as f:
+                f.write(newc_archive({
+                    "run.sh": (0o100755, script.encode()),
+                    "vsock_test": (0o100755, build_guest_program(workdir, "vsock_test"))}))
+            uds = os.path.join(workdir, "origin.sock")
+            config = {"kernel": os.path.join(guest_dir, "Image"),
+                      "initrd": [os.path.join(guest_dir, "initramfs.cpio.gz"), extra],
+                      "append": "console=ttyS0 guest.run=/run.sh", "mem": "128M",
+                      "vsock": f"cid=3,uds={uds}"}
+            create(daemon, "origin", {"config": config})
+            deadline = time.monotonic() + HANG_TIMEOUT
+            while "VSOCK-LISTENING" not in daemon.text("/vms/origin/console")[1]:
+                expect(time.monotonic() < deadline, "the guest's listener never started")
+                time.sleep(0.1)
+            concurrent_round_trips(uds, 2, 1 << 18)
+            expect(daemon.call("PATCH", "/vms/origin", {"state": "Paused"})[0] == 204, "pause")
+            state, memory = os.path.join(workdir, "vm.state"), os.path.join(workdir, "vm.mem")
+            status, body = daemon.call("PUT", "/vms/origin/snapshot",
+                                       {"snapshot_path": state, "mem_file_path": memory})
+            expect(status == 204, f"snapshot: {status} {body}")
+            for i in range(2):
+                clone_uds = os.path.join(workdir, f"clone{i}.sock")
+                create(daemon, f"clone{i}", {"restore": {
+                    "snapshot_path": state, "mem_file_path": memory,
+                    "vsock": f"cid={10 + i},uds={clone_uds}"}})
+                concurrent_round_trips(clone_uds, 2, 1 << 18)
+            status, body = daemon.call("POST", "/vms", {"id": "bad", "restore": {
+                "snapshot_path": state, "mem_file_path": memory, "vsock": "cid=1,uds=/x"}})
+            expect(status == 400 and "cid" in body["fault_message"], f"{status} {body}")
+            status, body = daemon.call("POST", "/vms", {"id": "bad", "restore": {
+                "snapshot_path": state, "mem_file_path": memory, "vsock": "cid=12,uds=x.sock"}})
+            expect(status == 400 and "absolute" in body["fault_message"], f"{status} {body}")
+            for vm_id in ("origin", "clone0", "clone1"):
+                expect(daemon.call("DELETE", f"/vms/{vm_id}")[0] == 204, f"delete {vm_id}")
+            daemon.stop()
+        finally:
+            daemon.clean_up()
+    return 0
+
+
 def test_bad_option(rvisor, guest_dir):
     image = os.path.join(guest_dir, "Image")
     for text, fragment in [("cid=2,uds=/tmp/v.sock", "--vsock cid '2'"),
@@ -214,6 +263,7 @@ def test_bad_option(rvisor, guest_dir):
 TESTS = {
     "streams": test_streams,
     "restore": test_restore,
+    "control-clones": test_control_clones,
     "bad-option": test_bad_option,
 }
 
