@@ -15,21 +15,19 @@ constexpr size_t kWorkers = 4;
 
 } // namespace
 
-template <typename Call> auto ApiServer::with_vm(Call&& call)
+std::vector<Route> vm_api_routes(VmControl& vm, std::mutex& vm_mutex)
 {
-    std::scoped_lock lock(m_mutex);
-    return call(m_vm);
-}
-
-std::vector<Route> ApiServer::routes()
-{
+    auto with_vm = [&vm, &vm_mutex](auto&& call) {
+        std::scoped_lock lock(vm_mutex);
+        return call(vm);
+    };
     return {
         { "/", "GET",
-            [this](const httplib::Request&, httplib::Response& response) {
+            [with_vm](const httplib::Request&, httplib::Response& response) {
                 send_json(response, 200, with_vm([](VmControl& vm) { return vm.describe(); }));
             } },
         { "/vm", "PATCH",
-            [this](const httplib::Request& request, httplib::Response& response) {
+            [with_vm](const httplib::Request& request, httplib::Response& response) {
                 static const Field fields[] = { { "state", true, { "Paused", "Resumed" } } };
                 const auto body = parse_string_fields(request.body, fields);
                 with_vm([&](VmControl& vm) {
@@ -41,7 +39,7 @@ std::vector<Route> ApiServer::routes()
                 response.status = 204;
             } },
         { "/snapshot/create", "PUT",
-            [this](const httplib::Request& request, httplib::Response& response) {
+            [with_vm](const httplib::Request& request, httplib::Response& response) {
                 static const Field fields[] = {
                     { "snapshot_path", true, {} },
                     { "mem_file_path", true, {} },
@@ -54,7 +52,7 @@ std::vector<Route> ApiServer::routes()
                 response.status = 204;
             } },
         { "/actions", "PUT",
-            [this](const httplib::Request& request, httplib::Response& response) {
+            [with_vm](const httplib::Request& request, httplib::Response& response) {
                 static const Field fields[] = { { "action_type", true, { "Shutdown" } } };
                 parse_string_fields(request.body, fields);
                 with_vm([](VmControl& vm) { vm.shutdown(); });
@@ -64,8 +62,7 @@ std::vector<Route> ApiServer::routes()
 }
 
 ApiServer::ApiServer(const std::filesystem::path& socket_path, VmControl& vm)
-    : m_vm(vm)
-    , m_server(std::make_unique<HttpServer>(socket_path, routes(), kWorkers))
+    : m_server(std::make_unique<HttpServer>(socket_path, vm_api_routes(vm, m_mutex), kWorkers))
 {
 }
 
