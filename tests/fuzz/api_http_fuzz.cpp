@@ -223,14 +223,27 @@ void check_response(std::string_view output, const std::string& method)
         "a 4xx or 5xx response is {\"fault_message\": \"...\"}");
 }
 
-// The method of the request at the start of `input`, as httplib takes it: the request line's
-// first word, even when the rest of the line is malformed (a HEAD is answered without a body).
+// The method of the request at the start of `input`, as httplib 0.11.4 takes it (a HEAD is
+// answered without a body, even a 400's): the first word of the request line, split at spaces
+// and trimmed of spaces and tabs, when that line (up to a NUL) ends in CRLF.
 std::string request_method(std::span<const uint8_t> input)
 {
     const std::string_view text(reinterpret_cast<const char*>(input.data()), input.size());
-    const std::string_view line = text.substr(0, text.find('\n'));
-    const size_t start = std::min(line.find_first_not_of(' '), line.size());
-    return std::string(line.substr(start, line.find(' ', start) - start));
+    std::string_view line = text.substr(0, text.find('\n') + 1);
+    line = line.substr(0, line.find('\0'));
+    if (!line.ends_with("\r\n"))
+        return {};
+    line.remove_suffix(2);
+    for (size_t start = 0; start <= line.size();) {
+        const size_t end = std::min(line.find(' ', start), line.size());
+        std::string_view word = line.substr(start, end - start);
+        word.remove_prefix(std::min(word.find_first_not_of(" \t"), word.size()));
+        word.remove_suffix(word.size() - std::min(word.find_last_not_of(" \t") + 1, word.size()));
+        if (!word.empty())
+            return std::string(word);
+        start = end + 1;
+    }
+    return {};
 }
 
 void serve(StreamServer& server, std::span<const uint8_t> requests)
