@@ -16,21 +16,19 @@ constexpr size_t kWorkers = 4;
 
 } // namespace
 
-template <typename Call> auto ApiServer::with_vm(Call&& call)
+std::vector<Route> vm_api_routes(VmControl& vm, std::mutex& vm_mutex)
 {
-    std::scoped_lock lock(m_mutex);
-    return call(m_vm);
-}
-
-std::vector<Route> ApiServer::routes()
-{
+    auto with_vm = [&vm, &vm_mutex](auto&& call) {
+        std::scoped_lock lock(vm_mutex);
+        return call(vm);
+    };
     return {
         { "/", "GET",
-            [this](const httplib::Request&, httplib::Response& response) {
+            [with_vm](const httplib::Request&, httplib::Response& response) {
                 send_json(response, 200, with_vm([](VmControl& vm) { return vm.describe(); }));
             } },
         { "/vm", "PATCH",
-            [this](const httplib::Request& request, httplib::Response& response) {
+            [with_vm](const httplib::Request& request, httplib::Response& response) {
                 const VmPatch patch = parse_vm_patch(request.body);
                 with_vm([&](VmControl& vm) {
                     // Limits first: a request that also pauses leaves them set for the resume.
@@ -44,7 +42,7 @@ std::vector<Route> ApiServer::routes()
                 response.status = 204;
             } },
         { "/snapshot/create", "PUT",
-            [this](const httplib::Request& request, httplib::Response& response) {
+            [with_vm](const httplib::Request& request, httplib::Response& response) {
                 static const Field fields[] = {
                     { "snapshot_path", true, {} },
                     { "mem_file_path", true, {} },
@@ -57,7 +55,7 @@ std::vector<Route> ApiServer::routes()
                 response.status = 204;
             } },
         { "/actions", "PUT",
-            [this](const httplib::Request& request, httplib::Response& response) {
+            [with_vm](const httplib::Request& request, httplib::Response& response) {
                 static const Field fields[] = { { "action_type", true, { "Shutdown" } } };
                 parse_string_fields(request.body, fields);
                 with_vm([](VmControl& vm) { vm.shutdown(); });
@@ -67,8 +65,7 @@ std::vector<Route> ApiServer::routes()
 }
 
 ApiServer::ApiServer(const std::filesystem::path& socket_path, VmControl& vm)
-    : m_vm(vm)
-    , m_server(std::make_unique<HttpServer>(socket_path, routes(), kWorkers))
+    : m_server(std::make_unique<HttpServer>(socket_path, vm_api_routes(vm, m_mutex), kWorkers))
 {
 }
 

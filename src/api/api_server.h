@@ -11,6 +11,10 @@
 
 namespace rvisor::api {
 
+// The routes of one VM's API. VmControl is not required to be thread-safe and httplib runs
+// handlers on several threads, so every call into `vm` holds `vm_mutex`.
+std::vector<Route> vm_api_routes(VmControl& vm, std::mutex& vm_mutex);
+
 class ApiServer {
 public:
     // Binds `socket_path` (mode 0600; refuses to replace anything but a stale socket) and
@@ -23,11 +27,6 @@ public:
     ApiServer& operator=(const ApiServer&) = delete;
 
 private:
-    std::vector<Route> routes();
-    // VmControl is not required to be thread-safe; httplib runs handlers on several threads.
-    template <typename Call> auto with_vm(Call&& call);
-
-    VmControl& m_vm;
     std::mutex m_mutex;
     std::unique_ptr<HttpServer> m_server; // last: stops serving before the rest goes
 };

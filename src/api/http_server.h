@@ -38,6 +38,11 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+// Makes `http` answer `routes` as HttpServer does: a route's other methods answer 405, every
+// error (httplib's own included) a fault_message. HttpServer adds the socket and the threads;
+// the fuzz harness hands requests to it directly.
+void serve_routes(httplib::Server& http, const std::vector<Route>& routes);
+
 void send_fault(httplib::Response& response, int status, const std::string& message);
 void send_json(httplib::Response& response, int status, const nlohmann::json& body);
 

@@ -13,7 +13,9 @@ using nlohmann::json;
 constexpr size_t kWorkers = 8;
 constexpr const char* kVm = R"(/vms/([^/]+))";
 
-std::vector<api::Route> routes(ControlProgram& program)
+} // namespace
+
+std::vector<api::Route> control_api_routes(ControlProgram& program)
 {
     using Request = httplib::Request;
     using Response = httplib::Response;
@@ -66,10 +68,8 @@ std::vector<api::Route> routes(ControlProgram& program)
     };
 }
 
-} // namespace
-
 ControlApi::ControlApi(const std::filesystem::path& socket_path, ControlProgram& program)
-    : m_server(socket_path, routes(program), kWorkers)
+    : m_server(socket_path, control_api_routes(program), kWorkers)
 {
 }
 

@@ -4,8 +4,12 @@
 #include "control/control_program.h"
 
 #include <filesystem>
+#include <vector>
 
 namespace rvisor::control {
+
+// The routes of the control program's API, each a call into `program`.
+std::vector<api::Route> control_api_routes(ControlProgram& program);
 
 class ControlApi {
 public:

@@ -363,6 +363,9 @@ std::vector<uint8_t> build_device_tree(const DeviceTreeLayout& layout)
         throw std::runtime_error("A device tree needs at least one hart.");
     if (layout.isa.size() < 4)
         throw std::runtime_error("The ISA string '" + layout.isa + "' has no base (rv32 or rv64).");
+    // The tree stores strings NUL-terminated: the kernel would see the line cut short there.
+    if (layout.bootargs.find('\0') != std::string::npos)
+        throw std::runtime_error("The kernel command line contains a NUL character.");
     for (size_t size = kInitialSize; size <= kMaximumSize; size *= 2) {
         try {
             return write_tree(size, layout);

@@ -265,9 +265,13 @@ Sbi::Result Sbi::hart_state_management(unsigned caller, uint64_t function, cpu::
 Sbi::Result Sbi::debug_console(uint64_t function, cpu::Hart& hart)
 {
     const mem::GuestRam& ram = m_platform.hart(0).bus().ram();
+    // base_hi holds the bits of the address above XLEN: on RV64 no memory is there.
+    const auto buffer = [&] {
+        return hart.x(a2) == 0 ? ram.span(hart.x(a1), hart.x(a0)) : std::span<uint8_t> {};
+    };
     switch (function) {
     case 0: { // console_write(num_bytes, base_lo, base_hi)
-        auto bytes = ram.span(hart.x(a1), hart.x(a0));
+        auto bytes = buffer();
         if (bytes.size() != hart.x(a0))
             return { kErrInvalidParam, 0 };
         for (uint8_t byte : bytes)
@@ -275,7 +279,7 @@ Sbi::Result Sbi::debug_console(uint64_t function, cpu::Hart& hart)
         return { kSuccess, bytes.size() };
     }
     case 1: { // console_read(num_bytes, base_lo, base_hi)
-        auto bytes = ram.span(hart.x(a1), hart.x(a0));
+        auto bytes = buffer();
         if (bytes.size() != hart.x(a0))
             return { kErrInvalidParam, 0 };
         uint64_t count = 0;
@@ -296,7 +300,9 @@ Sbi::Result Sbi::debug_console(uint64_t function, cpu::Hart& hart)
 
 Sbi::Result Sbi::system_reset(uint64_t type, uint64_t reason)
 {
-    if (type > 2)
+    // Types above 2 and reasons above 1 (system failure) are reserved or vendor-specific, and
+    // this SBI implements none of them.
+    if (type > 2 || reason > 1)
         return { kErrInvalidParam, 0 };
     if (type == 0)
         m_platform.system_reset(reason == 1 ? ResetRequest::Failure : ResetRequest::Poweroff);

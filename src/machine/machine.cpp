@@ -242,7 +242,11 @@ void Machine::load_images()
     const uint64_t tree_address = align_down(ram_end - tree_size, kTwoMiB);
     uint64_t lowest_data = tree_address;
     if (!initrd.empty()) {
-        const uint64_t start = align_down(tree_address - initrd.size(), 0x1000);
+        // An initrd larger than everything below the tree would wrap around to a huge address
+        // that no check below catches; start it at 0, which they refuse.
+        const uint64_t start = initrd.size() <= tree_address - kRamBase
+            ? align_down(tree_address - initrd.size(), 0x1000)
+            : 0;
         layout.initrd = std::pair<uint64_t, uint64_t> { start, start + initrd.size() };
         lowest_data = start;
     }
