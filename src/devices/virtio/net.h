@@ -67,6 +67,7 @@ public:
     void reset() override;
     void pause() override { m_worker.pause(); }
     void resume() override { m_worker.resume(); }
+    void wait_until_idle() override { m_worker.wait_until_idle(); }
 
     // Frame bytes (without the virtio header) since the device was made: for accounting.
     uint64_t transmitted_bytes() const { return m_transmitted_bytes.load(); }
