@@ -76,6 +76,16 @@ public:
 private:
     void bring_up(ScriptReader& script);
     void perform(Op, ScriptReader&);
+    // Takes a step that may set the device working, waits until the device is idle again, and
+    // checks what it did.
+    template <typename Step> void let_device_work(Step&& step)
+    {
+        note_possible_overwrites();
+        step();
+        settle_and_check();
+    }
+    // Whether the device, about to work, may rightly write over what it is judged by.
+    void note_possible_overwrites();
     void settle_and_check();
     void check_queue(unsigned index, DriverQueue&, bool needs_reset);
     std::optional<uint64_t> first_unexpected_ring_write() const;
@@ -190,8 +200,7 @@ void ScriptedDriver::bring_up(ScriptReader& script)
     }
     std::memcpy(m_rings_shadow.data(), m_ram.pointer(Machine::kRamBase), m_rings_shadow.size());
     m_rings_overwritten = false;
-    m_machine.write_register(kStatus, kStatusRunning);
-    settle_and_check();
+    let_device_work([&] { m_machine.write_register(kStatus, kStatusRunning); });
 }
 
 void ScriptedDriver::perform(Op op, ScriptReader& script)
@@ -242,13 +251,11 @@ void ScriptedDriver::perform(Op op, ScriptReader& script)
         const uint8_t index = script.u8();
         if (index < m_queues.size())
             m_queues[index].published_when_notified = m_queues[index].published;
-        m_machine.write_register(kQueueNotify, index);
-        settle_and_check();
+        let_device_work([&] { m_machine.write_register(kQueueNotify, index); });
         return;
     }
     case Op::HostSide:
-        m_machine.subject().act_on_host_side(script);
-        settle_and_check();
+        let_device_work([&] { m_machine.subject().act_on_host_side(script); });
         return;
     case Op::AcknowledgeInterrupts:
         m_machine.write_register(kInterruptAcknowledge, script.u32());
@@ -261,8 +268,10 @@ void ScriptedDriver::perform(Op op, ScriptReader& script)
     case Op::WriteConfig: {
         const uint8_t offset = script.u8();
         const unsigned size = 1u << (script.u8() % 4);
-        m_machine.bus().write(Machine::kTransportBase + kConfig + offset, size, script.u64());
-        settle_and_check();
+        const uint64_t value = script.u64();
+        let_device_work([&] {
+            m_machine.bus().write(Machine::kTransportBase + kConfig + offset, size, value);
+        });
         return;
     }
     case Op::SetAvailableFlags:
@@ -276,13 +285,30 @@ void ScriptedDriver::perform(Op op, ScriptReader& script)
         return;
     }
     case Op::PauseAndResume:
-        m_machine.transport().pause();
-        m_machine.transport().resume();
-        settle_and_check();
+        let_device_work([&] {
+            m_machine.transport().pause();
+            m_machine.transport().resume();
+        });
         return;
     case Op::Restart: bring_up(script); return;
     case Op::Count: return;
     }
+}
+
+void ScriptedDriver::note_possible_overwrites()
+{
+    // The tables as the device will find them: once it has written into them, what they say
+    // afterwards is not what it served.
+    QueueFootprint footprint;
+    for (unsigned index = 0; index < m_queues.size(); ++index) {
+        const DriverQueue& queue = m_queues[index];
+        if (!queue.ready)
+            continue;
+        footprint.add_table(m_ram, queue.descriptors(index), queue.size);
+        footprint.add_structure(queue.available(index), queue.available_ring_bytes() + kMarkSize);
+        footprint.add_structure(queue.used_ring(index), queue.used_ring_bytes() + kMarkSize);
+    }
+    m_rings_overwritten = m_rings_overwritten || footprint.may_overwrite_structures();
 }
 
 void ScriptedDriver::settle_and_check()
@@ -294,16 +320,6 @@ void ScriptedDriver::settle_and_check()
         report_violation(
             fmt::format("Status is {:#x}: neither running nor DEVICE_NEEDS_RESET", status));
 
-    QueueFootprint footprint;
-    for (unsigned index = 0; index < m_queues.size(); ++index) {
-        const DriverQueue& queue = m_queues[index];
-        if (!queue.ready)
-            continue;
-        footprint.add_table(m_ram, queue.descriptors(index), queue.size);
-        footprint.add_structure(queue.available(index), queue.available_ring_bytes() + kMarkSize);
-        footprint.add_structure(queue.used_ring(index), queue.used_ring_bytes() + kMarkSize);
-    }
-    m_rings_overwritten = m_rings_overwritten || footprint.may_overwrite_structures();
     if (!m_rings_overwritten) {
         if (auto address = first_unexpected_ring_write()) {
             if (!m_machine.subject().gives_pages_back())
