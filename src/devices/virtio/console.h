@@ -56,7 +56,7 @@ private:
 
     // Set by activate() and cleared by reset() while the worker is idle; the worker reads it.
     VirtQueue* m_queues { nullptr };
-    // The worker's alone: the bytes of one chain on their way in or out.
+    // The worker's alone: the input bytes on their way into one chain.
     std::vector<uint8_t> m_buffer;
 
     // Shared by receive()'s callers and the worker.
