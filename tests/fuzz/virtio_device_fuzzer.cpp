@@ -108,19 +108,20 @@ private:
     {
         return Machine::kDataBase + 16 * (entry % (Machine::kDataSize / 16));
     }
-    // Returns `address`.
+    // Writes the script's next descriptor at `address` and returns `address`.
     uint64_t write_descriptor_at(uint64_t address, ScriptReader& script)
     {
         const ScriptedDescriptor scripted = read_descriptor(script);
-        const Descriptor descriptor { resolve_address(
-                                          scripted.address_kind, scripted.address_operand),
-            resolve_length(scripted.length_kind, scripted.length_operand), scripted.flags,
-            scripted.next };
-        std::memcpy(m_ram.pointer(address), &descriptor, sizeof descriptor);
-        if (address < Machine::kDataBase) {
-            std::memcpy(m_rings_shadow.data() + (address - Machine::kRamBase), &descriptor,
-                sizeof descriptor);
-        }
+        const Descriptor descriptor {
+            .address = resolve_address(scripted.address_kind, scripted.address_operand),
+            .length = resolve_length(scripted.length_kind, scripted.length_operand),
+            .flags = scripted.flags,
+            .next = scripted.next,
+        };
+        if (address < Machine::kDataBase)
+            write_ring(address, descriptor);
+        else
+            std::memcpy(m_ram.pointer(address), &descriptor, sizeof descriptor);
         return address;
     }
     // Puts `head` (unless none is given) in the next available slot, and moves the available
