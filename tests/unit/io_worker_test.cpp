@@ -24,7 +24,11 @@ template <typename Condition> bool eventually(Condition done)
 
 struct IoWorkerTest : ::testing::Test {
     std::atomic<int> runs { 0 };
-    IoWorker worker { [this] { ++runs; } };
+    // Slow enough that a wait which returned early would see no run yet.
+    IoWorker worker { [this] {
+        std::this_thread::sleep_for(5ms);
+        ++runs;
+    } };
 };
 
 } // namespace
@@ -61,4 +65,24 @@ TEST_F(IoWorkerTest, CancelDropsTheTime)
     worker.cancel();
     std::this_thread::sleep_for(100ms);
     EXPECT_EQ(runs, 0);
+}
+
+TEST_F(IoWorkerTest, WaitUntilIdleReturnsOnceTheWorkWokenForIsDone)
+{
+    worker.wake();
+    worker.wait_until_idle();
+    EXPECT_EQ(runs, 1);
+    worker.wait_until_idle();
+    EXPECT_EQ(runs, 1) << "an idle worker is not run again";
+}
+
+TEST_F(IoWorkerTest, WaitUntilIdleDoesNotWaitForWorkAPauseHoldsBack)
+{
+    worker.pause();
+    worker.wake();
+    worker.wait_until_idle();
+    EXPECT_EQ(runs, 0);
+    worker.resume();
+    worker.wait_until_idle();
+    EXPECT_EQ(runs, 1);
 }

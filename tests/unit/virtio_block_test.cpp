@@ -424,6 +424,29 @@ TEST_F(VirtioBlockTest, ChainLeavingRamNeedsReset)
     EXPECT_TRUE(all_bytes_are(ram, kRamBase + kRamSize - 256, 256, kCanary));
 }
 
+TEST_F(VirtioBlockTest, StatusByteOneBytePastRamNeedsReset)
+{
+    open_and_start();
+    set_header(kIn, 0);
+    ring.set(0, { kHeader, 16, kNext, 1 });
+    ring.set(1, { kData, 512, kNext | kWrite, 2 });
+    ring.set(2, { kRamBase + kRamSize, 1, kWrite, 0 });
+    expect_needs_reset();
+    EXPECT_TRUE(all_bytes_are(ram, kData, 512, kCanary)) << "the read was not done";
+}
+
+TEST_F(VirtioBlockTest, BufferWrappingTheAddressSpaceNeedsReset)
+{
+    open_and_start();
+    set_header(kIn, 0);
+    ring.set(0, { kHeader, 16, kNext, 1 });
+    // 256 bytes below 2^64 and 512 long: address + length wraps around to 256.
+    ring.set(1, { ~uint64_t { 0 } - 255, 512, kNext | kWrite, 2 });
+    ring.set(2, { kStatus, 1, kWrite, 0 });
+    expect_needs_reset();
+    EXPECT_EQ(peek<uint8_t>(ram, kStatus), kCanary) << "the request got no status";
+}
+
 TEST_F(VirtioBlockTest, ResetWhileRequestsAreQueuedStopsCleanly)
 {
     open_and_start();

@@ -53,6 +53,7 @@ public:
     void reset() override;
     void pause() override { m_worker.pause(); }
     void resume() override { m_worker.resume(); }
+    void wait_until_idle() override { m_worker.wait_until_idle(); }
     void save(state::StateWriter&) const override;
     void load(state::StateReader&) override;
 

@@ -67,10 +67,12 @@ void VirtioConsole::transmit_output(VirtQueue& queue)
                 "transmit chain " + std::to_string(chain->head) + " has device-writable buffers");
             break;
         }
-        m_buffer.resize(chain->readable.size());
-        chain->readable.read_at(0, m_buffer);
-        for (uint8_t byte : m_buffer)
-            m_output(byte);
+        // Straight from guest memory: a chain may hold up to 4 GiB, which a copy would make
+        // the host allocate.
+        for (std::span<uint8_t> segment : chain->readable.segments()) {
+            for (uint8_t byte : segment)
+                m_output(byte);
+        }
         queue.push(chain->head, 0);
     }
     queue.notify_used();

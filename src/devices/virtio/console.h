@@ -45,6 +45,7 @@ public:
     void reset() override;
     void pause() override { m_worker.pause(); }
     void resume() override { m_worker.resume(); }
+    void wait_until_idle() override { m_worker.wait_until_idle(); }
 
 private:
     void process_queues();
@@ -55,7 +56,7 @@ private:
 
     // Set by activate() and cleared by reset() while the worker is idle; the worker reads it.
     VirtQueue* m_queues { nullptr };
-    // The worker's alone: the bytes of one chain on their way in or out.
+    // The worker's alone: the input bytes on their way into one chain.
     std::vector<uint8_t> m_buffer;
 
     // Shared by receive()'s callers and the worker.

@@ -43,6 +43,10 @@ public:
     // the queues nor guest memory until resume(). Requests that arrive meanwhile wait.
     virtual void pause() = 0;
     virtual void resume() = 0;
+    // Returns once the device has done all the work its notifications and host-side input
+    // asked for, and is waiting for more; for tests and fuzzers, which must not look at the
+    // rings while a worker may still write them. A device without a worker is always idle.
+    virtual void wait_until_idle() { }
 
     // Saved state of the device itself, which the transport's section carries after its own
     // queues; most devices keep none beyond the queues. Only while paused; load() is for a

@@ -73,6 +73,12 @@ void IoWorker::resume()
     m_wakeup.notify_one();
 }
 
+void IoWorker::wait_until_idle()
+{
+    std::unique_lock lock(m_mutex);
+    m_idle.wait(lock, [this] { return !m_busy && (!m_pending || m_paused); });
+}
+
 void IoWorker::run()
 {
     std::unique_lock lock(m_mutex);

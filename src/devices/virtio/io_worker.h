@@ -32,6 +32,10 @@ public:
     // anything woke it, was left undone or was waiting for its time.
     void pause();
     void resume();
+    // Waits until no wake-up is pending and the work has returned, so that everything the work
+    // was woken for is done: for tests and fuzzers, which look at the rings only then. Held-back
+    // wake-ups of a paused worker do not count.
+    void wait_until_idle();
 
 private:
     void run();

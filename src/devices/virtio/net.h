@@ -78,6 +78,7 @@ public:
     void reset() override;
     void pause() override { m_worker.pause(); }
     void resume() override { m_worker.resume(); }
+    void wait_until_idle() override { m_worker.wait_until_idle(); }
 
     // From any thread: takes effect from the next frame.
     void set_bandwidth(uint64_t bytes_per_second);
