@@ -104,6 +104,17 @@ public:
     }
     void pause() override { m_paused = true; }
     void resume() override { m_paused = false; }
+    // One disk and one network, as the API's index checks see them.
+    void change_rate_limits(std::span<const rvisor::api::DeviceLimitChange> disks,
+        std::span<const rvisor::api::DeviceLimitChange> nets) override
+    {
+        for (const auto& change : disks)
+            if (change.index != 0)
+                throw rvisor::api::ApiError(400, "No disk has that index.");
+        for (const auto& change : nets)
+            if (change.index != 0)
+                throw rvisor::api::ApiError(400, "No network has that index.");
+    }
     void create_snapshot(const std::filesystem::path&, const std::filesystem::path&) override
     {
         if (!m_paused)
