@@ -326,6 +326,61 @@ void write_balloon_corpus(const std::filesystem::path& root)
     corpus.add("report", report.bytes());
 }
 
+// struct virtio_vsock_hdr from the guest (cid 3, port 5000) to the host's port `port`.
+std::vector<uint8_t> vsock_header(
+    uint16_t op, uint32_t port, uint32_t length = 0, uint32_t flags = 0)
+{
+    return concatenated({ little_endian(3, 8), little_endian(2, 8), little_endian(5000, 4),
+        little_endian(port, 4), little_endian(length, 4), little_endian(1, 2), little_endian(op, 2),
+        little_endian(flags, 4), little_endian(262144, 4), little_endian(0, 4) });
+}
+
+void write_vsock_corpus(const std::filesystem::path& root)
+{
+    CorpusWriter corpus(root / "virtio_vsock_corpus");
+    // Linux's receive buffers: a header and 4 KiB each.
+    auto with_receive_buffers = [] {
+        DeviceScript script({}, 3);
+        for (uint16_t index = 0; index < 4; ++index)
+            script.descriptor(0, index, buffer(0x4000 + 0x1100 * index, 44 + 4096, kWrite))
+                .publish(0, index);
+        script.notify(0);
+        return script;
+    };
+    // A connection to the harness's listener on host port 1024, bytes on it, a credit request,
+    // a shutdown of both directions.
+    DeviceScript connection = with_receive_buffers();
+    const std::vector<uint8_t> hello { 'h', 'e', 'l', 'l', 'o' };
+    connection.data(0, vsock_header(1, 1024))
+        .data(0x100, concatenated({ vsock_header(5, 1024, 5), hello }))
+        .data(0x200, vsock_header(7, 1024))
+        .data(0x300, vsock_header(4, 1024, 0, 3));
+    for (uint16_t packet = 0; packet < 4; ++packet) {
+        const uint32_t length = packet == 1 ? 49 : 44;
+        connection.descriptor(1, packet, buffer(0x100 * packet, length, 0))
+            .publish(1, packet)
+            .notify(1);
+    }
+    corpus.add("connect-send-shutdown", connection.bytes());
+    // A request to a port nobody listens on, and bytes for a connection that does not exist.
+    DeviceScript refused = with_receive_buffers();
+    refused.data(0, vsock_header(1, 77))
+        .data(0x100, concatenated({ vsock_header(5, 78, 5), hello }))
+        .descriptor(1, 0, buffer(0, 44, 0))
+        .descriptor(1, 1, buffer(0x100, 49, 0))
+        .publish(1, 0)
+        .publish(1, 1)
+        .notify(1);
+    corpus.add("refused", refused.bytes());
+    // A host program's CONNECT to the guest's port 5000, which the guest answers.
+    DeviceScript from_host = with_receive_buffers();
+    const std::string line = "CONNECT 5000\n";
+    std::vector<uint8_t> action { 0, static_cast<uint8_t>(line.size()) };
+    action.insert(action.end(), line.begin(), line.end());
+    from_host.host_side(action);
+    corpus.add("host-connect", from_host.bytes());
+}
+
 // The register writes of Linux's virtio_mmio probe and a block request, with the driver's
 // ring stores between them.
 void write_mmio_corpus(const std::filesystem::path& root)
@@ -406,5 +461,6 @@ int main(int argc, char** argv)
     write_console_corpus(root);
     write_rng_corpus(root);
     write_balloon_corpus(root);
+    write_vsock_corpus(root);
     return 0;
 }

@@ -14,12 +14,14 @@ constexpr std::array<uint8_t, 4> kTransportResetEvent { 0, 0, 0, 0 };
 
 } // namespace
 
-VirtioVsock::VirtioVsock(uint64_t guest_cid, const std::filesystem::path& uds_path)
+VirtioVsock::VirtioVsock(
+    uint64_t guest_cid, const std::filesystem::path& uds_path, VsockMuxer::Threading threading)
     : m_guest_cid(guest_cid)
     , m_worker([this] { process_queues(); })
 {
     // Here rather than above, so that the worker it wakes exists first.
-    m_muxer = std::make_unique<VsockMuxer>(guest_cid, uds_path, [this] { m_worker.wake(); });
+    m_muxer = std::make_unique<VsockMuxer>(
+        guest_cid, uds_path, [this] { m_worker.wake(); }, threading);
 }
 
 VirtioVsock::~VirtioVsock()

@@ -37,8 +37,10 @@ public:
     // VIRTIO_VSOCK_MAX_PKT_BUF_SIZE: the largest payload Linux puts in one packet.
     static constexpr uint32_t kMaxPayload = 64 * 1024;
 
-    // Listens on uds_path; throws std::runtime_error with one sentence.
-    VirtioVsock(uint64_t guest_cid, const std::filesystem::path& uds_path);
+    // Listens on uds_path; throws std::runtime_error with one sentence. With
+    // Threading::Caller the host's sockets are served only in serve_host_sockets().
+    VirtioVsock(uint64_t guest_cid, const std::filesystem::path& uds_path,
+        VsockMuxer::Threading threading = VsockMuxer::Threading::Own);
     ~VirtioVsock() override;
     VirtioVsock(const VirtioVsock&) = delete;
     VirtioVsock& operator=(const VirtioVsock&) = delete;
@@ -55,6 +57,9 @@ public:
     void reset() override;
     void pause() override { m_worker.pause(); }
     void resume() override { m_worker.resume(); }
+    void wait_until_idle() override { m_worker.wait_until_idle(); }
+    // For a caller that serves the host side itself: one round, without waiting.
+    void serve_host_sockets() { m_muxer->serve_host_sockets(0); }
     // Nothing of its own is saved; a loaded device owes the guest a transport reset event.
     void load(state::StateReader&) override { m_transport_reset_owed = true; }
 

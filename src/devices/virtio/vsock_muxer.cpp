@@ -66,14 +66,15 @@ host::ListeningSocket listen_without_waiting(const std::filesystem::path& path)
 
 } // namespace
 
-VsockMuxer::VsockMuxer(
-    uint64_t guest_cid, std::filesystem::path uds_path, std::function<void()> wake_device)
+VsockMuxer::VsockMuxer(uint64_t guest_cid, std::filesystem::path uds_path,
+    std::function<void()> wake_device, Threading threading)
     : m_guest_cid(guest_cid)
     , m_path(std::move(uds_path))
     , m_listener(listen_without_waiting(m_path))
     , m_wake_device(std::move(wake_device))
-    , m_thread([this] { run(); })
 {
+    if (threading == Threading::Own)
+        m_thread = std::thread([this] { run(); });
 }
 
 VsockMuxer::~VsockMuxer()
@@ -83,7 +84,8 @@ VsockMuxer::~VsockMuxer()
         m_exiting = true;
     }
     m_wakeup.raise();
-    m_thread.join();
+    if (m_thread.joinable())
+        m_thread.join();
     close_all();
     for (const Handshake& handshake : m_handshakes)
         close(handshake.fd);
@@ -360,88 +362,92 @@ void VsockMuxer::read_handshake(Handshake& handshake, bool& done)
     queue_control(key, Op::Request);
 }
 
+bool VsockMuxer::serve_host_sockets(int timeout_ms)
+{
+    std::vector<pollfd> descriptors;
+    std::vector<Key> keys; // of the connections' descriptors, after the handshakes'
+    size_t handshakes = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_exiting)
+            return false;
+        m_wakeup.clear(); // before looking, so that a change made after the look still wakes
+        descriptors.push_back({ m_wakeup.fd(), POLLIN, 0 });
+        descriptors.push_back({ m_listener.fd, POLLIN, 0 });
+        for (const Handshake& handshake : m_handshakes)
+            descriptors.push_back({ handshake.fd, POLLIN, 0 });
+        handshakes = m_handshakes.size();
+        for (const auto& [key, connection] : m_connections) {
+            short events = 0;
+            const size_t limit = connection.state == State::Connecting
+                ? kReadChunk
+                : std::min<size_t>(credit_for_guest(connection), kBufferSize);
+            if (!connection.host_closed && !connection.guest_stops_receiving
+                && connection.to_guest.size() < limit)
+                events |= POLLIN;
+            if (!connection.to_host.empty())
+                events |= POLLOUT;
+            // Left out while there is nothing to do for it, so that a hang-up it cannot act
+            // on yet does not wake the loop again and again.
+            if (events != 0) {
+                descriptors.push_back({ connection.fd, events, 0 });
+                keys.push_back(key);
+            }
+        }
+    }
+    if (poll(descriptors.data(), descriptors.size(), timeout_ms) < 0)
+        return true;
+
+    bool for_guest = false;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_exiting)
+            return false;
+        const size_t control_before = m_control.size();
+        if (descriptors[1].revents & POLLIN)
+            accept_connections();
+        std::vector<int> finished;
+        for (size_t i = 0; i < handshakes; ++i) {
+            if (descriptors[2 + i].revents == 0)
+                continue;
+            auto handshake = std::find_if(m_handshakes.begin(), m_handshakes.end(),
+                [&](const Handshake& h) { return h.fd == descriptors[2 + i].fd; });
+            bool done = false;
+            read_handshake(*handshake, done);
+            if (done)
+                finished.push_back(handshake->fd);
+        }
+        std::erase_if(m_handshakes, [&](const Handshake& handshake) {
+            return std::find(finished.begin(), finished.end(), handshake.fd) != finished.end();
+        });
+        for (size_t i = 0; i < keys.size(); ++i) {
+            const pollfd& descriptor = descriptors[2 + handshakes + i];
+            auto found = m_connections.find(keys[i]);
+            if (descriptor.revents == 0 || found == m_connections.end()
+                || found->second.fd != descriptor.fd)
+                continue;
+            const size_t waiting = found->second.to_guest.size();
+            if (descriptor.revents & POLLOUT)
+                write_to_host(keys[i], found->second);
+            found = m_connections.find(keys[i]);
+            if (found == m_connections.end())
+                continue;
+            if (descriptor.revents & (POLLIN | POLLHUP | POLLERR))
+                read_from_host(keys[i], found->second);
+            found = m_connections.find(keys[i]);
+            for_guest |= found != m_connections.end()
+                && (found->second.to_guest.size() != waiting || found->second.host_closed);
+        }
+        for_guest |= m_control.size() != control_before;
+    }
+    if (for_guest)
+        m_wake_device();
+    return true;
+}
+
 void VsockMuxer::run()
 {
-    for (;;) {
-        std::vector<pollfd> descriptors;
-        std::vector<Key> keys; // of the connections' descriptors, after the handshakes'
-        size_t handshakes = 0;
-        {
-            std::lock_guard lock(m_mutex);
-            if (m_exiting)
-                return;
-            m_wakeup.clear(); // before looking, so that a change made after the look still wakes
-            descriptors.push_back({ m_wakeup.fd(), POLLIN, 0 });
-            descriptors.push_back({ m_listener.fd, POLLIN, 0 });
-            for (const Handshake& handshake : m_handshakes)
-                descriptors.push_back({ handshake.fd, POLLIN, 0 });
-            handshakes = m_handshakes.size();
-            for (const auto& [key, connection] : m_connections) {
-                short events = 0;
-                const size_t limit = connection.state == State::Connecting
-                    ? kReadChunk
-                    : std::min<size_t>(credit_for_guest(connection), kBufferSize);
-                if (!connection.host_closed && !connection.guest_stops_receiving
-                    && connection.to_guest.size() < limit)
-                    events |= POLLIN;
-                if (!connection.to_host.empty())
-                    events |= POLLOUT;
-                // Left out while there is nothing to do for it, so that a hang-up it cannot act
-                // on yet does not wake the loop again and again.
-                if (events != 0) {
-                    descriptors.push_back({ connection.fd, events, 0 });
-                    keys.push_back(key);
-                }
-            }
-        }
-        if (poll(descriptors.data(), descriptors.size(), -1) < 0)
-            continue;
-
-        bool for_guest = false;
-        {
-            std::lock_guard lock(m_mutex);
-            if (m_exiting)
-                return;
-            const size_t control_before = m_control.size();
-            if (descriptors[1].revents & POLLIN)
-                accept_connections();
-            std::vector<int> finished;
-            for (size_t i = 0; i < handshakes; ++i) {
-                if (descriptors[2 + i].revents == 0)
-                    continue;
-                auto handshake = std::find_if(m_handshakes.begin(), m_handshakes.end(),
-                    [&](const Handshake& h) { return h.fd == descriptors[2 + i].fd; });
-                bool done = false;
-                read_handshake(*handshake, done);
-                if (done)
-                    finished.push_back(handshake->fd);
-            }
-            std::erase_if(m_handshakes, [&](const Handshake& handshake) {
-                return std::find(finished.begin(), finished.end(), handshake.fd) != finished.end();
-            });
-            for (size_t i = 0; i < keys.size(); ++i) {
-                const pollfd& descriptor = descriptors[2 + handshakes + i];
-                auto found = m_connections.find(keys[i]);
-                if (descriptor.revents == 0 || found == m_connections.end()
-                    || found->second.fd != descriptor.fd)
-                    continue;
-                const size_t waiting = found->second.to_guest.size();
-                if (descriptor.revents & POLLOUT)
-                    write_to_host(keys[i], found->second);
-                found = m_connections.find(keys[i]);
-                if (found == m_connections.end())
-                    continue;
-                if (descriptor.revents & (POLLIN | POLLHUP | POLLERR))
-                    read_from_host(keys[i], found->second);
-                found = m_connections.find(keys[i]);
-                for_guest |= found != m_connections.end()
-                    && (found->second.to_guest.size() != waiting || found->second.host_closed);
-            }
-            for_guest |= m_control.size() != control_before;
-        }
-        if (for_guest)
-            m_wake_device();
-    }
+    while (serve_host_sockets(-1)) { }
 }
 
 // ---- packets for the guest ----

@@ -39,9 +39,13 @@ public:
     static constexpr size_t kMaxControlPackets = 1024;
     static constexpr size_t kMaxConnections = 1024;
 
+    // Who serves the host's sockets: the muxer's own thread, or the caller through
+    // serve_host_sockets() (a fuzzer, which must know when the device may be woken).
+    enum class Threading { Own, Caller };
+
     // Listens on uds_path (mode 0600); throws std::runtime_error with one sentence.
-    VsockMuxer(
-        uint64_t guest_cid, std::filesystem::path uds_path, std::function<void()> wake_device);
+    VsockMuxer(uint64_t guest_cid, std::filesystem::path uds_path,
+        std::function<void()> wake_device, Threading threading = Threading::Own);
     ~VsockMuxer();
     VsockMuxer(const VsockMuxer&) = delete;
     VsockMuxer& operator=(const VsockMuxer&) = delete;
@@ -55,6 +59,9 @@ public:
     // Every connection closed (the driver reset the device, or the VM was restored: the guest
     // is told with a transport reset event). The guest's cid may change with it.
     void reset(uint64_t guest_cid);
+    // One round of the host side: waits up to timeout_ms (-1: no limit) for a socket or a
+    // wake-up, then serves what is ready. False once the muxer is being destroyed.
+    bool serve_host_sockets(int timeout_ms);
 
 private:
     enum class State { Connecting, Established };
@@ -119,7 +126,7 @@ private:
     bool m_exiting = false;
 
     host::Wakeup m_wakeup; // the poll loop looks again
-    // Last: it starts once everything it uses exists.
+    // Last: it starts once everything it uses exists (Threading::Own only).
     std::thread m_thread;
 };
 
