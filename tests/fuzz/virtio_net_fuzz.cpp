@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -26,10 +27,19 @@ public:
             rvisor::fuzz::report_violation(fmt::format("sent a frame of {} bytes", frame.size()));
     }
 
-    void deliver(std::span<const uint8_t> frame) { m_receiver(frame); }
+    // While the device holds the network back, the script's frames wait on the host side, as
+    // a real backend leaves them unread.
+    void set_receive_held(bool held) override { m_held = held; }
+
+    void deliver(std::span<const uint8_t> frame)
+    {
+        if (!m_held)
+            m_receiver(frame);
+    }
 
 private:
     Receiver m_receiver;
+    std::atomic<bool> m_held { false };
 };
 
 class FuzzedNet final : public rvisor::fuzz::FuzzedDevice {
