@@ -297,10 +297,8 @@ void VsockMuxer::read_from_host(const Key& key, Connection& connection)
     if (connection.to_guest.size() >= limit)
         return;
     const size_t room = std::min(limit - connection.to_guest.size(), kReadChunk);
-    const size_t before = connection.to_guest.size();
-    connection.to_guest.resize(before + room);
-    const ssize_t count = read(connection.fd, connection.to_guest.data() + before, room);
-    connection.to_guest.resize(before + static_cast<size_t>(std::max<ssize_t>(count, 0)));
+    const ssize_t count = read(connection.fd, connection.to_guest.grow(room), room);
+    connection.to_guest.drop_back(room - static_cast<size_t>(std::max<ssize_t>(count, 0)));
     if (count > 0)
         return;
     if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -358,7 +356,8 @@ void VsockMuxer::read_handshake(Handshake& handshake, bool& done)
     connection.fd = handshake.fd;
     connection.state = State::Connecting;
     // Bytes the program sent behind its line go to the guest once it accepts.
-    connection.to_guest.assign(newline + 1, handshake.line.end());
+    const size_t line_end = static_cast<size_t>(newline - handshake.line.begin()) + 1;
+    connection.to_guest.append(std::span(handshake.line).subspan(line_end));
     queue_control(key, Op::Request);
 }
 
@@ -513,10 +512,9 @@ std::optional<VsockHeader> VsockMuxer::next_for_guest(
     }
     const size_t count = std::min<size_t>(
         { connection.to_guest.size(), credit_for_guest(connection), max_payload });
-    payload.insert(payload.end(), connection.to_guest.begin(),
-        connection.to_guest.begin() + static_cast<std::ptrdiff_t>(count));
-    connection.to_guest.erase(connection.to_guest.begin(),
-        connection.to_guest.begin() + static_cast<std::ptrdiff_t>(count));
+    const auto bytes = connection.to_guest.front(count);
+    payload.insert(payload.end(), bytes.begin(), bytes.end());
+    connection.to_guest.pop(count);
     connection.sent += static_cast<uint32_t>(count);
     header.len = static_cast<uint32_t>(count);
     m_wakeup.raise(); // room to read more

@@ -3,6 +3,7 @@
 #include "host/unix_socket.h"
 #include "host/wakeup.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -65,6 +66,48 @@ public:
 
 private:
     enum class State { Connecting, Established };
+    // Bytes in order, added at the back and taken from the front without moving the rest each
+    // time (the guest takes 4 KiB packets out of up to 256 KiB).
+    class ByteQueue {
+    public:
+        size_t size() const { return m_bytes.size() - m_front; }
+        bool empty() const { return size() == 0; }
+        std::span<const uint8_t> front(size_t count) const
+        {
+            return { m_bytes.data() + m_front, std::min(count, size()) };
+        }
+        void append(std::span<const uint8_t> bytes)
+        {
+            m_bytes.insert(m_bytes.end(), bytes.begin(), bytes.end());
+        }
+        // Room for `count` more bytes at the back, for a read(); drop_back() returns what the
+        // read left unused.
+        uint8_t* grow(size_t count)
+        {
+            m_bytes.resize(m_bytes.size() + count);
+            return m_bytes.data() + m_bytes.size() - count;
+        }
+        void drop_back(size_t count) { m_bytes.resize(m_bytes.size() - count); }
+        void pop(size_t count)
+        {
+            m_front += std::min(count, size());
+            // Moved up once half is taken: each byte moves at most once on average.
+            if (m_front * 2 >= m_bytes.size()) {
+                m_bytes.erase(
+                    m_bytes.begin(), m_bytes.begin() + static_cast<std::ptrdiff_t>(m_front));
+                m_front = 0;
+            }
+        }
+        void clear()
+        {
+            m_bytes.clear();
+            m_front = 0;
+        }
+
+    private:
+        std::vector<uint8_t> m_bytes;
+        size_t m_front = 0;
+    };
     struct Connection {
         int fd = -1;
         State state = State::Established;
@@ -75,7 +118,7 @@ private:
         uint32_t reported = 0; // the fwd_cnt the guest last heard
         bool credit_update_queued = false;
         // Host to guest: bytes read from the socket, not yet in a packet.
-        std::vector<uint8_t> to_guest;
+        ByteQueue to_guest;
         uint32_t sent = 0; // tx_cnt
         uint32_t peer_buf_alloc = 0;
         uint32_t peer_fwd_cnt = 0;
