@@ -105,7 +105,7 @@ void remove_listening_socket(const std::filesystem::path& path, const ListeningS
         unlink(path.c_str());
 }
 
-int connect_unix_socket(const std::filesystem::path& path)
+int connect_unix_socket(const std::filesystem::path& path, ConnectMode mode)
 {
     sockaddr_un address {};
     address.sun_family = AF_UNIX;
@@ -115,7 +115,8 @@ int connect_unix_socket(const std::filesystem::path& path)
         return -1;
     }
     std::memcpy(address.sun_path, name.c_str(), name.size() + 1);
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int fd = ::socket(AF_UNIX,
+        SOCK_STREAM | SOCK_CLOEXEC | (mode == ConnectMode::WithoutWaiting ? SOCK_NONBLOCK : 0), 0);
     if (fd < 0)
         return -1;
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {

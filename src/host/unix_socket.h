@@ -20,7 +20,9 @@ ListeningSocket create_listening_socket(const std::filesystem::path& path);
 void remove_listening_socket(const std::filesystem::path& path, const ListeningSocket& socket);
 
 // A connected stream socket to `path` (close-on-exec), or -1 with errno set (ENAMETOOLONG for a
-// path too long for a Unix socket).
-int connect_unix_socket(const std::filesystem::path& path);
+// path too long for a Unix socket). Without waiting, the socket is non-blocking and a listener
+// whose backlog is full fails the call (EAGAIN) instead of holding it up.
+enum class ConnectMode { Waiting, WithoutWaiting };
+int connect_unix_socket(const std::filesystem::path& path, ConnectMode mode = ConnectMode::Waiting);
 
 } // namespace rvisor::host

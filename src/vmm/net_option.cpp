@@ -1,4 +1,5 @@
 #include "vmm/net_option.h"
+#include "vmm/option_parts.h"
 #include "vmm/rate_option.h"
 
 #include <fmt/format.h>
@@ -16,21 +17,6 @@ namespace {
 
 constexpr const char* kGuestAddress = "10.0.2.15";
 constexpr size_t kMaxInterfaceName = 15; // IFNAMSIZ less the terminating zero
-
-std::vector<std::string> split(const std::string& text, char separator)
-{
-    std::vector<std::string> parts;
-    size_t start = 0;
-    for (;;) {
-        size_t end = text.find(separator, start);
-        if (end == std::string::npos) {
-            parts.push_back(text.substr(start));
-            return parts;
-        }
-        parts.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-}
 
 bool is_ipv4_address(const std::string& text)
 {
@@ -61,8 +47,8 @@ host::PortForward parse_port_forward(const std::string& text)
     size_t dash = text.find('-');
     if (dash == std::string::npos)
         throw error("there is no '-' between the host side and the guest side");
-    std::vector<std::string> host_side = split(text.substr(0, dash), ':');
-    std::vector<std::string> guest_side = split(text.substr(dash + 1), ':');
+    std::vector<std::string> host_side = split_option(text.substr(0, dash), ':');
+    std::vector<std::string> guest_side = split_option(text.substr(dash + 1), ':');
     if (host_side.size() != 3)
         throw error("the host side is not PROTOCOL:ADDRESS:PORT (the first two may be empty)");
     if (guest_side.size() != 2)
@@ -94,7 +80,7 @@ host::PortForward parse_port_forward(const std::string& text)
 
 host::MacAddress parse_mac_address(const std::string& text)
 {
-    std::vector<std::string> parts = split(text, ':');
+    std::vector<std::string> parts = split_option(text, ':');
     bool well_formed
         = parts.size() == 6 && std::all_of(parts.begin(), parts.end(), [](const std::string& part) {
               return part.size() == 2 && std::isxdigit(static_cast<unsigned char>(part[0]))
@@ -115,7 +101,7 @@ host::MacAddress parse_mac_address(const std::string& text)
 
 machine::NetConfig parse_net_option(const std::string& text)
 {
-    std::vector<std::string> parts = split(text, ',');
+    std::vector<std::string> parts = split_option(text, ',');
     machine::NetConfig config;
     if (parts[0] == "user")
         config.kind = machine::NetConfig::Kind::User;

@@ -1,5 +1,6 @@
 #include "vmm/vm_spec_builder.h"
 #include "vmm/net_option.h"
+#include "vmm/option_parts.h"
 #include "vmm/rate_option.h"
 #include "vmm/vsock_option.h"
 
@@ -41,13 +42,8 @@ uint64_t parse_memory_size(const std::string& text)
 machine::DiskConfig parse_disk_option(const std::string& text)
 {
     machine::DiskConfig disk;
-    size_t start = 0;
     bool first = true;
-    while (start <= text.size()) {
-        size_t comma = text.find(',', start);
-        if (comma == std::string::npos)
-            comma = text.size();
-        const std::string part = text.substr(start, comma - start);
+    for (const std::string& part : split_option(text, ',')) {
         if (first)
             disk.path = part;
         else if (part == "ro")
@@ -62,7 +58,6 @@ machine::DiskConfig parse_disk_option(const std::string& text)
             throw std::runtime_error(fmt::format(
                 "disk option '{}' is not one of ro, serial=S, iops=N, bw=B (in '{}')", part, text));
         first = false;
-        start = comma + 1;
     }
     if (disk.path.empty())
         throw std::runtime_error(fmt::format("disk '{}' names no image file", text));

@@ -1,4 +1,5 @@
 #include "vmm/vsock_option.h"
+#include "vmm/option_parts.h"
 
 #include <fmt/format.h>
 
@@ -18,13 +19,7 @@ machine::VsockConfig parse_vsock_option(const std::string& text)
 {
     machine::VsockConfig config;
     bool has_cid = false;
-    size_t start = 0;
-    while (start <= text.size()) {
-        size_t comma = text.find(',', start);
-        if (comma == std::string::npos)
-            comma = text.size();
-        const std::string part = text.substr(start, comma - start);
-        start = comma + 1;
+    for (const std::string& part : split_option(text, ',')) {
         if (part.starts_with("cid=")) {
             const std::string number = part.substr(4);
             const auto [end, error]

@@ -8,7 +8,6 @@
 #include <string>
 #include <string_view>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace rvisor::devices::virtio {
@@ -35,25 +34,6 @@ std::optional<uint32_t> parse_connect_line(std::string_view line)
     if (error != std::errc {} || end != line.data() + line.size() || line.empty())
         return std::nullopt;
     return port;
-}
-
-// A non-blocking connection to a Unix socket, or -1: the device's worker must not wait for a
-// listener whose backlog is full.
-int connect_without_waiting(const std::string& path)
-{
-    sockaddr_un address {};
-    address.sun_family = AF_UNIX;
-    if (path.size() >= sizeof address.sun_path)
-        return -1;
-    path.copy(address.sun_path, path.size());
-    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 // accept_connections() takes every waiting program and must not wait for one more.
@@ -204,8 +184,10 @@ void VsockMuxer::send_to_host(const VsockHeader& header, std::span<const uint8_t
 void VsockMuxer::connect_to_host(const VsockHeader& header)
 {
     const Key key { header.dst_port, header.src_port };
+    // Without waiting: the device's worker must not wait for a listener whose backlog is full.
     const int fd = m_connections.size() < kMaxConnections
-        ? connect_without_waiting(m_path.string() + "_" + std::to_string(header.dst_port))
+        ? host::connect_unix_socket(m_path.string() + "_" + std::to_string(header.dst_port),
+            host::ConnectMode::WithoutWaiting)
         : -1;
     if (fd < 0) {
         queue_control(key, Op::Reset);
