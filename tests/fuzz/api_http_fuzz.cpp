@@ -31,6 +31,7 @@
 #include <string_view>
 #include <strings.h>
 #include <utility>
+#include <zlib.h>
 
 namespace {
 
@@ -193,6 +194,28 @@ std::string header_value(std::string_view head, std::string_view name)
     return {};
 }
 
+// httplib gzips a response body whenever the request's Accept-Encoding merely contains "gzip";
+// the fault inside is what must be well-formed. Empty when the body is not valid gzip.
+std::string gunzip(std::string_view body)
+{
+    z_stream stream {};
+    if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK)
+        return {};
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+    stream.avail_in = static_cast<uInt>(body.size());
+    std::string out;
+    int result = Z_OK;
+    while (result == Z_OK) {
+        char chunk[4096];
+        stream.next_out = reinterpret_cast<Bytef*>(chunk);
+        stream.avail_out = sizeof chunk;
+        result = inflate(&stream, Z_NO_FLUSH);
+        out.append(chunk, sizeof chunk - stream.avail_out);
+    }
+    inflateEnd(&stream);
+    return result == Z_STREAM_END ? out : std::string();
+}
+
 // Checks the response to one request (after any 100 Continue) and that nothing follows it.
 void check_response(std::string_view output, const std::string& method)
 {
@@ -227,8 +250,12 @@ void check_response(std::string_view output, const std::string& method)
         "the body is as long as Content-Length says");
     if (status < 400)
         return;
-    check(body.find('\n') == std::string_view::npos, "a fault is one line");
-    const json fault = json::parse(body, nullptr, false);
+    const std::string encoding = header_value(head, "Content-Encoding");
+    check(encoding.empty() || encoding == "gzip", "a body is plain or gzipped");
+    const std::string fault_body = encoding.empty() ? std::string(body) : gunzip(body);
+    check(!fault_body.empty(), "a gzipped body inflates");
+    check(fault_body.find('\n') == std::string_view::npos, "a fault is one line");
+    const json fault = json::parse(fault_body, nullptr, false);
     check(fault.is_object() && fault.size() == 1 && fault.contains("fault_message")
             && fault["fault_message"].is_string(),
         "a 4xx or 5xx response is {\"fault_message\": \"...\"}");
