@@ -82,7 +82,7 @@ int run_vm(rvisor::vmm::Vm& vm, const std::string& api_socket, bool paused, bool
     if (!api_socket.empty())
         server.emplace(api_socket, vm);
     if (sandbox)
-        rvisor::host::enter_sandbox();
+        rvisor::host::enter_sandbox({ .file_sharing = !vm.machine().spec().shares.empty() });
     vm.start(paused);
     return exit_status(vm.run(&stop_signal));
 }
@@ -156,7 +156,7 @@ int main(int argc, char** argv)
     std::string kernel, append, memory, bios, engine, vsock;
     unsigned cpus = 1;
     bool raw_kernel = false, trace = false, verbose = false, balloon = false;
-    std::vector<std::string> initrds, disks, nets;
+    std::vector<std::string> initrds, disks, nets, shares;
     auto* run_command = app.add_subcommand("run", "boot a guest");
     run_command->add_option("--config", config_file,
         "JSON file with the VM's settings (keys as the flags); flags override it");
@@ -182,6 +182,9 @@ int main(int argc, char** argv)
     run_command->add_option("--vsock", vsock,
         "virtio socket device cid=N,uds=PATH: host programs connect to PATH and write "
         "\"CONNECT <port>\\n\"; the guest's connections to host port P reach PATH_P");
+    run_command->add_option("--fs", shares,
+        "share a host directory with the guest through virtio-fs: PATH,tag=TAG[,ro]; the guest "
+        "mounts it with mount -t virtiofs TAG DIR; repeat for more");
     run_command->add_flag("--balloon", balloon,
         "a virtio balloon whose free page reporting returns the guest's free memory to the host");
     run_command->add_flag("--trace", trace, "print every instruction executed (stderr)");
@@ -319,6 +322,8 @@ int main(int argc, char** argv)
                 flags["balloon"] = balloon;
             if (given("--vsock"))
                 flags["vsock"] = vsock;
+            if (given("--fs"))
+                flags["fs"] = shares;
             if (given("--trace"))
                 flags["trace"] = trace;
             if (given("--verbose"))

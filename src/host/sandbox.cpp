@@ -106,6 +106,41 @@ constexpr int kAllowedSyscalls[] = {
     SCMP_SYS(recvmsg),
 };
 
+// What a virtio-fs share's FUSE server adds: every request names a parent descriptor and one
+// name (openat2 with RESOLVE_BENEATH), and the xattr calls go through /proc/self/fd paths.
+constexpr int kFileSharingSyscalls[] = {
+    SCMP_SYS(openat2),
+    SCMP_SYS(mkdirat),
+    SCMP_SYS(mknodat),
+    SCMP_SYS(symlinkat),
+    SCMP_SYS(linkat),
+    SCMP_SYS(readlinkat),
+    SCMP_SYS(fchmod),
+    SCMP_SYS(fchmodat),
+    SCMP_SYS(fchown),
+    SCMP_SYS(fchownat),
+    SCMP_SYS(utimensat),
+    SCMP_SYS(getdents64),
+    SCMP_SYS(statfs),
+    SCMP_SYS(fstatfs),
+    SCMP_SYS(faccessat),
+    SCMP_SYS(faccessat2),
+    SCMP_SYS(syncfs),
+    SCMP_SYS(copy_file_range),
+    SCMP_SYS(setxattr),
+    SCMP_SYS(lsetxattr),
+    SCMP_SYS(fsetxattr),
+    SCMP_SYS(getxattr),
+    SCMP_SYS(lgetxattr),
+    SCMP_SYS(fgetxattr),
+    SCMP_SYS(listxattr),
+    SCMP_SYS(llistxattr),
+    SCMP_SYS(flistxattr),
+    SCMP_SYS(removexattr),
+    SCMP_SYS(lremovexattr),
+    SCMP_SYS(fremovexattr),
+};
+
 // The ioctls a running VM makes: the terminal's mode (saved, made raw, restored at exit), a tap
 // device's interface (set again when a reboot opens the tap anew), and libslirp's FIONREAD on
 // a UDP socket and SIOCGIFINDEX (if_nametoindex, for a scoped IPv6 name server in the host's
@@ -146,7 +181,7 @@ bool seccomp_filter_in_build()
 #endif
 }
 
-void enter_sandbox()
+void enter_sandbox(const SandboxNeeds& needs)
 {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         throw std::runtime_error(fmt::format("cannot set no_new_privs: {}", std::strerror(errno)));
@@ -159,6 +194,9 @@ void enter_sandbox()
     check(seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_TSYNC, 1), "thread sync");
     for (int syscall : kAllowedSyscalls)
         check(seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, syscall, 0), "allow");
+    if (needs.file_sharing)
+        for (int syscall : kFileSharingSyscalls)
+            check(seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, syscall, 0), "allow file sharing");
     for (unsigned long request : kAllowedIoctls)
         check(seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                   scmp_arg_cmp { 1, SCMP_CMP_EQ, request, 0 }),

@@ -15,9 +15,16 @@ void close_inherited_descriptors();
 // stops the world with ptrace at exit), which no VM makes.
 bool seccomp_filter_in_build();
 
+// What a VM needs beyond what every VM does.
+struct SandboxNeeds {
+    // virtio-fs shares: the file system calls a FUSE server makes on the shared directories
+    // (creating, linking, renaming, attributes, xattrs, directory reads, statfs).
+    bool file_sharing = false;
+};
+
 // Sets no_new_privs and installs a seccomp filter, on every thread of the process, that kills
 // the process at any system call a running VM does not make. Threads started later inherit it.
 // Throws std::runtime_error if the host cannot.
-void enter_sandbox();
+void enter_sandbox(const SandboxNeeds& needs = {});
 
 } // namespace rvisor::host

@@ -35,6 +35,13 @@ struct VsockConfig {
     std::filesystem::path uds;
 };
 
+// A host directory the guest mounts with `mount -t virtiofs TAG DIR` (docs/virtio-fs.md).
+struct FsShareConfig {
+    std::filesystem::path directory;
+    std::string tag;
+    bool read_only = false;
+};
+
 // What a VM is: the same machine whichever process runs it, however it is started, and what a
 // snapshot records. vmm::VmSpecBuilder makes one from flags, a --config file or an API body.
 struct VmSpec {
@@ -54,6 +61,8 @@ struct VmSpec {
     bool balloon = false;
     // A virtio socket device, in the slot after the balloon's.
     std::optional<VsockConfig> vsock;
+    // virtio-fs shares, in the slots after the socket device's.
+    std::vector<FsShareConfig> shares;
     // The binary translator by default; the interpreter is the reference (and what --trace
     // uses, since it sees every instruction).
     cpu::EngineKind engine = cpu::EngineKind::Jit;
@@ -62,9 +71,12 @@ struct VmSpec {
     static constexpr unsigned kVirtioSlots = 8;
     static constexpr uint64_t kMinMemory = 16ull << 20;
 
-    // The virtio devices besides the disks and networks: console, entropy, the balloon and the
-    // socket device.
-    unsigned fixed_virtio_devices() const { return 2 + (balloon ? 1 : 0) + (vsock ? 1 : 0); }
+    // The virtio devices besides the disks and networks: console, entropy, the balloon, the
+    // socket device and the shares.
+    unsigned fixed_virtio_devices() const
+    {
+        return 2 + (balloon ? 1 : 0) + (vsock ? 1 : 0) + static_cast<unsigned>(shares.size());
+    }
 };
 
 // How this process runs the VM: nothing here changes what the guest sees.

@@ -1,4 +1,5 @@
 #include "vmm/vm_spec_builder.h"
+#include "vmm/fs_option.h"
 #include "vmm/net_option.h"
 #include "vmm/option_parts.h"
 #include "vmm/rate_option.h"
@@ -143,6 +144,14 @@ void VmSpecBuilder::apply(const nlohmann::json& settings, const std::filesystem:
                     vsock.uds = resolve(vsock.uds.string());
                     m_spec.vsock = vsock;
                 }
+            } else if (key == "fs") {
+                m_spec.shares.clear();
+                for (const auto& text : strings(value)) {
+                    machine::FsShareConfig share = parse_fs_option(text);
+                    share.directory = resolve(share.directory.string());
+                    m_spec.shares.push_back(share);
+                }
+                check_fs_tags(m_spec.shares);
             } else if (key == "balloon") {
                 m_spec.balloon = value.get<bool>();
             } else if (key == "raw_kernel") {
@@ -200,10 +209,12 @@ machine::VmSpec VmSpecBuilder::spec() const
         throw std::runtime_error("--mem must be a whole number of 4 KiB pages");
     const unsigned fixed = m_spec.fixed_virtio_devices();
     if (m_spec.disks.size() + m_spec.nets.size() + fixed > VmSpec::kVirtioSlots)
-        throw std::runtime_error(
-            fmt::format("at most {} disks and networks together fit the machine{}{}",
-                VmSpec::kVirtioSlots - fixed, m_spec.balloon ? " beside the balloon" : "",
-                m_spec.vsock ? " and the vsock device" : ""));
+        throw std::runtime_error(fmt::format(
+            "at most {} virtio devices fit the machine: {} disks, {} networks, {} shares{}{} "
+            "and the console and entropy devices are {}",
+            VmSpec::kVirtioSlots, m_spec.disks.size(), m_spec.nets.size(), m_spec.shares.size(),
+            m_spec.balloon ? ", the balloon" : "", m_spec.vsock ? ", the vsock device" : "",
+            m_spec.disks.size() + m_spec.nets.size() + fixed));
     return m_spec;
 }
 
@@ -237,6 +248,11 @@ nlohmann::json spec_to_json(const machine::VmSpec& spec)
         machine::VsockConfig vsock = *spec.vsock;
         vsock.uds = absolute(vsock.uds);
         json["vsock"] = format_vsock_option(vsock);
+    }
+    // Only when there are shares, so an older rvisor still reads a VM's settings without them.
+    for (machine::FsShareConfig share : spec.shares) {
+        share.directory = absolute(share.directory);
+        json["fs"].push_back(format_fs_option(share));
     }
     return json;
 }

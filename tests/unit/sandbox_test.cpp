@@ -4,10 +4,12 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <functional>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <thread>
@@ -165,3 +167,25 @@ TEST(Sandbox, InheritedDescriptorsAreClosed)
 }
 
 } // namespace
+
+TEST(Sandbox, FileSharingCallsOnlyWithAShare)
+{
+    if (!rvisor::host::seccomp_filter_in_build())
+        GTEST_SKIP() << "a sanitizer build has no seccomp filter (host/sandbox.h)";
+    char directory[] = "/tmp/rvisor-sandbox-XXXXXX";
+    ASSERT_NE(mkdtemp(directory), nullptr);
+    const int parent = open(directory, O_PATH | O_DIRECTORY);
+    ASSERT_GE(parent, 0);
+    EXPECT_TRUE(killed_by_sigsys(run_in_child([&] {
+        enter_sandbox();
+        mkdirat(parent, "made", 0755);
+        _exit(1);
+    })));
+    EXPECT_TRUE(exited_cleanly(run_in_child([&] {
+        enter_sandbox({ .file_sharing = true });
+        if (mkdirat(parent, "made", 0755) != 0 || unlinkat(parent, "made", AT_REMOVEDIR) != 0)
+            _exit(1);
+    })));
+    close(parent);
+    EXPECT_EQ(rmdir(directory), 0);
+}
