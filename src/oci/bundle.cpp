@@ -155,8 +155,9 @@ json parse_json(std::string_view text, const char* what)
 {
     try {
         return json::parse(text);
-    } catch (const json::parse_error& error) {
-        // nlohmann's message starts "[json.exception.parse_error.101] parse error at line..."
+    } catch (const json::exception& error) {
+        // nlohmann's message starts "[json.exception.parse_error.101] parse error at line...";
+        // a number too big for a double is an out_of_range error, not a parse error.
         std::string message = error.what();
         if (const auto start = message.find("] "); start != std::string::npos)
             message = message.substr(start + 2);

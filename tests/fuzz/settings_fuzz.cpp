@@ -1,15 +1,17 @@
 // libFuzzer target: everything that reads a VM's settings or an API request from text (README.md):
 // the --config JSON and API bodies through VmSpecBuilder, each option parser (--disk, --net,
-// --mem, --engine, mac=, bw=, iops=), and the API's body checks (PATCH /vm's among them). Each
-// input goes to all of them. Each must accept it or throw an exception with a message (which may
-// quote the input: `rvisor` escapes it to one line when it prints it); never crash. What the
-// builder accepts must survive spec_to_json → apply unchanged, since a snapshot stores a spec that
-// way.
+// --mem, --engine, --vsock, --fs, mac=, bw=, iops=), and the API's body checks (PATCH /vm's among
+// them). Each input goes to all of them. Each must accept it or throw an exception with a message
+// (which may quote the input: `rvisor` escapes it to one line when it prints it); never crash. What
+// the builder accepts must survive spec_to_json → apply unchanged, since a snapshot stores a spec
+// that way.
 #include "api/request_body.h"
 #include "api/vm_patch.h"
+#include "vmm/fs_option.h"
 #include "vmm/net_option.h"
 #include "vmm/rate_option.h"
 #include "vmm/vm_spec_builder.h"
+#include "vmm/vsock_option.h"
 
 #include <nlohmann/json.hpp>
 
@@ -54,6 +56,17 @@ void check_settings(const json& settings)
         std::abort();
 }
 
+// An option parser's result must read back the same from the text its formatter gives.
+template <typename Parse, typename Format>
+void check_round_trip(const std::string& text, Parse&& parse, Format&& format)
+{
+    try_parse([&] {
+        const auto config = parse(text);
+        if (format(parse(format(config))) != format(config))
+            std::abort();
+    });
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
@@ -64,6 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     try_parse([&] { rvisor::vmm::parse_mac_address(text); });
     try_parse([&] { rvisor::vmm::parse_memory_size(text); });
     try_parse([&] { rvisor::vmm::parse_engine(text); });
+    check_round_trip(text, rvisor::vmm::parse_vsock_option, rvisor::vmm::format_vsock_option);
+    check_round_trip(text, rvisor::vmm::parse_fs_option, rvisor::vmm::format_fs_option);
     try_parse([&] { rvisor::vmm::parse_bandwidth(text, "--disk"); });
     try_parse([&] { rvisor::vmm::parse_iops(text, "--disk"); });
     try_parse([&] { rvisor::api::parse_vm_patch(text); });

@@ -99,6 +99,8 @@ TEST(OciBundleTest, ErrorsNameTheField)
         "config.json is not valid JSON: parse error at line 1, column 2: syntax error while "
         "parsing object key "
         "- unexpected end of input; expected string literal");
+    EXPECT_EQ(error_of(R"({"ociVersion": 1e99999})").substr(0, 52),
+        "config.json is not valid JSON: number overflow parsi");
     EXPECT_EQ(error_of("[]"), "config.json: the document must be an object");
     EXPECT_EQ(error_of(R"({"root": {"path": "r"}})"), "config.json: ociVersion is missing");
     EXPECT_EQ(error_of(R"({"ociVersion": "1.0.2", "root": {"path": 7}})"),
