@@ -1,0 +1,46 @@
+#pragma once
+// The VM a container runs in, from its bundle: what the guest is given (kernel, the agent's
+// initramfs, RAM, harts, the root filesystem and each directory bind mount as a virtio-fs
+// share, the vsock device the agent listens on) and what the runtime's defaults and the
+// bundle's `io.rvisor.*` annotations change (docs/containers.md).
+#include "machine/vm_spec.h"
+#include "oci/bundle.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace rvisor::oci {
+
+// Where the runtime finds what every container VM boots.
+struct RuntimeImages {
+    std::filesystem::path kernel;
+    std::vector<std::filesystem::path> initrds; // the agent's initramfs last
+};
+
+// A directory bind mount: the share with this tag, mounted by the agent at `destination`.
+struct SharedMount {
+    std::string tag;
+    std::string destination;
+    bool read_only = false;
+};
+
+struct ContainerVm {
+    machine::VmSpec spec;
+    std::string root_tag; // the share holding the root filesystem
+    std::vector<SharedMount> shared_mounts;
+    // Bind mounts of single files (Podman's /etc/hosts, /etc/resolv.conf...), which a share
+    // cannot carry: the agent is given their contents.
+    std::vector<MountSpec> file_mounts;
+};
+
+inline constexpr uint64_t kDefaultContainerMemory = 256ull << 20;
+// The guest's context id; vsock here is rvisor's own, so every VM may use the same.
+inline constexpr uint64_t kContainerCid = 3;
+
+// Throws std::runtime_error with one sentence naming the field or annotation that cannot be
+// honoured. `vsock_socket` is where the agent's vsock device listens on the host.
+ContainerVm plan_container_vm(const ContainerSpec& spec, const RuntimeImages& images,
+    const std::filesystem::path& vsock_socket);
+
+} // namespace rvisor::oci
