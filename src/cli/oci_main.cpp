@@ -1,0 +1,41 @@
+// rvisor-oci: the OCI runtime (docs/containers.md). runc's command line; every error ends here as
+// one line on stderr (and in --log), with exit status 1.
+#include "oci/cli.h"
+#include "oci/commands.h"
+
+#include <cstdio>
+#include <stdexcept>
+#include <type_traits>
+
+int main(int argc, char** argv)
+{
+    using namespace rvisor::oci;
+    auto parsed = parse_command_line(argc, argv);
+    if (const int* status = std::get_if<int>(&parsed))
+        return *status;
+    const Invocation& invocation = std::get<Invocation>(parsed);
+    RuntimeLog log;
+    try {
+        if (invocation.global.log)
+            log = RuntimeLog(*invocation.global.log, invocation.global.log_format);
+        return std::visit(
+            [&](const auto& command) -> int {
+                using T = std::decay_t<decltype(command)>;
+                if constexpr (std::is_same_v<T, FeaturesCommand>) {
+                    return run_features();
+                } else {
+                    const StateStore store(invocation.global.root);
+                    if constexpr (std::is_same_v<T, StateCommand>)
+                        return run_state(store, command);
+                    else if constexpr (std::is_same_v<T, DeleteCommand>)
+                        return run_delete(store, command);
+                    else
+                        return run_list(store, command);
+                }
+            },
+            invocation.command);
+    } catch (const std::exception& error) {
+        log.error(error.what());
+        return 1;
+    }
+}

@@ -1,0 +1,97 @@
+#include "oci/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace rvisor::oci {
+
+std::variant<Invocation, int> parse_command_line(int argc, char** argv)
+{
+    CLI::App app { "rvisor-oci: an OCI runtime that runs each container in an rvisor VM "
+                   "(docs/containers.md)",
+        "rvisor-oci" };
+    // A word that is no command is reported by name, not as a missing command.
+    app.require_subcommand(0, 1);
+    app.set_version_flag("--version", "rvisor-oci 0.1 (OCI runtime spec 1.0.2)");
+    Invocation invocation;
+    GlobalOptions& global = invocation.global;
+    std::string root = global.root.string(), log, log_format = "text";
+    app.add_option("--root", root, "where container state is kept (default /run/rvisor-oci)");
+    app.add_option("--log", log, "also write errors to this file");
+    app.add_option("--log-format", log_format, "text or json")
+        ->check(CLI::IsMember({ "text", "json" }));
+    // Flags engines pass to every runc-compatible runtime; they change nothing here.
+    bool ignored = false;
+    app.add_flag("--systemd-cgroup", ignored, "accepted for runc compatibility");
+    app.add_flag("--debug", ignored, "accepted for runc compatibility");
+    std::string ignored_text;
+    app.add_option("--rootless", ignored_text, "accepted for runc compatibility");
+    app.add_option("--criu", ignored_text, "accepted for runc compatibility");
+
+    StateCommand state;
+    auto* state_command = app.add_subcommand("state", "print a container's state as OCI JSON");
+    state_command->add_option("ID", state.id, "the container")->required();
+
+    DeleteCommand remove;
+    auto* delete_command = app.add_subcommand("delete", "delete a stopped container");
+    delete_command->add_flag("-f,--force", remove.force, "stop the container first if it runs");
+    delete_command->add_option("ID", remove.id, "the container")->required();
+
+    ListCommand list;
+    std::string list_format = "table";
+    auto* list_command = app.add_subcommand("list", "list the containers");
+    list_command->add_option("-f,--format", list_format, "table or json")
+        ->check(CLI::IsMember({ "table", "json" }));
+    list_command->add_flag("-q,--quiet", list.quiet, "print the ids only");
+
+    auto* features_command
+        = app.add_subcommand("features", "print what this runtime supports as JSON");
+
+    // After the commands are added, so that they do not inherit it: their extras are mistakes.
+    app.allow_extras();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        fmt::print("{}", app.help());
+        return 0;
+    } catch (const CLI::CallForVersion&) {
+        fmt::print("rvisor-oci 0.1\nspec: 1.0.2\n");
+        return 0;
+    } catch (const CLI::ParseError& error) {
+        fmt::print(stderr, "rvisor-oci: error: {}\n", one_line(error.what()));
+        return 1;
+    }
+    if (app.get_subcommands().empty()) {
+        std::vector<std::string> names;
+        for (const CLI::App* command : app.get_subcommands({}))
+            names.push_back(command->get_name());
+        const auto extras = app.remaining();
+        fmt::print(stderr, "rvisor-oci: error: {}; the commands are {}\n",
+            extras.empty() ? std::string("no command given")
+                           : fmt::format("unknown command '{}'", one_line(extras.front())),
+            fmt::join(names, ", "));
+        return 1;
+    }
+    if (!app.remaining().empty()) {
+        fmt::print(stderr, "rvisor-oci: error: unexpected argument '{}'\n",
+            one_line(app.remaining().front()));
+        return 1;
+    }
+    global.root = root;
+    if (!log.empty())
+        global.log = log;
+    global.log_format = log_format == "json" ? LogFormat::Json : LogFormat::Text;
+    if (*state_command)
+        invocation.command = state;
+    else if (*delete_command)
+        invocation.command = remove;
+    else if (*list_command) {
+        list.json = list_format == "json";
+        invocation.command = list;
+    } else if (*features_command)
+        invocation.command = FeaturesCommand {};
+    return invocation;
+}
+
+} // namespace rvisor::oci

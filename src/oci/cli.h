@@ -1,0 +1,44 @@
+#pragma once
+// rvisor-oci's command line: runc's, so that Podman (through conmon), containerd's runc shim and
+// dockerd drive it unchanged (docs/containers.md). Global flags come before the command.
+#include "oci/runtime_log.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace rvisor::oci {
+
+struct GlobalOptions {
+    std::filesystem::path root = "/run/rvisor-oci";
+    std::optional<std::filesystem::path> log;
+    LogFormat log_format = LogFormat::Text;
+};
+
+struct StateCommand {
+    std::string id;
+};
+struct DeleteCommand {
+    std::string id;
+    bool force = false;
+};
+struct ListCommand {
+    bool json = false;
+    bool quiet = false;
+};
+struct FeaturesCommand { };
+
+using Command = std::variant<StateCommand, DeleteCommand, ListCommand, FeaturesCommand>;
+
+struct Invocation {
+    GlobalOptions global;
+    Command command;
+};
+
+// The invocation, or the exit status to leave with at once (0 after --help or --version, 1
+// after a mistake, which is reported on stderr in one line).
+std::variant<Invocation, int> parse_command_line(int argc, char** argv);
+
+} // namespace rvisor::oci

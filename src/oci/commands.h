@@ -1,0 +1,14 @@
+#pragma once
+// What each rvisor-oci command does, given its parsed flags. Each returns the process's exit
+// status and throws std::runtime_error with one sentence for the caller to log.
+#include "oci/cli.h"
+#include "oci/state_store.h"
+
+namespace rvisor::oci {
+
+int run_state(const StateStore& store, const StateCommand& command);
+int run_delete(const StateStore& store, const DeleteCommand& command);
+int run_list(const StateStore& store, const ListCommand& command);
+int run_features();
+
+} // namespace rvisor::oci
