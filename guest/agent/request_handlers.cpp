@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <linux/random.h>
 #include <memory>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 namespace agent {
 
@@ -113,7 +115,14 @@ Outcome RequestHandlers::refresh(const Refresh& request)
 
 Outcome RequestHandlers::power_off()
 {
-    return { Empty {}, [](int) { power_off_now(); } };
+    return { Empty {}, [](int socket) {
+                // The reply is only queued: give the host up to a second to read it and close.
+                shutdown(socket, SHUT_WR);
+                pollfd closed { socket, POLLIN, 0 };
+                char byte;
+                while (poll(&closed, 1, 1000) == 1 && recv(socket, &byte, 1, 0) > 0) { }
+                power_off_now();
+            } };
 }
 
 } // namespace agent
