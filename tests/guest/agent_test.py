@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 
-from guest_test import HANG_TIMEOUT, SKIP, Failure, Guest, boot_args, expect, test_main
+from guest_test import HANG_TIMEOUT, SKIP, Guest, boot_args, expect, test_main
 
 AGENT_PORT = 1024
 MAX_FRAME = 1 << 20
