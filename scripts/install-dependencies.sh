@@ -14,6 +14,7 @@ packages=(
   e2fsprogs                                         # disk tests build ext4 images
   python3-yaml python3-jsonschema                   # the control API test reads openapi.yaml
   gcc-riscv64-unknown-elf gcc-riscv64-linux-gnu   # ISA tests and guest test programs
+  g++-riscv64-linux-gnu                           # rvisor-agent, the guest's PID 1 (C++)
   libc6-dev-riscv64-cross                         # (static riscv64 Linux programs: only recommended)
   opensbi device-tree-compiler                      # --bios tests, --dump-dtb checks
 )

@@ -1,0 +1,155 @@
+// The agent's wire protocol (docs/agent-protocol.md): the one definition of every message, shared
+// by the guest agent and, later, the host's client. Compiles for the host and for the guest.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace agent {
+
+// The guest port the agent listens on (AF_VSOCK, any cid).
+inline constexpr uint32_t agent_port = 1024;
+inline constexpr uint32_t protocol_version = 1;
+// A frame is a 4-byte big-endian length, then that many bytes of one JSON object.
+inline constexpr size_t frame_header_size = 4;
+inline constexpr uint32_t max_frame_size = 1 << 20;
+// Enough for a container's process; far below what a frame could carry.
+inline constexpr size_t max_exec_id_size = 256;
+inline constexpr size_t min_entropy_size = 32;
+inline constexpr size_t max_entropy_size = 4096;
+
+// --- Requests: one struct per method; field names are the JSON names. ---
+
+struct Ping { };
+
+struct CreateProcess {
+    std::string exec_id;
+    std::vector<std::string> args; // args[0] is looked up in the PATH of env, as runc does
+    std::vector<std::string> env; // "NAME=value"
+    std::string cwd = "/";
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::vector<uint32_t> additional_gids;
+    bool terminal = false;
+    std::optional<std::string> rootfs; // a guest directory the process is chrooted into
+};
+
+enum class StdioStream { Stdin, Stdout, Stderr };
+
+struct OpenStdio {
+    std::string exec_id;
+    StdioStream stream = StdioStream::Stdout;
+};
+
+struct StartProcess {
+    std::string exec_id;
+};
+
+struct WaitProcess {
+    std::string exec_id;
+};
+
+struct SignalProcess {
+    std::string exec_id;
+    int signal = 0;
+    bool all = false; // the whole process group, not only the process
+};
+
+struct CloseStdin {
+    std::string exec_id;
+};
+
+struct TtyWinResize {
+    std::string exec_id;
+    uint16_t rows = 0;
+    uint16_t cols = 0;
+};
+
+struct ListProcesses { };
+
+struct Refresh {
+    uint64_t realtime_ns = 0;
+    std::vector<uint8_t> entropy; // decoded from base64
+};
+
+struct PowerOff { };
+
+using Call = std::variant<Ping, CreateProcess, OpenStdio, StartProcess, WaitProcess, SignalProcess,
+    CloseStdin, TtyWinResize, ListProcesses, Refresh, PowerOff>;
+
+struct Request {
+    uint64_t id = 0;
+    Call call;
+};
+
+// Why a frame's JSON is not a request. id is the request's when it could be read, so that the
+// reply reaches the caller that made the mistake.
+struct DecodeError {
+    std::optional<uint64_t> id;
+    int error_number = 0;
+    std::string message;
+};
+
+using DecodedRequest = std::variant<Request, DecodeError>;
+
+// --- Results: what a successful call gives back. ---
+
+struct Empty { };
+
+struct PingResult {
+    uint32_t version = protocol_version;
+};
+
+struct ExitStatus {
+    int exit_status = 0; // the shell's view: the exit code, or 128 + the signal
+    std::optional<int> exit_code; // set when the process exited
+    std::optional<int> signal; // set when a signal killed it
+};
+
+struct ProcessInfo {
+    std::string exec_id;
+    int pid = 0;
+    bool running = false;
+};
+
+struct ProcessList {
+    std::vector<ProcessInfo> processes;
+};
+
+using Result = std::variant<Empty, PingResult, ExitStatus, ProcessList>;
+
+// A handler's refusal: an errno value and one sentence.
+struct CallError {
+    int error_number = 0;
+    std::string message;
+};
+
+// --- Encoding and decoding. ---
+
+std::string_view method_name(const Call& call);
+std::string_view stream_name(StdioStream stream);
+
+// JSON text of one frame → a typed request, or why not. Never throws.
+DecodedRequest decode_request(std::string_view json);
+std::string encode_request(const Request& request);
+std::string encode_result(uint64_t id, const Result& result);
+std::string encode_error(std::optional<uint64_t> id, const CallError& error);
+
+// The 4-byte header and the payload, ready to send.
+std::string frame(std::string_view payload);
+// The length a frame header announces.
+uint32_t frame_length(const uint8_t (&header)[frame_header_size]);
+
+// The exit status as runc reports it, from a wait status (waitpid's).
+ExitStatus exit_status_from_wait_status(int wait_status);
+
+// Standard base64 (RFC 4648, with padding); nullopt when text is not that.
+std::optional<std::vector<uint8_t>> decode_base64(std::string_view text);
+std::string encode_base64(const std::vector<uint8_t>& bytes);
+
+} // namespace agent
