@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace agent {
+namespace rvisor::agent {
 
 void print_line(const std::string& line)
 {
@@ -16,4 +16,4 @@ void print_line(const std::string& line)
         close(console);
 }
 
-} // namespace agent
+} // namespace rvisor::agent

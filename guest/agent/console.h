@@ -3,8 +3,8 @@
 
 #include <string>
 
-namespace agent {
+namespace rvisor::agent {
 
 void print_line(const std::string& line);
 
-} // namespace agent
+} // namespace rvisor::agent

@@ -28,7 +28,7 @@ struct Mount {
 };
 
 // Earlier entries first: /dev/pts lives on /dev.
-constexpr Mount pseudo_filesystems[] = {
+constexpr Mount kPseudoFilesystems[] = {
     { "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr },
     { "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr },
     { "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755" },
@@ -39,26 +39,27 @@ constexpr Mount pseudo_filesystems[] = {
 
 void mount_pseudo_filesystems()
 {
-    for (const Mount& m : pseudo_filesystems) {
+    for (const Mount& m : kPseudoFilesystems) {
         mkdir(m.target, 0755);
         if (mount(m.source, m.target, m.type, m.flags, m.options) != 0 && errno != EBUSY)
-            agent::print_line(std::string("rvisor-agent: mounting ") + m.target
+            rvisor::agent::print_line(std::string("rvisor-agent: mounting ") + m.target
                 + " failed: " + std::strerror(errno));
     }
 }
 
-agent::UniqueFd listen_on_vsock()
+rvisor::agent::UniqueFd listen_on_vsock()
 {
-    agent::UniqueFd listener(socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    rvisor::agent::UniqueFd listener(socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!listener)
-        agent::fail(std::string("AF_VSOCK socket failed: ") + std::strerror(errno));
+        rvisor::agent::fail(std::string("AF_VSOCK socket failed: ") + std::strerror(errno));
     sockaddr_vm address {};
     address.svm_family = AF_VSOCK;
     address.svm_cid = VMADDR_CID_ANY;
-    address.svm_port = agent::agent_port;
+    address.svm_port = rvisor::agent::kAgentPort;
     if (bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0
         || listen(listener.get(), 64) != 0)
-        agent::fail(std::string("listening on vsock port 1024 failed: ") + std::strerror(errno));
+        rvisor::agent::fail(
+            std::string("listening on vsock port 1024 failed: ") + std::strerror(errno));
     return listener;
 }
 
@@ -67,20 +68,20 @@ agent::UniqueFd listen_on_vsock()
 int main()
 {
     // An exception nobody caught, in any thread, would end PID 1 and panic the kernel.
-    std::set_terminate([] { agent::fail("stopped by an unexpected error"); });
+    std::set_terminate([] { rvisor::agent::fail("stopped by an unexpected error"); });
     if (getpid() == 1)
         mount_pseudo_filesystems();
     // Before any thread starts, so that every thread inherits it.
-    agent::Reaper::block_child_signal();
+    rvisor::agent::Reaper::block_child_signal();
     // A host that goes away mid-stream is an error value, not a signal (sends use MSG_NOSIGNAL;
     // this covers the process pipes).
     signal(SIGPIPE, SIG_IGN);
 
-    agent::ProcessTable processes;
-    agent::Reaper reaper(processes);
+    rvisor::agent::ProcessTable processes;
+    rvisor::agent::Reaper reaper(processes);
     reaper.start();
-    agent::RequestHandlers handlers(processes);
-    agent::RpcServer server(listen_on_vsock(), handlers);
-    agent::print_line("RVISOR-AGENT-READY");
+    rvisor::agent::RequestHandlers handlers(processes);
+    rvisor::agent::RpcServer server(listen_on_vsock(), handlers);
+    rvisor::agent::print_line("RVISOR-AGENT-READY");
     server.serve();
 }

@@ -6,7 +6,7 @@
 #include <sys/reboot.h>
 #include <unistd.h>
 
-namespace agent {
+namespace rvisor::agent {
 
 void power_off_now()
 {
@@ -22,4 +22,4 @@ void fail(std::string_view sentence)
     power_off_now();
 }
 
-} // namespace agent
+} // namespace rvisor::agent

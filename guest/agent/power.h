@@ -3,10 +3,10 @@
 
 #include <string_view>
 
-namespace agent {
+namespace rvisor::agent {
 
 [[noreturn]] void power_off_now();
 // Prints "rvisor-agent: <sentence>" on the console, then powers off.
 [[noreturn]] void fail(std::string_view sentence);
 
-} // namespace agent
+} // namespace rvisor::agent

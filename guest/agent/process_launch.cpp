@@ -10,7 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-namespace agent {
+namespace rvisor::agent {
 
 namespace {
 
@@ -36,7 +36,7 @@ const char* describe(ChildStep step)
     return "starting";
 }
 
-constexpr const char* default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // Where args[0] may be, in order: itself when it has a slash, else each directory of the PATH
 // in the request's env (runc looks in the container's PATH, not the agent's).
@@ -45,7 +45,7 @@ std::vector<std::string> program_candidates(const CreateProcess& request)
     const std::string& program = request.args[0];
     if (program.find('/') != std::string::npos)
         return { program };
-    std::string path = default_path;
+    std::string path = kDefaultPath;
     for (const std::string& variable : request.env) {
         if (variable.starts_with("PATH="))
             path = variable.substr(5);
@@ -217,4 +217,4 @@ std::optional<CallError> start_process(UniqueFd start_writer, UniqueFd exec_erro
         std::string(describe(failure.step)) + " failed: " + std::strerror(failure.error_number) };
 }
 
-} // namespace agent
+} // namespace rvisor::agent

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <variant>
 
-namespace agent {
+namespace rvisor::agent {
 
 // The agent's ends of a launched process's descriptors.
 struct LaunchedProcess {
@@ -28,4 +28,4 @@ std::variant<LaunchedProcess, CallError> launch_process(const CreateProcess& req
 // Lets the child exec; nullopt when it did, or why it could not (the child then exits 127).
 std::optional<CallError> start_process(UniqueFd start_writer, UniqueFd exec_error_reader);
 
-} // namespace agent
+} // namespace rvisor::agent

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <termios.h>
 
-namespace agent {
+namespace rvisor::agent {
 
 ProcessTable::Process* ProcessTable::find(const std::string& exec_id)
 {
@@ -206,4 +206,4 @@ void ProcessTable::record_exit(pid_t pid, int wait_status)
     }
 }
 
-} // namespace agent
+} // namespace rvisor::agent

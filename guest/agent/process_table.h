@@ -12,7 +12,7 @@
 #include <string>
 #include <variant>
 
-namespace agent {
+namespace rvisor::agent {
 
 class ProcessTable {
 public:
@@ -56,4 +56,4 @@ private:
     std::map<std::string, Process, std::less<>> m_processes;
 };
 
-} // namespace agent
+} // namespace rvisor::agent

@@ -5,7 +5,7 @@
 #include <set>
 #include <sys/wait.h>
 
-namespace agent {
+namespace rvisor::agent {
 
 using nlohmann::json;
 
@@ -60,7 +60,7 @@ public:
     std::string exec_id()
     {
         std::string id = string("exec_id");
-        if (id.empty() || id.size() > max_exec_id_size)
+        if (id.empty() || id.size() > kMaxExecIdSize)
             refuse(where("exec_id") + " must have 1 to 256 bytes");
         return id;
     }
@@ -211,7 +211,7 @@ Call parse_call(const std::string& method, Params& params)
         Refresh call;
         call.realtime_ns = params.unsigned_number("realtime_ns", INT64_MAX);
         auto entropy = decode_base64(params.string("entropy"));
-        if (!entropy || entropy->size() < min_entropy_size || entropy->size() > max_entropy_size)
+        if (!entropy || entropy->size() < kMinEntropySize || entropy->size() > kMaxEntropySize)
             refuse("Refresh's \"entropy\" must be base64 of 32 to 4096 bytes");
         call.entropy = std::move(*entropy);
         return call;
@@ -363,14 +363,14 @@ std::string frame(std::string_view payload)
 {
     auto size = static_cast<uint32_t>(payload.size());
     std::string out;
-    out.reserve(frame_header_size + payload.size());
+    out.reserve(kFrameHeaderSize + payload.size());
     for (int shift = 24; shift >= 0; shift -= 8)
         out.push_back(static_cast<char>((size >> shift) & 0xff));
     out.append(payload);
     return out;
 }
 
-uint32_t frame_length(const uint8_t (&header)[frame_header_size])
+uint32_t frame_length(const uint8_t (&header)[kFrameHeaderSize])
 {
     return (uint32_t(header[0]) << 24) | (uint32_t(header[1]) << 16) | (uint32_t(header[2]) << 8)
         | uint32_t(header[3]);
@@ -390,7 +390,7 @@ ExitStatus exit_status_from_wait_status(int wait_status)
 }
 
 namespace {
-constexpr std::string_view base64_alphabet
+constexpr std::string_view kBase64Alphabet
     = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 }
 
@@ -409,7 +409,7 @@ std::optional<std::vector<uint8_t>> decode_base64(std::string_view text)
         for (size_t i = 0; i < 4; ++i) {
             size_t value = 0;
             if (i < 4 - static_cast<size_t>(padding)) {
-                value = base64_alphabet.find(text[at + i]);
+                value = kBase64Alphabet.find(text[at + i]);
                 if (value == std::string_view::npos)
                     return std::nullopt;
             }
@@ -434,12 +434,12 @@ std::string encode_base64(const std::vector<uint8_t>& bytes)
             group |= uint32_t(bytes[at + 1]) << 8;
         if (left > 2)
             group |= bytes[at + 2];
-        out.push_back(base64_alphabet[(group >> 18) & 63]);
-        out.push_back(base64_alphabet[(group >> 12) & 63]);
-        out.push_back(left > 1 ? base64_alphabet[(group >> 6) & 63] : '=');
-        out.push_back(left > 2 ? base64_alphabet[group & 63] : '=');
+        out.push_back(kBase64Alphabet[(group >> 18) & 63]);
+        out.push_back(kBase64Alphabet[(group >> 12) & 63]);
+        out.push_back(left > 1 ? kBase64Alphabet[(group >> 6) & 63] : '=');
+        out.push_back(left > 2 ? kBase64Alphabet[group & 63] : '=');
     }
     return out;
 }
 
-} // namespace agent
+} // namespace rvisor::agent

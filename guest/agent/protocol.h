@@ -10,18 +10,18 @@
 #include <variant>
 #include <vector>
 
-namespace agent {
+namespace rvisor::agent {
 
 // The guest port the agent listens on (AF_VSOCK, any cid).
-inline constexpr uint32_t agent_port = 1024;
-inline constexpr uint32_t protocol_version = 1;
+inline constexpr uint32_t kAgentPort = 1024;
+inline constexpr uint32_t kProtocolVersion = 1;
 // A frame is a 4-byte big-endian length, then that many bytes of one JSON object.
-inline constexpr size_t frame_header_size = 4;
-inline constexpr uint32_t max_frame_size = 1 << 20;
+inline constexpr size_t kFrameHeaderSize = 4;
+inline constexpr uint32_t kMaxFrameSize = 1 << 20;
 // Enough for a container's process; far below what a frame could carry.
-inline constexpr size_t max_exec_id_size = 256;
-inline constexpr size_t min_entropy_size = 32;
-inline constexpr size_t max_entropy_size = 4096;
+inline constexpr size_t kMaxExecIdSize = 256;
+inline constexpr size_t kMinEntropySize = 32;
+inline constexpr size_t kMaxEntropySize = 4096;
 
 // --- Requests: one struct per method; field names are the JSON names. ---
 
@@ -102,7 +102,7 @@ using DecodedRequest = std::variant<Request, DecodeError>;
 struct Empty { };
 
 struct PingResult {
-    uint32_t version = protocol_version;
+    uint32_t version = kProtocolVersion;
 };
 
 struct ExitStatus {
@@ -143,7 +143,7 @@ std::string encode_error(std::optional<uint64_t> id, const CallError& error);
 // The 4-byte header and the payload, ready to send.
 std::string frame(std::string_view payload);
 // The length a frame header announces.
-uint32_t frame_length(const uint8_t (&header)[frame_header_size]);
+uint32_t frame_length(const uint8_t (&header)[kFrameHeaderSize]);
 
 // The exit status as runc reports it, from a wait status (waitpid's).
 ExitStatus exit_status_from_wait_status(int wait_status);
@@ -152,4 +152,4 @@ ExitStatus exit_status_from_wait_status(int wait_status);
 std::optional<std::vector<uint8_t>> decode_base64(std::string_view text);
 std::string encode_base64(const std::vector<uint8_t>& bytes);
 
-} // namespace agent
+} // namespace rvisor::agent

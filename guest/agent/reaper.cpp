@@ -4,7 +4,7 @@
 #include <sys/wait.h>
 #include <thread>
 
-namespace agent {
+namespace rvisor::agent {
 
 void Reaper::block_child_signal()
 {
@@ -36,4 +36,4 @@ void Reaper::reap_forever()
     }
 }
 
-} // namespace agent
+} // namespace rvisor::agent

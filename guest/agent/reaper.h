@@ -4,7 +4,7 @@
 
 #include "process_table.h"
 
-namespace agent {
+namespace rvisor::agent {
 
 class Reaper {
 public:
@@ -25,4 +25,4 @@ private:
     ProcessTable& m_table;
 };
 
-} // namespace agent
+} // namespace rvisor::agent

@@ -13,7 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-namespace agent {
+namespace rvisor::agent {
 
 namespace {
 
@@ -125,4 +125,4 @@ Outcome RequestHandlers::power_off()
             } };
 }
 
-} // namespace agent
+} // namespace rvisor::agent

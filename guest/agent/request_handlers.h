@@ -7,7 +7,7 @@
 #include <functional>
 #include <variant>
 
-namespace agent {
+namespace rvisor::agent {
 
 struct Outcome {
     std::variant<Result, CallError> reply;
@@ -34,4 +34,4 @@ private:
     ProcessTable& m_processes;
 };
 
-} // namespace agent
+} // namespace rvisor::agent

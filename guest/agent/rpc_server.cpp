@@ -8,7 +8,7 @@
 #include <system_error>
 #include <thread>
 
-namespace agent {
+namespace rvisor::agent {
 
 namespace {
 
@@ -72,11 +72,11 @@ void RpcServer::serve_connection(UniqueFd connection)
 {
     std::string payload;
     for (;;) {
-        uint8_t header[frame_header_size];
+        uint8_t header[kFrameHeaderSize];
         if (!read_exact(connection.get(), header, sizeof header))
             return;
         uint32_t length = frame_length(header);
-        if (length > max_frame_size) {
+        if (length > kMaxFrameSize) {
             // The frame's bytes cannot be skipped safely: say why, then close.
             send_frame(connection.get(),
                 encode_error(std::nullopt,
@@ -109,4 +109,4 @@ void RpcServer::serve_connection(UniqueFd connection)
     }
 }
 
-} // namespace agent
+} // namespace rvisor::agent

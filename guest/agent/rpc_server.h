@@ -5,7 +5,7 @@
 #include "request_handlers.h"
 #include "unique_fd.h"
 
-namespace agent {
+namespace rvisor::agent {
 
 // A thread per connection. A connection's calls may block for as long as a process runs
 // (WaitProcess) or carry a stdio stream until its end; a thread each keeps those straight-line
@@ -29,4 +29,4 @@ private:
     RequestHandlers& m_handlers;
 };
 
-} // namespace agent
+} // namespace rvisor::agent

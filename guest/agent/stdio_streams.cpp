@@ -4,7 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace agent {
+namespace rvisor::agent {
 
 namespace {
 
@@ -66,4 +66,4 @@ void copy_socket_to_input(int socket, int input)
     }
 }
 
-} // namespace agent
+} // namespace rvisor::agent

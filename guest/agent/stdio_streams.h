@@ -2,7 +2,7 @@
 // raw streams.
 #pragma once
 
-namespace agent {
+namespace rvisor::agent {
 
 // Copies the process's output (a pipe or a pty's master) to the socket until the process's side
 // closes, then ends the socket's sending side: the host reads EOF after the last byte. If the
@@ -14,4 +14,4 @@ void copy_output_to_socket(int output, int socket);
 // CloseStdin shuts the socket down), or the process closes its input.
 void copy_socket_to_input(int socket, int input);
 
-} // namespace agent
+} // namespace rvisor::agent

@@ -4,7 +4,7 @@
 #include <unistd.h>
 #include <utility>
 
-namespace agent {
+namespace rvisor::agent {
 
 class UniqueFd {
 public:
@@ -43,4 +43,4 @@ private:
     int m_fd = -1;
 };
 
-} // namespace agent
+} // namespace rvisor::agent

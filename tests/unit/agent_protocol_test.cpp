@@ -4,7 +4,7 @@
 #include <csignal>
 #include <gtest/gtest.h>
 
-using namespace agent;
+using namespace rvisor::agent;
 
 namespace {
 
@@ -143,7 +143,7 @@ TEST(AgentProtocol, FramesAreBigEndianLengthThenPayload)
     ASSERT_EQ(bytes.size(), 6u);
     EXPECT_EQ(bytes.substr(0, 4), std::string("\0\0\0\2", 4));
     uint8_t header[4] = { 0x00, 0x10, 0x00, 0x01 };
-    EXPECT_EQ(frame_length(header), max_frame_size + 1);
+    EXPECT_EQ(frame_length(header), kMaxFrameSize + 1);
 }
 
 TEST(AgentProtocol, Base64RoundTripsAndRefusesBadText)
