@@ -1,0 +1,151 @@
+#include "oci/agent_client.h"
+
+#include "agent/protocol.h"
+#include "host/unix_socket.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+#include <utility>
+
+namespace rvisor::oci {
+
+namespace {
+
+void write_all(int fd, std::string_view bytes)
+{
+    while (!bytes.empty()) {
+        const ssize_t written = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written <= 0)
+            throw std::runtime_error(
+                fmt::format("the agent's connection broke: {}", std::strerror(errno)));
+        bytes.remove_prefix(static_cast<size_t>(written));
+    }
+}
+
+// Exactly `size` bytes, or false at end of stream before the first; throws if it ends between.
+bool read_exactly(int fd, char* buffer, size_t size)
+{
+    size_t done = 0;
+    while (done < size) {
+        const ssize_t count = ::read(fd, buffer + done, size - done);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0)
+            throw std::runtime_error(
+                fmt::format("the agent's connection broke: {}", std::strerror(errno)));
+        if (count == 0) {
+            if (done == 0)
+                return false;
+            throw std::runtime_error("the agent closed the connection in the middle of a reply");
+        }
+        done += static_cast<size_t>(count);
+    }
+    return true;
+}
+
+// The vsock convention's handshake: CONNECT <port>\n answered by OK <port>\n; false when the
+// connection closes without an answer (no listener yet).
+bool handshake(int fd)
+{
+    write_all(fd, fmt::format("CONNECT {}\n", agent::kAgentPort));
+    std::string line;
+    char byte = 0;
+    while (line.size() < 64) {
+        const ssize_t count = ::read(fd, &byte, 1);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count <= 0)
+            return false;
+        if (byte == '\n')
+            return line.starts_with("OK ");
+        line += byte;
+    }
+    return false;
+}
+
+} // namespace
+
+AgentConnection::AgentConnection(
+    const std::filesystem::path& vsock_socket, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const int fd = host::connect_unix_socket(vsock_socket);
+        if (fd >= 0) {
+            bool joined = false;
+            try {
+                joined = handshake(fd);
+            } catch (const std::runtime_error&) {
+                joined = false;
+            }
+            if (joined) {
+                m_fd = fd;
+                return;
+            }
+            ::close(fd);
+        }
+        if (std::chrono::steady_clock::now() >= deadline)
+            throw std::runtime_error(fmt::format("the guest agent did not answer on {} within {} s",
+                vsock_socket.string(), timeout.count() / 1000));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+AgentConnection::~AgentConnection()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+AgentConnection::AgentConnection(AgentConnection&& other) noexcept
+    : m_fd(std::exchange(other.m_fd, -1))
+    , m_next_id(other.m_next_id)
+{
+}
+
+nlohmann::json AgentConnection::call(const std::string& method, const nlohmann::json& params)
+{
+    if (m_fd < 0)
+        throw std::logic_error("a call on a spent agent connection");
+    const uint64_t id = m_next_id++;
+    nlohmann::json request = { { "id", id }, { "method", method } };
+    if (!params.is_null())
+        request["params"] = params;
+    write_all(m_fd, agent::frame(request.dump()));
+    uint8_t header[agent::kFrameHeaderSize];
+    if (!read_exactly(m_fd, reinterpret_cast<char*>(header), sizeof header))
+        throw std::runtime_error(fmt::format("the agent closed the connection during {}", method));
+    const uint32_t length = agent::frame_length(header);
+    if (length > agent::kMaxFrameSize)
+        throw std::runtime_error(
+            fmt::format("the agent's reply to {} is {} bytes long", method, length));
+    std::string payload(length, '\0');
+    if (!read_exactly(m_fd, payload.data(), length))
+        throw std::runtime_error(fmt::format("the agent closed the connection during {}", method));
+    const nlohmann::json reply = nlohmann::json::parse(payload, nullptr, false);
+    if (!reply.is_object() || reply.value("id", nlohmann::json()) != id)
+        throw std::runtime_error(
+            fmt::format("the agent's reply to {} is not the protocol's", method));
+    if (const auto error = reply.find("error"); error != reply.end() && error->is_object())
+        throw AgentError(error->value("errno", 0),
+            fmt::format("{}: {}", method, error->value("message", std::string("failed"))));
+    const auto result = reply.find("result");
+    if (result == reply.end() || !result->is_object())
+        throw std::runtime_error(fmt::format("the agent's reply to {} has no result", method));
+    return *result;
+}
+
+int AgentConnection::open_stdio(const std::string& exec_id, const std::string& stream)
+{
+    call("OpenStdio", { { "exec_id", exec_id }, { "stream", stream } });
+    return std::exchange(m_fd, -1);
+}
+
+} // namespace rvisor::oci

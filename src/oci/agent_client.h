@@ -1,0 +1,53 @@
+#pragma once
+// The host's end of the guest agent's protocol (docs/agent-protocol.md): calls over the VM's
+// vsock socket, each connection opened with `CONNECT 1024`. A call's connection is held for
+// one call at a time; stdio streams get connections of their own.
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace rvisor::oci {
+
+// A call the agent refused: its errno and its sentence.
+class AgentError : public std::runtime_error {
+public:
+    AgentError(int error_number, const std::string& message)
+        : std::runtime_error(message)
+        , m_error_number(error_number)
+    {
+    }
+    int error_number() const { return m_error_number; }
+
+private:
+    int m_error_number;
+};
+
+class AgentConnection {
+public:
+    // Connects to the agent through the vsock socket, trying again until `timeout` while the
+    // guest is still booting (the socket missing, or no listener yet on the port). Throws
+    // std::runtime_error when the time is up.
+    AgentConnection(const std::filesystem::path& vsock_socket, std::chrono::milliseconds timeout);
+    ~AgentConnection();
+    AgentConnection(AgentConnection&& other) noexcept;
+    AgentConnection(const AgentConnection&) = delete;
+    AgentConnection& operator=(const AgentConnection&) = delete;
+    AgentConnection& operator=(AgentConnection&&) = delete;
+
+    // One call: the result object, or AgentError; std::runtime_error when the connection breaks
+    // or the reply is not the protocol's.
+    nlohmann::json call(const std::string& method, const nlohmann::json& params = nullptr);
+
+    // Turns the connection into the raw stream of a process's stdin, stdout or stderr and hands
+    // over its descriptor; the connection is spent.
+    int open_stdio(const std::string& exec_id, const std::string& stream);
+
+private:
+    int m_fd = -1;
+    uint64_t m_next_id = 1;
+};
+
+} // namespace rvisor::oci
