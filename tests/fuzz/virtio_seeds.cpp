@@ -381,6 +381,74 @@ void write_vsock_corpus(const std::filesystem::path& root)
     corpus.add("host-connect", from_host.bytes());
 }
 
+// A FUSE request as Linux's virtiofs sends it: fuse_in_header (len, opcode, unique, nodeid,
+// uid, gid, pid, padding) and the opcode's arguments.
+std::vector<uint8_t> fuse_request(
+    uint32_t opcode, uint64_t unique, uint64_t nodeid, const std::vector<uint8_t>& arguments)
+{
+    return concatenated({ little_endian(40 + arguments.size(), 4), little_endian(opcode, 4),
+        little_endian(unique, 8), little_endian(nodeid, 8), little_endian(0, 16), arguments });
+}
+
+void write_fs_corpus(const std::filesystem::path& root)
+{
+    CorpusWriter corpus(root / "virtio_fs_corpus");
+    constexpr uint32_t kInit = 26, kLookup = 1, kOpen = 14, kRead = 15, kGetattr = 3, kOpendir = 27,
+                       kReaddirplus = 44, kForget = 2;
+    // fuse_init_in of 7.36: major, minor, max_readahead, flags, flags2, 11 unused words.
+    const std::vector<uint8_t> init = fuse_request(kInit, 1, 0,
+        concatenated({ little_endian(7, 4), little_endian(36, 4), little_endian(131072, 4),
+            little_endian(0x33fffffb, 4), little_endian(0, 48) }));
+    const std::string hello = "hello";
+    std::vector<uint8_t> name(hello.begin(), hello.end());
+    name.push_back(0);
+    // fuse_read_in: fh, offset, size, read_flags, lock_owner, flags, padding.
+    auto read_in = [](uint64_t fh, uint32_t size) {
+        return concatenated({ little_endian(fh, 8), little_endian(0, 8), little_endian(size, 4),
+            little_endian(0, 4), little_endian(0, 8), little_endian(0, 8) });
+    };
+    // Each request at data offset 0x100 * n, its reply buffer at 0x4000 + 0x1000 * n, on the
+    // request queue (1) as one readable and one writable descriptor.
+    auto with_requests
+        = [](DeviceScript script, const std::vector<std::vector<uint8_t>>& requests) {
+              for (uint16_t index = 0; index < requests.size(); ++index) {
+                  const uint16_t head = static_cast<uint16_t>(2 * index);
+                  script.data(static_cast<uint16_t>(0x100 * index), requests[index])
+                      .descriptor(1, head,
+                          buffer(0x100 * index, static_cast<uint32_t>(requests[index].size()),
+                              kNext, static_cast<uint16_t>(head + 1)))
+                      .descriptor(1, static_cast<uint16_t>(head + 1),
+                          buffer(0x4000 + 0x1000 * index, 0x1000, kWrite))
+                      .publish(1, head)
+                      .notify(1);
+              }
+              return script;
+          };
+    corpus.add("init", with_requests(DeviceScript({ 0 }, 2), { init }).bytes());
+    corpus.add("init-lookup-getattr",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init, fuse_request(kLookup, 2, 1, name),
+                fuse_request(kGetattr, 3, 2, little_endian(0, 16)) })
+            .bytes());
+    // LOOKUP hello (nodeid 2), OPEN it (fh 1), READ it, then READDIRPLUS of the root.
+    corpus.add("init-lookup-open-read",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init, fuse_request(kLookup, 2, 1, name),
+                fuse_request(kOpen, 3, 2, little_endian(0, 8)),
+                fuse_request(kRead, 4, 2, read_in(1, 4096)),
+                fuse_request(kOpendir, 5, 1, little_endian(0, 8)),
+                fuse_request(kReaddirplus, 6, 1, read_in(2, 4096)) })
+            .bytes());
+    // A FORGET on the hiprio queue (0), which has no reply.
+    DeviceScript forget
+        = with_requests(DeviceScript({ 1 }, 2), { init, fuse_request(kLookup, 2, 1, name) });
+    forget.data(0x800, fuse_request(kForget, 3, 2, little_endian(1, 8)))
+        .descriptor(0, 0, buffer(0x800, 48, 0))
+        .publish(0, 0)
+        .notify(0);
+    corpus.add("read-only-lookup-forget", forget.bytes());
+}
+
 // The register writes of Linux's virtio_mmio probe and a block request, with the driver's
 // ring stores between them.
 void write_mmio_corpus(const std::filesystem::path& root)
@@ -462,5 +530,6 @@ int main(int argc, char** argv)
     write_rng_corpus(root);
     write_balloon_corpus(root);
     write_vsock_corpus(root);
+    write_fs_corpus(root);
     return 0;
 }

@@ -163,6 +163,7 @@ TEST_F(VirtioFsTest, SavedStateKeepsTheMountAcrossARestore)
     device->pause();
     rvisor::state::StateWriter writer;
     transport->save(writer);
+    device->resume();
     driver = nullptr;
     transport = nullptr; // resets the old device, which forgets everything
 

@@ -86,6 +86,14 @@ void InodeTable::rename(uint64_t nodeid, uint64_t parent, std::string name)
     Inode* inode = find(nodeid);
     if (!inode || nodeid == kRootId)
         return;
+    // A directory bind-mounted beneath itself shows an inode as its own descendant; a path
+    // through it would never reach the root, so it keeps the one it has.
+    for (uint64_t above = parent; above != 0 && above != kRootId;) {
+        const Inode* ancestor = find(above);
+        if (above == nodeid || !ancestor)
+            return;
+        above = ancestor->parent;
+    }
     const uint64_t old_parent = inode->parent;
     pin(parent);
     inode->parent = parent;

@@ -293,6 +293,15 @@ std::optional<uint64_t> PassthroughFs::nodeid_at(const Inode& parent, const char
     return m_inodes.find(st.st_dev, st.st_ino);
 }
 
+void PassthroughFs::forget_path(
+    std::optional<uint64_t> nodeid, uint64_t parent, const std::string& name)
+{
+    // Only if it was the name on record: a hard link may still be known by another.
+    const Inode* inode = nodeid ? m_inodes.find(*nodeid) : nullptr;
+    if (inode && inode->parent == parent && inode->name == name)
+        m_inodes.rename(*nodeid, 0, {});
+}
+
 int PassthroughFs::unlink(uint64_t parent, std::string_view name)
 {
     Inode* parent_inode = m_inodes.find(parent);
@@ -304,8 +313,7 @@ int PassthroughFs::unlink(uint64_t parent, std::string_view name)
     const auto removed = nodeid_at(*parent_inode, component.c_str());
     if (::unlinkat(parent_inode->fd.get(), component.c_str(), 0) != 0)
         return error_number();
-    if (removed)
-        m_inodes.rename(*removed, 0, {});
+    forget_path(removed, parent, component);
     return 0;
 }
 
@@ -320,8 +328,7 @@ int PassthroughFs::rmdir(uint64_t parent, std::string_view name)
     const auto removed = nodeid_at(*parent_inode, component.c_str());
     if (::unlinkat(parent_inode->fd.get(), component.c_str(), AT_REMOVEDIR) != 0)
         return error_number();
-    if (removed)
-        m_inodes.rename(*removed, 0, {});
+    forget_path(removed, parent, component);
     return 0;
 }
 
@@ -349,7 +356,7 @@ int PassthroughFs::rename(uint64_t parent, std::string_view name, uint64_t new_p
         if (flags & RENAME_EXCHANGE)
             m_inodes.rename(*replaced, parent, old_component);
         else
-            m_inodes.rename(*replaced, 0, {});
+            forget_path(replaced, new_parent, new_component);
     }
     if (moved)
         m_inodes.rename(*moved, new_parent, new_component);

@@ -118,6 +118,8 @@ private:
     void apply_mode(const Inode&, mode_t wanted) const;
     // The nodeid at (parent, name), if the guest holds one.
     std::optional<uint64_t> nodeid_at(const Inode& parent, const char* name) const;
+    // (parent, name) is gone; the inode there, if the guest holds it, has no known path now.
+    void forget_path(std::optional<uint64_t> nodeid, uint64_t parent, const std::string& name);
     std::string path_of(uint64_t nodeid);
 
     bool m_read_only;
