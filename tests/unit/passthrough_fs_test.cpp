@@ -655,3 +655,24 @@ TEST_F(PassthroughFsTest, DestroyDropsEverything)
     EXPECT_EQ(fs->handle_count(), 0u);
     EXPECT_EQ(client->lookup(kRoot, "f").second, EIO); // until INIT again
 }
+
+TEST(PassthroughFsLimits, TheGuestGetsEnfileBeyondEitherTable)
+{
+    TemporaryDirectory directory;
+    for (const char* name : { "a", "b", "c" })
+        write_file(directory.path() / name, name);
+    PassthroughFs fs(directory.path(), false, 3, 2);
+    FuseServer server(fs);
+    FuseClient client(server);
+    ASSERT_EQ(client.init().error(), 0);
+    uint64_t a = client.lookup(kRoot, "a").first;
+    uint64_t b = client.lookup(kRoot, "b").first;
+    EXPECT_EQ(client.lookup(kRoot, "c").second, ENFILE); // the root is one of the three
+    EXPECT_EQ(client.lookup(kRoot, "a").first, a); // a known inode needs no new entry
+    EXPECT_EQ(client.open(a, O_RDONLY).second, 0);
+    EXPECT_EQ(client.open(b, O_RDONLY).second, 0);
+    EXPECT_EQ(client.open(a, O_RDONLY).second, ENFILE);
+    EXPECT_EQ(client.create(kRoot, "d", S_IFREG | 0644, O_RDWR).error, ENFILE);
+    client.forget(b, 1);
+    EXPECT_NE(client.lookup(kRoot, "c").first, 0u);
+}

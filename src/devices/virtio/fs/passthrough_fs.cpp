@@ -103,9 +103,12 @@ bool is_single_component(std::string_view name)
 
 } // namespace
 
-PassthroughFs::PassthroughFs(const std::filesystem::path& directory, bool read_only)
+PassthroughFs::PassthroughFs(
+    const std::filesystem::path& directory, bool read_only, size_t max_inodes, size_t max_handles)
     : m_read_only(read_only)
-    , m_inodes(kMaxInodes)
+    , m_max_inodes(max_inodes)
+    , m_max_handles(max_handles)
+    , m_inodes(max_inodes)
 {
     // The only host path that ever reaches a syscall.
     const int fd = ::open(directory.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -403,7 +406,7 @@ int PassthroughFs::reopen(const Inode& inode, int flags, UniqueFd& out) const
 int PassthroughFs::add_handle(
     uint64_t nodeid, UniqueFd fd, uint32_t flags, bool directory, uint64_t& fh)
 {
-    if (m_handles.size() >= kMaxHandles)
+    if (m_handles.size() >= m_max_handles)
         return ENFILE;
     fh = m_next_handle++;
     Handle& handle = m_handles[fh];
@@ -449,7 +452,7 @@ int PassthroughFs::create(uint64_t parent, std::string_view name, mode_t mode, u
         return ESTALE;
     if (m_read_only)
         return EROFS;
-    if (m_handles.size() >= kMaxHandles)
+    if (m_handles.size() >= m_max_handles)
         return ENFILE;
     const bool exclusive = (flags & O_EXCL) != 0;
     flags &= kPassedOpenFlags;
@@ -807,7 +810,7 @@ void PassthroughFs::load(state::StateReader& in)
         in.fail("the shared directory was in use before its state was loaded");
     const uint64_t next_nodeid = in.u64();
     const uint32_t inode_count = in.u32();
-    if (inode_count >= kMaxInodes || next_nodeid <= InodeTable::kRootId)
+    if (inode_count >= m_max_inodes || next_nodeid <= InodeTable::kRootId)
         in.fail("the inode table is corrupt");
     m_inodes.set_next_nodeid(next_nodeid);
     for (uint32_t index = 0; index < inode_count; ++index) {
@@ -844,7 +847,7 @@ void PassthroughFs::load(state::StateReader& in)
     }
     m_next_handle = in.u64();
     const uint32_t handle_count = in.u32();
-    if (handle_count > kMaxHandles)
+    if (handle_count > m_max_handles)
         in.fail("the handle table is corrupt");
     for (uint32_t index = 0; index < handle_count; ++index) {
         const uint64_t fh = in.u64();

@@ -36,8 +36,9 @@ public:
     static constexpr size_t kMaxHandles = 65536;
 
     // Throws std::runtime_error with a sentence when `directory` cannot be opened or is not a
-    // directory.
-    PassthroughFs(const std::filesystem::path& directory, bool read_only);
+    // directory. The limits are the guest's: ENFILE beyond them.
+    PassthroughFs(const std::filesystem::path& directory, bool read_only,
+        size_t max_inodes = kMaxInodes, size_t max_handles = kMaxHandles);
 
     bool read_only() const { return m_read_only; }
     size_t inode_count() const { return m_inodes.size(); }
@@ -123,6 +124,8 @@ private:
     std::string path_of(uint64_t nodeid);
 
     bool m_read_only;
+    size_t m_max_inodes;
+    size_t m_max_handles;
     InodeTable m_inodes;
     std::unordered_map<uint64_t, Handle> m_handles;
     uint64_t m_next_handle { 1 };
