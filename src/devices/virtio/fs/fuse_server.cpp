@@ -20,11 +20,13 @@ constexpr uint32_t kOutHeaderSize = sizeof(fuse_out_header);
 // behind its back, so not for long.
 constexpr uint64_t kValidSeconds = 1;
 
-// What INIT offers, each only if the kernel asks: every one is implemented here. No locks (the
-// guest keeps them), no writeback cache, no DAX, no extended setxattr.
+// What INIT offers, each only if the kernel asks: every one is implemented here or is the
+// guest kernel's own business (AUTO_INVAL_DATA drops its cached pages when the host changed a
+// file's mtime). No locks (the guest keeps them), no writeback cache, no DAX, no extended
+// setxattr, no export support (so no LOOKUP of "." or "..").
 constexpr uint32_t kOfferedFlags = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_DONT_MASK
     | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO | FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES
-    | FUSE_CACHE_SYMLINKS | FUSE_ASYNC_DIO;
+    | FUSE_CACHE_SYMLINKS | FUSE_ASYNC_DIO | FUSE_AUTO_INVAL_DATA;
 
 size_t align_dirent(size_t size) { return (size + 7) & ~size_t { 7 }; }
 
