@@ -154,6 +154,12 @@ TEST_F(PassthroughFsTest, CreateWriteReadAppliesTheGuestUmask)
     EXPECT_EQ(client->release(created.entry.nodeid, created.fh).error(), 0);
     EXPECT_EQ(client->read(created.entry.nodeid, created.fh, 0, 10).error(), EBADF);
     EXPECT_EQ(fs->handle_count(), 0u);
+    // A create of an existing name opens it and leaves its mode alone, unless exclusive.
+    auto again = client->create(kRoot, "new", S_IFREG | 0600, O_RDWR | O_CREAT, 0);
+    ASSERT_EQ(again.error, 0);
+    EXPECT_EQ(again.entry.nodeid, created.entry.nodeid);
+    EXPECT_EQ(mode_of(root / "new") & 07777, 0640u);
+    EXPECT_EQ(client->read(again.entry.nodeid, again.fh, 0, 100).text(), "some bytes");
     // An exclusive create of an existing name fails.
     EXPECT_EQ(
         client->create(kRoot, "new", S_IFREG | 0666, O_RDWR | O_CREAT | O_EXCL).error, EEXIST);

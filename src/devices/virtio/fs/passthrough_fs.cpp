@@ -458,9 +458,15 @@ int PassthroughFs::create(uint64_t parent, std::string_view name, mode_t mode, u
     flags &= kPassedOpenFlags;
     const mode_t wanted = mode & ~umask & 07777;
     const std::string component(name);
+    // Exclusive first, so that the mode is set only on a file this call made: O_CREAT of an
+    // existing file leaves its mode alone.
     UniqueFd fd;
-    if (int error = open_beneath(parent_inode->fd.get(), component.c_str(),
-            flags | O_CREAT | (exclusive ? O_EXCL : 0), wanted, fd))
+    int error = open_beneath(
+        parent_inode->fd.get(), component.c_str(), flags | O_CREAT | O_EXCL, wanted, fd);
+    const bool created = error == 0;
+    if (error == EEXIST && !exclusive)
+        error = open_beneath(parent_inode->fd.get(), component.c_str(), flags, 0, fd);
+    if (error)
         return error;
     struct stat st { };
     if (int error = stat_fd(fd.get(), st))
@@ -477,7 +483,8 @@ int PassthroughFs::create(uint64_t parent, std::string_view name, mode_t mode, u
     if (!nodeid)
         return ENFILE;
     Inode& inode = *m_inodes.find(*nodeid);
-    apply_mode(inode, wanted);
+    if (created)
+        apply_mode(inode, wanted);
     entry.nodeid = *nodeid;
     if (int error = stat_fd(inode.fd.get(), entry.attributes)) {
         m_inodes.forget(*nodeid, 1);
