@@ -1,8 +1,9 @@
 #include "devices/virtio/fs/passthrough_fs.h"
 
+#include "devices/virtio/fs/confinement.h"
+
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -19,43 +20,7 @@ namespace rvisor::devices::virtio::fs {
 
 namespace {
 
-// The open() flags a guest may pass through; anything else (O_CREAT, O_NOCTTY, O_DIRECT,
-// O_NOATIME, O_PATH, ...) is the host's business or refused by the host for us anyway.
-constexpr uint32_t kPassedOpenFlags
-    = O_ACCMODE | O_APPEND | O_TRUNC | O_SYNC | O_DSYNC | O_NONBLOCK;
-
 constexpr size_t kDirectoryBufferSize = 32 * 1024;
-
-int error_number() { return errno != 0 ? errno : EIO; }
-
-// The one way an inode is found beneath a directory fd: no "..", no symlink on the way and
-// none at the end followed, no magic link.
-int open_beneath(int directory, const char* name, uint64_t flags, mode_t mode, UniqueFd& out)
-{
-    open_how how {};
-    how.flags = flags | O_NOFOLLOW | O_CLOEXEC;
-    how.mode = mode;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    long fd;
-    do {
-        fd = ::syscall(SYS_openat2, directory, name, &how, sizeof how);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return error_number();
-    out = UniqueFd(static_cast<int>(fd));
-    return 0;
-}
-
-// The magic link naming the inode an fd refers to, which syscalls that take no fd resolve to
-// that inode itself, a symlink included, without following it further.
-std::string proc_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
-
-int stat_fd(int fd, struct stat& st)
-{
-    if (::fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0)
-        return error_number();
-    return 0;
-}
 
 bool is_write_access(uint32_t flags)
 {
@@ -84,7 +49,7 @@ int transfer(std::span<const std::span<uint8_t>> buffers, uint64_t offset, uint6
                 vector.data(), static_cast<int>(vector.size()), static_cast<off_t>(offset + count));
         } while (done < 0 && errno == EINTR);
         if (done < 0)
-            return count > 0 ? 0 : error_number();
+            return count > 0 ? 0 : last_error();
         count += static_cast<uint64_t>(done);
         if (static_cast<uint64_t>(done) < wanted)
             break;
@@ -93,13 +58,6 @@ int transfer(std::span<const std::span<uint8_t>> buffers, uint64_t offset, uint6
 }
 
 bool is_dot_or_dot_dot(std::string_view name) { return name == "." || name == ".."; }
-
-// A saved name must be what the server would have let through: one component.
-bool is_single_component(std::string_view name)
-{
-    return !name.empty() && !is_dot_or_dot_dot(name) && name.find('/') == std::string_view::npos
-        && name.find('\0') == std::string_view::npos;
-}
 
 } // namespace
 
@@ -119,7 +77,7 @@ PassthroughFs::PassthroughFs(
     }
     UniqueFd root(fd);
     struct stat st { };
-    if (stat_fd(root.get(), st) != 0)
+    if (stat_inode(root.get(), st) != 0)
         throw std::runtime_error(
             "cannot share " + directory.string() + ": " + std::strerror(errno));
     m_inodes.set_root(std::move(root), st.st_dev, st.st_ino);
@@ -142,7 +100,7 @@ int PassthroughFs::lookup_entry(
     if (int error = open_beneath(parent_inode.fd.get(), name, O_PATH, 0, fd))
         return error;
     struct stat st { };
-    if (int error = stat_fd(fd.get(), st))
+    if (int error = stat_inode(fd.get(), st))
         return error;
     auto nodeid = m_inodes.add_lookup(
         std::move(fd), st.st_dev, st.st_ino, st.st_mode & S_IFMT, parent, name);
@@ -168,7 +126,7 @@ int PassthroughFs::getattr(uint64_t nodeid, std::optional<uint64_t>, struct stat
     Inode* inode = m_inodes.find(nodeid);
     if (!inode)
         return ESTALE;
-    return stat_fd(inode->fd.get(), st);
+    return stat_inode(inode->fd.get(), st);
 }
 
 int PassthroughFs::setattr(
@@ -179,14 +137,14 @@ int PassthroughFs::setattr(
         return ESTALE;
     if (m_read_only)
         return EROFS;
-    const std::string path = proc_path(inode->fd.get());
+    const std::string path = magic_link_path(inode->fd.get());
     if (change.mode && ::chmod(path.c_str(), *change.mode & 07777) != 0)
-        return error_number();
+        return last_error();
     if (change.uid || change.gid) {
         const uid_t uid = change.uid.value_or(static_cast<uid_t>(-1));
         const gid_t gid = change.gid.value_or(static_cast<gid_t>(-1));
         if (::fchownat(inode->fd.get(), "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0)
-            return error_number();
+            return last_error();
     }
     if (change.size) {
         Handle* handle = fh ? find_handle(nodeid, *fh, false) : nullptr;
@@ -198,15 +156,15 @@ int PassthroughFs::setattr(
             fd = reopened.get();
         }
         if (::ftruncate(fd, static_cast<off_t>(*change.size)) != 0)
-            return error_number();
+            return last_error();
     }
     if (change.access_time || change.modification_time) {
         timespec times[2] = { change.access_time.value_or(timespec { 0, UTIME_OMIT }),
             change.modification_time.value_or(timespec { 0, UTIME_OMIT }) };
         if (::utimensat(AT_FDCWD, path.c_str(), times, 0) != 0)
-            return error_number();
+            return last_error();
     }
-    return stat_fd(inode->fd.get(), st);
+    return stat_inode(inode->fd.get(), st);
 }
 
 int PassthroughFs::readlink(uint64_t nodeid, std::string& target)
@@ -219,7 +177,7 @@ int PassthroughFs::readlink(uint64_t nodeid, std::string& target)
     std::vector<char> buffer(PATH_MAX + 1);
     const ssize_t length = ::readlinkat(inode->fd.get(), "", buffer.data(), buffer.size());
     if (length < 0)
-        return error_number();
+        return last_error();
     target.assign(buffer.data(), static_cast<size_t>(length));
     return 0;
 }
@@ -227,11 +185,11 @@ int PassthroughFs::readlink(uint64_t nodeid, std::string& target)
 void PassthroughFs::apply_mode(const Inode& inode, mode_t wanted) const
 {
     struct stat st { };
-    if (stat_fd(inode.fd.get(), st) != 0 || (st.st_mode & 0777) == (wanted & 0777))
+    if (stat_inode(inode.fd.get(), st) != 0 || (st.st_mode & 0777) == (wanted & 0777))
         return;
     // Kept: a directory's set-group-ID bit inherited from its parent.
     const mode_t mode = (wanted & 07777) | (st.st_mode & S_ISGID);
-    [[maybe_unused]] int ignored = ::chmod(proc_path(inode.fd.get()).c_str(), mode);
+    [[maybe_unused]] int ignored = ::chmod(magic_link_path(inode.fd.get()).c_str(), mode);
 }
 
 int PassthroughFs::symlink(
@@ -244,7 +202,7 @@ int PassthroughFs::symlink(
         return EROFS;
     const std::string component(name);
     if (::symlinkat(std::string(target).c_str(), parent_inode->fd.get(), component.c_str()) != 0)
-        return error_number();
+        return last_error();
     return lookup_entry(parent, *parent_inode, component.c_str(), entry);
 }
 
@@ -263,11 +221,11 @@ int PassthroughFs::mknod(
     const mode_t wanted = mode & ~umask & 07777;
     const std::string component(name);
     if (::mknodat(parent_inode->fd.get(), component.c_str(), type | wanted, 0) != 0)
-        return error_number();
+        return last_error();
     if (int error = lookup_entry(parent, *parent_inode, component.c_str(), entry))
         return error;
     apply_mode(*m_inodes.find(entry.nodeid), wanted);
-    return stat_fd(m_inodes.find(entry.nodeid)->fd.get(), entry.attributes);
+    return stat_inode(m_inodes.find(entry.nodeid)->fd.get(), entry.attributes);
 }
 
 int PassthroughFs::mkdir(
@@ -281,11 +239,11 @@ int PassthroughFs::mkdir(
     const mode_t wanted = mode & ~umask & 07777;
     const std::string component(name);
     if (::mkdirat(parent_inode->fd.get(), component.c_str(), wanted) != 0)
-        return error_number();
+        return last_error();
     if (int error = lookup_entry(parent, *parent_inode, component.c_str(), entry))
         return error;
     apply_mode(*m_inodes.find(entry.nodeid), wanted);
-    return stat_fd(m_inodes.find(entry.nodeid)->fd.get(), entry.attributes);
+    return stat_inode(m_inodes.find(entry.nodeid)->fd.get(), entry.attributes);
 }
 
 std::optional<uint64_t> PassthroughFs::nodeid_at(const Inode& parent, const char* name) const
@@ -315,7 +273,7 @@ int PassthroughFs::unlink(uint64_t parent, std::string_view name)
     const std::string component(name);
     const auto removed = nodeid_at(*parent_inode, component.c_str());
     if (::unlinkat(parent_inode->fd.get(), component.c_str(), 0) != 0)
-        return error_number();
+        return last_error();
     forget_path(removed, parent, component);
     return 0;
 }
@@ -330,7 +288,7 @@ int PassthroughFs::rmdir(uint64_t parent, std::string_view name)
     const std::string component(name);
     const auto removed = nodeid_at(*parent_inode, component.c_str());
     if (::unlinkat(parent_inode->fd.get(), component.c_str(), AT_REMOVEDIR) != 0)
-        return error_number();
+        return last_error();
     forget_path(removed, parent, component);
     return 0;
 }
@@ -354,7 +312,7 @@ int PassthroughFs::rename(uint64_t parent, std::string_view name, uint64_t new_p
     if (::renameat2(
             from->fd.get(), old_component.c_str(), to->fd.get(), new_component.c_str(), flags)
         != 0)
-        return error_number();
+        return last_error();
     if (replaced && replaced != moved) {
         if (flags & RENAME_EXCHANGE)
             m_inodes.rename(*replaced, parent, old_component);
@@ -378,10 +336,10 @@ int PassthroughFs::link(
     const std::string component(new_name);
     // linkat() with AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the magic link does not, and
     // AT_SYMLINK_FOLLOW follows only it, to the inode itself.
-    if (::linkat(AT_FDCWD, proc_path(inode->fd.get()).c_str(), parent_inode->fd.get(),
+    if (::linkat(AT_FDCWD, magic_link_path(inode->fd.get()).c_str(), parent_inode->fd.get(),
             component.c_str(), AT_SYMLINK_FOLLOW)
         != 0)
-        return error_number();
+        return last_error();
     return lookup_entry(new_parent, *parent_inode, component.c_str(), entry);
 }
 
@@ -395,10 +353,10 @@ int PassthroughFs::reopen(const Inode& inode, int flags, UniqueFd& out) const
         return EISDIR;
     int fd;
     do {
-        fd = ::open(proc_path(inode.fd.get()).c_str(), (flags & ~O_CREAT) | O_CLOEXEC);
+        fd = ::open(magic_link_path(inode.fd.get()).c_str(), (flags & ~O_CREAT) | O_CLOEXEC);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0)
-        return error_number();
+        return last_error();
     out = UniqueFd(fd);
     return 0;
 }
@@ -469,15 +427,15 @@ int PassthroughFs::create(uint64_t parent, std::string_view name, mode_t mode, u
     if (error)
         return error;
     struct stat st { };
-    if (int error = stat_fd(fd.get(), st))
+    if (int error = stat_inode(fd.get(), st))
         return error;
     if (!S_ISREG(st.st_mode))
         return EISDIR; // O_CREAT on an existing directory fails on the host; anything else too
     // The inode table's O_PATH fd comes from the file just opened, never from the name again,
     // which the guest may have changed meanwhile.
-    UniqueFd path_fd(::open(proc_path(fd.get()).c_str(), O_PATH | O_CLOEXEC));
+    UniqueFd path_fd(::open(magic_link_path(fd.get()).c_str(), O_PATH | O_CLOEXEC));
     if (!path_fd.valid())
-        return error_number();
+        return last_error();
     auto nodeid
         = m_inodes.add_lookup(std::move(path_fd), st.st_dev, st.st_ino, S_IFREG, parent, component);
     if (!nodeid)
@@ -486,7 +444,7 @@ int PassthroughFs::create(uint64_t parent, std::string_view name, mode_t mode, u
     if (created)
         apply_mode(inode, wanted);
     entry.nodeid = *nodeid;
-    if (int error = stat_fd(inode.fd.get(), entry.attributes)) {
+    if (int error = stat_inode(inode.fd.get(), entry.attributes)) {
         m_inodes.forget(*nodeid, 1);
         return error;
     }
@@ -529,7 +487,7 @@ int PassthroughFs::statfs(uint64_t nodeid, struct statvfs& st)
     if (!inode)
         return ESTALE;
     if (::fstatvfs(inode->fd.get(), &st) != 0)
-        return error_number();
+        return last_error();
     return 0;
 }
 
@@ -547,7 +505,7 @@ int PassthroughFs::fsync(uint64_t nodeid, uint64_t fh, bool data_only)
     if (!handle)
         return EBADF;
     const int result = data_only ? ::fdatasync(handle->fd.get()) : ::fsync(handle->fd.get());
-    return result == 0 ? 0 : error_number();
+    return result == 0 ? 0 : last_error();
 }
 
 int PassthroughFs::flush(uint64_t nodeid, uint64_t fh)
@@ -559,8 +517,8 @@ int PassthroughFs::flush(uint64_t nodeid, uint64_t fh)
     // errors here), without closing the handle, which RELEASE does.
     const int duplicate = ::dup(handle->fd.get());
     if (duplicate < 0)
-        return error_number();
-    return ::close(duplicate) == 0 ? 0 : error_number();
+        return last_error();
+    return ::close(duplicate) == 0 ? 0 : last_error();
 }
 
 int PassthroughFs::opendir(uint64_t nodeid, uint32_t, uint64_t& fh)
@@ -586,7 +544,7 @@ int PassthroughFs::readdir(uint64_t nodeid, uint64_t fh, uint64_t offset, Direct
     // seekdir(), a reply it lost) starts over from that d_off.
     if (offset != handle->next_offset || handle->entries.empty()) {
         if (::lseek(handle->fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0)
-            return error_number();
+            return last_error();
         handle->entries.resize(kDirectoryBufferSize);
         handle->entries_begin = handle->entries_end = 0;
         handle->next_offset = offset;
@@ -597,7 +555,7 @@ int PassthroughFs::readdir(uint64_t nodeid, uint64_t fh, uint64_t offset, Direct
             const long count = ::syscall(
                 SYS_getdents64, handle->fd.get(), handle->entries.data(), handle->entries.size());
             if (count < 0)
-                return added ? 0 : error_number();
+                return added ? 0 : last_error();
             if (count == 0)
                 return 0;
             handle->entries_begin = 0;
@@ -647,7 +605,7 @@ int PassthroughFs::fsyncdir(uint64_t nodeid, uint64_t fh, bool data_only)
     if (!handle)
         return EBADF;
     const int result = data_only ? ::fdatasync(handle->fd.get()) : ::fsync(handle->fd.get());
-    return result == 0 ? 0 : error_number();
+    return result == 0 ? 0 : last_error();
 }
 
 int PassthroughFs::access(uint64_t nodeid, uint32_t mask)
@@ -657,8 +615,9 @@ int PassthroughFs::access(uint64_t nodeid, uint32_t mask)
         return ESTALE;
     if (m_read_only && (mask & W_OK) && inode->type != S_IFIFO && inode->type != S_IFSOCK)
         return EROFS;
-    if (::faccessat(AT_FDCWD, proc_path(inode->fd.get()).c_str(), static_cast<int>(mask), 0) != 0)
-        return error_number();
+    if (::faccessat(AT_FDCWD, magic_link_path(inode->fd.get()).c_str(), static_cast<int>(mask), 0)
+        != 0)
+        return last_error();
     return 0;
 }
 
@@ -670,10 +629,10 @@ int PassthroughFs::setxattr(
         return ESTALE;
     if (m_read_only)
         return EROFS;
-    if (::setxattr(proc_path(inode->fd.get()).c_str(), std::string(name).c_str(), value.data(),
-            value.size(), static_cast<int>(flags))
+    if (::setxattr(magic_link_path(inode->fd.get()).c_str(), std::string(name).c_str(),
+            value.data(), value.size(), static_cast<int>(flags))
         != 0)
-        return error_number();
+        return last_error();
     return 0;
 }
 
@@ -682,13 +641,13 @@ int PassthroughFs::getxattr(uint64_t nodeid, std::string_view name, std::vector<
     Inode* inode = m_inodes.find(nodeid);
     if (!inode)
         return ESTALE;
-    const std::string path = proc_path(inode->fd.get());
+    const std::string path = magic_link_path(inode->fd.get());
     const std::string attribute(name);
     // Asked for its size first; it may grow in between, hence the loop.
     for (int attempt = 0; attempt < 4; ++attempt) {
         const ssize_t size = ::getxattr(path.c_str(), attribute.c_str(), nullptr, 0);
         if (size < 0)
-            return error_number();
+            return last_error();
         value.resize(static_cast<size_t>(size));
         const ssize_t got = ::getxattr(path.c_str(), attribute.c_str(), value.data(), value.size());
         if (got >= 0) {
@@ -696,7 +655,7 @@ int PassthroughFs::getxattr(uint64_t nodeid, std::string_view name, std::vector<
             return 0;
         }
         if (errno != ERANGE)
-            return error_number();
+            return last_error();
     }
     return ERANGE;
 }
@@ -706,11 +665,11 @@ int PassthroughFs::listxattr(uint64_t nodeid, std::vector<uint8_t>& names)
     Inode* inode = m_inodes.find(nodeid);
     if (!inode)
         return ESTALE;
-    const std::string path = proc_path(inode->fd.get());
+    const std::string path = magic_link_path(inode->fd.get());
     for (int attempt = 0; attempt < 4; ++attempt) {
         const ssize_t size = ::listxattr(path.c_str(), nullptr, 0);
         if (size < 0)
-            return error_number();
+            return last_error();
         names.resize(static_cast<size_t>(size));
         const ssize_t got
             = ::listxattr(path.c_str(), reinterpret_cast<char*>(names.data()), names.size());
@@ -719,7 +678,7 @@ int PassthroughFs::listxattr(uint64_t nodeid, std::vector<uint8_t>& names)
             return 0;
         }
         if (errno != ERANGE)
-            return error_number();
+            return last_error();
     }
     return ERANGE;
 }
@@ -731,8 +690,8 @@ int PassthroughFs::removexattr(uint64_t nodeid, std::string_view name)
         return ESTALE;
     if (m_read_only)
         return EROFS;
-    if (::removexattr(proc_path(inode->fd.get()).c_str(), std::string(name).c_str()) != 0)
-        return error_number();
+    if (::removexattr(magic_link_path(inode->fd.get()).c_str(), std::string(name).c_str()) != 0)
+        return last_error();
     return 0;
 }
 
@@ -748,7 +707,7 @@ int PassthroughFs::lseek(
     const off_t position
         = ::lseek(handle->fd.get(), static_cast<off_t>(offset), static_cast<int>(whence));
     if (position < 0)
-        return error_number();
+        return last_error();
     result = static_cast<uint64_t>(position);
     return 0;
 }
@@ -764,7 +723,7 @@ int PassthroughFs::fallocate(
     if (::fallocate(handle->fd.get(), static_cast<int>(mode), static_cast<off_t>(offset),
             static_cast<off_t>(length))
         != 0)
-        return error_number();
+        return last_error();
     return 0;
 }
 
@@ -774,110 +733,7 @@ int PassthroughFs::syncfs(uint64_t)
     UniqueFd root;
     if (int error = reopen(*m_inodes.find(InodeTable::kRootId), O_RDONLY | O_DIRECTORY, root))
         return error;
-    return ::syncfs(root.get()) == 0 ? 0 : error_number();
-}
-
-std::string PassthroughFs::path_of(uint64_t nodeid)
-{
-    std::string path;
-    for (Inode* inode = m_inodes.find(nodeid); inode && nodeid != InodeTable::kRootId;
-         inode = m_inodes.find(nodeid = inode->parent))
-        path = "/" + inode->name + path;
-    return path.empty() ? "/" : path;
-}
-
-void PassthroughFs::save(state::StateWriter& out) const
-{
-    const InodeTable& inodes = m_inodes;
-    std::vector<uint64_t> order = inodes.nodeids_parents_first();
-    std::erase(order, InodeTable::kRootId);
-    out.u64(inodes.next_nodeid());
-    out.u32(static_cast<uint32_t>(order.size()));
-    for (uint64_t nodeid : order) {
-        const Inode& inode = *inodes.find(nodeid);
-        out.u64(nodeid);
-        out.boolean(inode.has_path);
-        out.u64(inode.parent);
-        out.string(inode.name);
-        out.u64(inode.lookups);
-    }
-    out.u64(m_next_handle);
-    out.u32(static_cast<uint32_t>(m_handles.size()));
-    for (const auto& [fh, handle] : m_handles) {
-        out.u64(fh);
-        out.u64(handle.nodeid);
-        out.u32(handle.flags);
-        out.boolean(handle.directory);
-    }
-}
-
-void PassthroughFs::load(state::StateReader& in)
-{
-    if (m_inodes.size() != 1 || !m_handles.empty())
-        in.fail("the shared directory was in use before its state was loaded");
-    const uint64_t next_nodeid = in.u64();
-    const uint32_t inode_count = in.u32();
-    if (inode_count >= m_max_inodes || next_nodeid <= InodeTable::kRootId)
-        in.fail("the inode table is corrupt");
-    m_inodes.set_next_nodeid(next_nodeid);
-    for (uint32_t index = 0; index < inode_count; ++index) {
-        const uint64_t nodeid = in.u64();
-        const bool has_path = in.boolean();
-        const uint64_t parent = in.u64();
-        const std::string name = in.string(NAME_MAX);
-        const uint64_t lookups = in.u64();
-        if (nodeid <= InodeTable::kRootId || nodeid >= next_nodeid || m_inodes.find(nodeid))
-            in.fail("inode " + std::to_string(nodeid) + " is out of place");
-        // An inode the guest still held after its last name went cannot be found again: its
-        // nodeid (and whatever lies beneath it) goes stale, which the guest sees as ESTALE.
-        Inode* parent_inode = m_inodes.find(parent);
-        if (!has_path || !parent_inode)
-            continue;
-        if (!is_single_component(name))
-            in.fail("inode " + std::to_string(nodeid) + " has a name that is not one component");
-        UniqueFd fd;
-        if (int error = open_beneath(parent_inode->fd.get(), name.c_str(), O_PATH, 0, fd))
-            in.fail("the shared directory no longer holds " + path_of(parent)
-                + (parent == InodeTable::kRootId ? "" : "/") + name + ": " + std::strerror(error));
-        struct stat st { };
-        if (stat_fd(fd.get(), st) != 0 || m_inodes.find(st.st_dev, st.st_ino))
-            in.fail("the shared directory holds " + path_of(parent) + "/" + name + " twice");
-        Inode inode;
-        inode.fd = std::move(fd);
-        inode.device = st.st_dev;
-        inode.inode = st.st_ino;
-        inode.type = st.st_mode & S_IFMT;
-        inode.lookups = lookups;
-        inode.parent = parent;
-        inode.name = name;
-        m_inodes.restore(nodeid, std::move(inode));
-    }
-    m_next_handle = in.u64();
-    const uint32_t handle_count = in.u32();
-    if (handle_count > m_max_handles)
-        in.fail("the handle table is corrupt");
-    for (uint32_t index = 0; index < handle_count; ++index) {
-        const uint64_t fh = in.u64();
-        const uint64_t nodeid = in.u64();
-        const uint32_t flags = in.u32() & (kPassedOpenFlags | O_DIRECTORY);
-        const bool directory = in.boolean();
-        if (fh >= m_next_handle || m_handles.contains(fh))
-            in.fail("file handle " + std::to_string(fh) + " is out of place");
-        Inode* inode = m_inodes.find(nodeid);
-        if (!inode)
-            continue; // its inode went stale, and so does the handle
-        UniqueFd fd;
-        const int open_flags = directory ? O_RDONLY | O_DIRECTORY : static_cast<int>(flags);
-        if ((directory && inode->type != S_IFDIR) || (!directory && inode->type != S_IFREG))
-            in.fail("file handle " + std::to_string(fh) + " names an inode of another type");
-        if (int error = reopen(*inode, open_flags, fd))
-            in.fail("cannot reopen " + path_of(nodeid) + ": " + std::strerror(error));
-        Handle& handle = m_handles[fh];
-        handle.nodeid = nodeid;
-        handle.fd = std::move(fd);
-        handle.flags = flags;
-        handle.directory = directory;
-    }
+    return ::syncfs(root.get()) == 0 ? 0 : last_error();
 }
 
 } // namespace rvisor::devices::virtio::fs
