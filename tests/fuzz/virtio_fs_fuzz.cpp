@@ -22,20 +22,41 @@ namespace {
 
 using rvisor::devices::virtio::VirtioFs;
 
-// The share, under a directory of this process's own made once; files may not grow past
-// 16 MiB (EFBIG instead of SIGXFSZ).
-const std::filesystem::path& share_directory()
-{
-    static const std::filesystem::path directory = [] {
+// A directory of this process's own holding the share, removed at exit; files in it may not
+// grow past 16 MiB (EFBIG instead of SIGXFSZ).
+class ShareDirectory {
+public:
+    ShareDirectory()
+    {
         std::signal(SIGXFSZ, SIG_IGN);
         rlimit limit { 16 << 20, 16 << 20 };
         ::setrlimit(RLIMIT_FSIZE, &limit);
-        auto path = std::filesystem::temp_directory_path()
-            / ("rvisor-fs-fuzz-" + std::to_string(::getpid()));
-        std::filesystem::create_directories(path);
-        return path / "share";
-    }();
-    return directory;
+        // On tmpfs where there is one: FSYNC and SYNCFS then cost nothing, where on a disk
+        // they would write out whatever the whole host has pending.
+        std::error_code error;
+        const std::filesystem::path base = std::filesystem::is_directory("/dev/shm", error)
+            ? std::filesystem::path("/dev/shm")
+            : std::filesystem::temp_directory_path();
+        m_directory = base / ("rvisor-fs-fuzz-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(m_directory);
+        m_share = m_directory / "share";
+    }
+    ~ShareDirectory()
+    {
+        std::error_code ignored;
+        std::filesystem::remove_all(m_directory, ignored);
+    }
+    const std::filesystem::path& share() const { return m_share; }
+
+private:
+    std::filesystem::path m_directory;
+    std::filesystem::path m_share;
+};
+
+const std::filesystem::path& share_directory()
+{
+    static const ShareDirectory directory;
+    return directory.share();
 }
 
 void fill_share(const std::filesystem::path& share)
