@@ -439,6 +439,76 @@ void write_fs_corpus(const std::filesystem::path& root)
                 fuse_request(kOpendir, 5, 1, little_endian(0, 8)),
                 fuse_request(kReaddirplus, 6, 1, read_in(2, 4096)) })
             .bytes());
+    auto text = [](const std::string& value, bool terminated = true) {
+        std::vector<uint8_t> bytes(value.begin(), value.end());
+        if (terminated)
+            bytes.push_back(0);
+        return bytes;
+    };
+    auto u32 = [](uint32_t value) { return little_endian(value, 4); };
+    auto u64 = [](uint64_t value) { return little_endian(value, 8); };
+    constexpr uint32_t kCreate = 35, kWrite = 16, kRelease = 18, kFsync = 20, kLseek = 46,
+                       kFallocate = 43, kMkdir = 9, kSymlink = 6, kReadlink = 5, kRename2 = 45,
+                       kLink = 13, kUnlink = 10, kRmdir = 11, kSetattr = 4, kSetxattr = 21,
+                       kGetxattr = 22, kListxattr = 23, kRemovexattr = 24, kStatfs = 17, kMknod = 8,
+                       kReaddir = 28, kReleasedir = 29, kSyncfs = 50, kBatchForget = 42,
+                       kDestroy = 38;
+    // CREATE "new" (nodeid 2, fh 1), WRITE, READ, FSYNC, LSEEK SEEK_DATA, FALLOCATE, RELEASE.
+    corpus.add("create-write-read-release",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init,
+                fuse_request(kCreate, 2, 1,
+                    concatenated({ u32(0102), u32(0100644), u32(022), u32(0), text("new") })),
+                fuse_request(kWrite, 3, 2,
+                    concatenated({ u64(1), u64(0), u32(4), u32(0), u64(0), u32(0), u32(0),
+                        text("data", false) })),
+                fuse_request(kRead, 4, 2, read_in(1, 4096)),
+                fuse_request(kFsync, 5, 2, concatenated({ u64(1), u32(1), u32(0) })),
+                fuse_request(kLseek, 6, 2, concatenated({ u64(1), u64(0), u32(3), u32(0) })),
+                fuse_request(
+                    kFallocate, 7, 2, concatenated({ u64(1), u64(0), u64(8192), u32(0), u32(0) })),
+                fuse_request(kRelease, 8, 2, concatenated({ u64(1), u32(0), u32(0), u64(0) })) })
+            .bytes());
+    // MKDIR "d" (nodeid 2), SYMLINK d/l -> ../hello (3), READLINK, RENAME2 hello to d/moved,
+    // LINK l as /l2, UNLINK d/l, RMDIR d (not empty).
+    corpus.add("mkdir-symlink-rename-link-unlink",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init, fuse_request(kMkdir, 2, 1, concatenated({ u32(0755), u32(022), text("d") })),
+                fuse_request(kSymlink, 3, 2, concatenated({ text("l"), text("../hello") })),
+                fuse_request(kReadlink, 4, 3, {}),
+                fuse_request(kRename2, 5, 1,
+                    concatenated({ u64(2), u32(0), u32(0), text("hello"), text("moved") })),
+                fuse_request(kLink, 6, 1, concatenated({ u64(3), text("l2") })),
+                fuse_request(kUnlink, 7, 2, text("l")), fuse_request(kRmdir, 8, 1, text("d")) })
+            .bytes());
+    // LOOKUP hello (2), SETATTR mode, size and both times to now, then its extended
+    // attributes: set, size query, list, remove; STATFS.
+    std::vector<uint8_t> setattr
+        = concatenated({ u32(1 | 8 | 16 | 32 | 128 | 256), u32(0), u64(0), u64(3), u64(0), u64(0),
+            u64(0), u64(0), u32(0), u32(0), u32(0), u32(0100600), u32(0), u32(0), u32(0), u32(0) });
+    corpus.add("lookup-setattr-xattrs-statfs",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init, fuse_request(kLookup, 2, 1, name), fuse_request(kSetattr, 3, 2, setattr),
+                fuse_request(kSetxattr, 4, 2,
+                    concatenated({ u32(5), u32(0), text("user.test"), text("value", false) })),
+                fuse_request(kGetxattr, 5, 2, concatenated({ u32(0), u32(0), text("user.test") })),
+                fuse_request(kListxattr, 6, 2, concatenated({ u32(256), u32(0) })),
+                fuse_request(kRemovexattr, 7, 2, text("user.test")),
+                fuse_request(kStatfs, 8, 1, {}) })
+            .bytes());
+    // MKNOD a FIFO, OPENDIR (fh 1), READDIR, RELEASEDIR, SYNCFS, BATCH_FORGET, DESTROY.
+    corpus.add("mknod-readdir-syncfs-forget-destroy",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init,
+                fuse_request(kMknod, 2, 1,
+                    concatenated({ u32(010644), u32(0), u32(022), u32(0), text("p") })),
+                fuse_request(kOpendir, 4, 1, little_endian(0, 8)),
+                fuse_request(kReaddir, 5, 1, read_in(1, 4096)),
+                fuse_request(kReleasedir, 6, 1, concatenated({ u64(1), u32(0), u32(0), u64(0) })),
+                fuse_request(kSyncfs, 7, 1, u64(0)),
+                fuse_request(kBatchForget, 8, 0, concatenated({ u32(1), u32(0), u64(2), u64(1) })),
+                fuse_request(kDestroy, 9, 1, {}) })
+            .bytes());
     // A FORGET on the hiprio queue (0), which has no reply.
     DeviceScript forget
         = with_requests(DeviceScript({ 1 }, 2), { init, fuse_request(kLookup, 2, 1, name) });
