@@ -91,6 +91,7 @@ TEST(VirtioFsConstruction, RefusesBadDirectoriesAndTags)
     EXPECT_THROW(VirtioFs(directory.path() / "file", "tag", false), std::runtime_error);
     EXPECT_THROW(VirtioFs(directory.path(), "", false), std::runtime_error);
     EXPECT_THROW(VirtioFs(directory.path(), std::string(37, 't'), false), std::runtime_error);
+    EXPECT_THROW(VirtioFs(directory.path(), std::string("a\0b", 3), false), std::runtime_error);
     EXPECT_NO_THROW(VirtioFs(directory.path(), std::string(36, 't'), true));
 }
 

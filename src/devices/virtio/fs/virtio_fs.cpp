@@ -10,9 +10,10 @@ namespace {
 
 const std::string& checked_tag(const std::string& tag)
 {
-    if (tag.empty() || tag.size() > VirtioFs::kTagSize)
-        throw std::runtime_error("a virtio-fs tag must be 1 to 36 bytes long, and '" + tag + "' is "
-            + std::to_string(tag.size()));
+    // The guest reads the tag up to the first NUL, so one inside would cut it short.
+    if (tag.empty() || tag.size() > VirtioFs::kTagSize || tag.find('\0') != std::string::npos)
+        throw std::runtime_error("a virtio-fs tag must be 1 to 36 bytes long without a NUL, and '"
+            + tag + "' is " + std::to_string(tag.size()) + " bytes long");
     return tag;
 }
 

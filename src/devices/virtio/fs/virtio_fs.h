@@ -32,7 +32,7 @@ public:
     static constexpr size_t kTagSize = 36;
 
     // Throws std::runtime_error with one sentence when the directory cannot be opened or is
-    // not a directory, or the tag is empty or longer than 36 bytes.
+    // not a directory, or the tag is empty, longer than 36 bytes or holds a NUL.
     VirtioFs(const std::filesystem::path& directory, std::string tag, bool read_only);
     VirtioFs(const VirtioFs&) = delete;
     VirtioFs& operator=(const VirtioFs&) = delete;
