@@ -682,3 +682,61 @@ TEST(PassthroughFsLimits, TheGuestGetsEnfileBeyondEitherTable)
     client.forget(b, 1);
     EXPECT_NE(client.lookup(kRoot, "c").first, 0u);
 }
+
+TEST_F(PassthroughFsTest, ReadsAndWritesScatterAcrossManyDescriptors)
+{
+    const std::string text(5000, 'q');
+    write_file(root / "f", text);
+    uint64_t file = client->lookup(kRoot, "f").first;
+    auto [fh, error] = client->open(file, O_RDWR);
+    ASSERT_EQ(error, 0);
+    fuse_read_in in {};
+    in.fh = fh;
+    in.size = 4096;
+    std::vector<uint8_t> request = encode_request(FUSE_READ, file, 1, Arguments().add(in));
+    std::vector<uint8_t> reply(sizeof(fuse_out_header) + 4096);
+    rvisor::devices::virtio::BufferList readable;
+    readable.append(request);
+    rvisor::devices::virtio::BufferList writable;
+    for (size_t at = 0; at < reply.size(); at += 100)
+        writable.append({ reply.data() + at, std::min<size_t>(100, reply.size() - at) });
+    EXPECT_EQ(server->handle(readable, writable), sizeof(fuse_out_header) + 4096);
+    EXPECT_EQ(
+        std::string(reply.begin() + sizeof(fuse_out_header), reply.end()), text.substr(0, 4096));
+
+    fuse_write_in write {};
+    write.fh = fh;
+    write.offset = 1;
+    write.size = 3000;
+    request = encode_request(
+        FUSE_WRITE, file, 2, Arguments().add(write).add_bytes(std::string(3000, 'w')));
+    rvisor::devices::virtio::BufferList scattered;
+    for (size_t at = 0; at < request.size(); at += 33)
+        scattered.append({ request.data() + at, std::min<size_t>(33, request.size() - at) });
+    std::vector<uint8_t> write_reply(64);
+    rvisor::devices::virtio::BufferList write_writable;
+    write_writable.append(write_reply);
+    EXPECT_EQ(server->handle(scattered, write_writable),
+        sizeof(fuse_out_header) + sizeof(fuse_write_out));
+    EXPECT_EQ(read_file(root / "f"), "q" + std::string(3000, 'w') + std::string(1999, 'q'));
+}
+
+TEST_F(PassthroughFsTest, ANodeidWhoseFileWasUnlinkedGoesStaleOnRestore)
+{
+    write_file(root / "gone", "x");
+    write_file(root / "kept", "y");
+    uint64_t gone = client->lookup(kRoot, "gone").first;
+    uint64_t kept = client->lookup(kRoot, "kept").first;
+    // The guest unlinks a file it still holds (an open, unlinked file).
+    ASSERT_EQ(client->call(FUSE_UNLINK, kRoot, Arguments().add_string("gone")).error(), 0);
+    rvisor::state::StateWriter writer;
+    fs->save(writer);
+    PassthroughFs restored(root, false);
+    rvisor::state::StateReader reader(writer.data(), "virtio-fs");
+    restored.load(reader);
+    FuseServer restored_server(restored);
+    restored_server.set_initialized(true);
+    FuseClient restored_client(restored_server);
+    EXPECT_EQ(restored_client.getattr(gone).error(), ESTALE);
+    EXPECT_EQ(restored_client.getattr(kept).error(), 0);
+}
