@@ -15,8 +15,9 @@
 
 namespace rvisor::devices::virtio::fs {
 
-// The protocol version we answer INIT with: 7.36 is Linux 6.1's own; a newer kernel keeps to
-// the older of the two minors, so no struct grows beyond what we parse.
+// The protocol version we answer INIT with; a kernel keeps to the older of its minor and ours,
+// so no struct grows beyond what we parse. Linux 6.1 speaks 7.37, whose one addition (TMPFILE)
+// gets ENOSYS here, which the guest turns into EOPNOTSUPP for O_TMPFILE.
 constexpr uint32_t kFuseMajor = FUSE_KERNEL_VERSION;
 constexpr uint32_t kFuseMinor = 36;
 
