@@ -381,6 +381,144 @@ void write_vsock_corpus(const std::filesystem::path& root)
     corpus.add("host-connect", from_host.bytes());
 }
 
+// A FUSE request as Linux's virtiofs sends it: fuse_in_header (len, opcode, unique, nodeid,
+// uid, gid, pid, padding) and the opcode's arguments.
+std::vector<uint8_t> fuse_request(
+    uint32_t opcode, uint64_t unique, uint64_t nodeid, const std::vector<uint8_t>& arguments)
+{
+    return concatenated({ little_endian(40 + arguments.size(), 4), little_endian(opcode, 4),
+        little_endian(unique, 8), little_endian(nodeid, 8), little_endian(0, 16), arguments });
+}
+
+void write_fs_corpus(const std::filesystem::path& root)
+{
+    CorpusWriter corpus(root / "virtio_fs_corpus");
+    constexpr uint32_t kInit = 26, kLookup = 1, kOpen = 14, kRead = 15, kGetattr = 3, kOpendir = 27,
+                       kReaddirplus = 44, kForget = 2;
+    // fuse_init_in of 7.36: major, minor, max_readahead, flags, flags2, 11 unused words.
+    const std::vector<uint8_t> init = fuse_request(kInit, 1, 0,
+        concatenated({ little_endian(7, 4), little_endian(36, 4), little_endian(131072, 4),
+            little_endian(0x33fffffb, 4), little_endian(0, 48) }));
+    const std::string hello = "hello";
+    std::vector<uint8_t> name(hello.begin(), hello.end());
+    name.push_back(0);
+    // fuse_read_in: fh, offset, size, read_flags, lock_owner, flags, padding.
+    auto read_in = [](uint64_t fh, uint32_t size) {
+        return concatenated({ little_endian(fh, 8), little_endian(0, 8), little_endian(size, 4),
+            little_endian(0, 4), little_endian(0, 8), little_endian(0, 8) });
+    };
+    // Each request at data offset 0x100 * n, its reply buffer at 0x4000 + 0x1000 * n, on the
+    // request queue (1) as one readable and one writable descriptor.
+    auto with_requests
+        = [](DeviceScript script, const std::vector<std::vector<uint8_t>>& requests) {
+              for (uint16_t index = 0; index < requests.size(); ++index) {
+                  const uint16_t head = static_cast<uint16_t>(2 * index);
+                  script.data(static_cast<uint16_t>(0x100 * index), requests[index])
+                      .descriptor(1, head,
+                          buffer(0x100 * index, static_cast<uint32_t>(requests[index].size()),
+                              kNext, static_cast<uint16_t>(head + 1)))
+                      .descriptor(1, static_cast<uint16_t>(head + 1),
+                          buffer(0x4000 + 0x1000 * index, 0x1000, kWrite))
+                      .publish(1, head)
+                      .notify(1);
+              }
+              return script;
+          };
+    corpus.add("init", with_requests(DeviceScript({ 0 }, 2), { init }).bytes());
+    corpus.add("init-lookup-getattr",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init, fuse_request(kLookup, 2, 1, name),
+                fuse_request(kGetattr, 3, 2, little_endian(0, 16)) })
+            .bytes());
+    // LOOKUP hello (nodeid 2), OPEN it (fh 1), READ it, then READDIRPLUS of the root.
+    corpus.add("init-lookup-open-read",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init, fuse_request(kLookup, 2, 1, name),
+                fuse_request(kOpen, 3, 2, little_endian(0, 8)),
+                fuse_request(kRead, 4, 2, read_in(1, 4096)),
+                fuse_request(kOpendir, 5, 1, little_endian(0, 8)),
+                fuse_request(kReaddirplus, 6, 1, read_in(2, 4096)) })
+            .bytes());
+    auto text = [](const std::string& value, bool terminated = true) {
+        std::vector<uint8_t> bytes(value.begin(), value.end());
+        if (terminated)
+            bytes.push_back(0);
+        return bytes;
+    };
+    auto u32 = [](uint32_t value) { return little_endian(value, 4); };
+    auto u64 = [](uint64_t value) { return little_endian(value, 8); };
+    constexpr uint32_t kCreate = 35, kWrite = 16, kRelease = 18, kFsync = 20, kLseek = 46,
+                       kFallocate = 43, kMkdir = 9, kSymlink = 6, kReadlink = 5, kRename2 = 45,
+                       kLink = 13, kUnlink = 10, kRmdir = 11, kSetattr = 4, kSetxattr = 21,
+                       kGetxattr = 22, kListxattr = 23, kRemovexattr = 24, kStatfs = 17, kMknod = 8,
+                       kReaddir = 28, kReleasedir = 29, kSyncfs = 50, kBatchForget = 42,
+                       kDestroy = 38;
+    // CREATE "new" (nodeid 2, fh 1), WRITE, READ, FSYNC, LSEEK SEEK_DATA, FALLOCATE, RELEASE.
+    corpus.add("create-write-read-release",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init,
+                fuse_request(kCreate, 2, 1,
+                    concatenated({ u32(0102), u32(0100644), u32(022), u32(0), text("new") })),
+                fuse_request(kWrite, 3, 2,
+                    concatenated({ u64(1), u64(0), u32(4), u32(0), u64(0), u32(0), u32(0),
+                        text("data", false) })),
+                fuse_request(kRead, 4, 2, read_in(1, 4096)),
+                fuse_request(kFsync, 5, 2, concatenated({ u64(1), u32(1), u32(0) })),
+                fuse_request(kLseek, 6, 2, concatenated({ u64(1), u64(0), u32(3), u32(0) })),
+                fuse_request(
+                    kFallocate, 7, 2, concatenated({ u64(1), u64(0), u64(8192), u32(0), u32(0) })),
+                fuse_request(kRelease, 8, 2, concatenated({ u64(1), u32(0), u32(0), u64(0) })) })
+            .bytes());
+    // MKDIR "d" (nodeid 2), SYMLINK d/l -> ../hello (3), READLINK, RENAME2 hello to d/moved,
+    // LINK l as /l2, UNLINK d/l, RMDIR d (not empty).
+    corpus.add("mkdir-symlink-rename-link-unlink",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init, fuse_request(kMkdir, 2, 1, concatenated({ u32(0755), u32(022), text("d") })),
+                fuse_request(kSymlink, 3, 2, concatenated({ text("l"), text("../hello") })),
+                fuse_request(kReadlink, 4, 3, {}),
+                fuse_request(kRename2, 5, 1,
+                    concatenated({ u64(2), u32(0), u32(0), text("hello"), text("moved") })),
+                fuse_request(kLink, 6, 1, concatenated({ u64(3), text("l2") })),
+                fuse_request(kUnlink, 7, 2, text("l")), fuse_request(kRmdir, 8, 1, text("d")) })
+            .bytes());
+    // LOOKUP hello (2), SETATTR mode, size and both times to now, then its extended
+    // attributes: set, size query, list, remove; STATFS.
+    std::vector<uint8_t> setattr
+        = concatenated({ u32(1 | 8 | 16 | 32 | 128 | 256), u32(0), u64(0), u64(3), u64(0), u64(0),
+            u64(0), u64(0), u32(0), u32(0), u32(0), u32(0100600), u32(0), u32(0), u32(0), u32(0) });
+    corpus.add("lookup-setattr-xattrs-statfs",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init, fuse_request(kLookup, 2, 1, name), fuse_request(kSetattr, 3, 2, setattr),
+                fuse_request(kSetxattr, 4, 2,
+                    concatenated({ u32(5), u32(0), text("user.test"), text("value", false) })),
+                fuse_request(kGetxattr, 5, 2, concatenated({ u32(0), u32(0), text("user.test") })),
+                fuse_request(kListxattr, 6, 2, concatenated({ u32(256), u32(0) })),
+                fuse_request(kRemovexattr, 7, 2, text("user.test")),
+                fuse_request(kStatfs, 8, 1, {}) })
+            .bytes());
+    // MKNOD a FIFO, OPENDIR (fh 1), READDIR, RELEASEDIR, SYNCFS, BATCH_FORGET, DESTROY.
+    corpus.add("mknod-readdir-syncfs-forget-destroy",
+        with_requests(DeviceScript({ 0 }, 2),
+            { init,
+                fuse_request(kMknod, 2, 1,
+                    concatenated({ u32(010644), u32(0), u32(022), u32(0), text("p") })),
+                fuse_request(kOpendir, 4, 1, little_endian(0, 8)),
+                fuse_request(kReaddir, 5, 1, read_in(1, 4096)),
+                fuse_request(kReleasedir, 6, 1, concatenated({ u64(1), u32(0), u32(0), u64(0) })),
+                fuse_request(kSyncfs, 7, 1, u64(0)),
+                fuse_request(kBatchForget, 8, 0, concatenated({ u32(1), u32(0), u64(2), u64(1) })),
+                fuse_request(kDestroy, 9, 1, {}) })
+            .bytes());
+    // A FORGET on the hiprio queue (0), which has no reply.
+    DeviceScript forget
+        = with_requests(DeviceScript({ 1 }, 2), { init, fuse_request(kLookup, 2, 1, name) });
+    forget.data(0x800, fuse_request(kForget, 3, 2, little_endian(1, 8)))
+        .descriptor(0, 0, buffer(0x800, 48, 0))
+        .publish(0, 0)
+        .notify(0);
+    corpus.add("read-only-lookup-forget", forget.bytes());
+}
+
 // The register writes of Linux's virtio_mmio probe and a block request, with the driver's
 // ring stores between them.
 void write_mmio_corpus(const std::filesystem::path& root)
@@ -462,5 +600,6 @@ int main(int argc, char** argv)
     write_rng_corpus(root);
     write_balloon_corpus(root);
     write_vsock_corpus(root);
+    write_fs_corpus(root);
     return 0;
 }
