@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <fstream>
 #include <optional>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace {
@@ -68,6 +69,17 @@ int exit_status(const MachineExit& exit)
     case MachineExit::Kind::Error: return fail(exit.message);
     }
     return 1;
+}
+
+// A virtio-fs share holds a host descriptor per file the guest has looked up or opened (up to
+// 65536 of each): the soft limit, often 1024, would run out long before the hard one.
+void raise_descriptor_limit()
+{
+    rlimit limit {};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
 }
 
 // Runs the VM with its API socket, if asked for, open for as long as it runs; in the seccomp
@@ -270,6 +282,7 @@ int main(int argc, char** argv)
     const int status = [&]() -> int {
         try {
             rvisor::host::close_inherited_descriptors();
+            raise_descriptor_limit();
             std::optional<rvisor::host::ConsoleLog> log;
             std::optional<rvisor::host::ConsoleSocket> attach;
             std::optional<rvisor::host::Console> console_holder;

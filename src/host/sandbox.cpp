@@ -107,7 +107,8 @@ constexpr int kAllowedSyscalls[] = {
 };
 
 // What a virtio-fs share's FUSE server adds: every request names a parent descriptor and one
-// name (openat2 with RESOLVE_BENEATH), and the xattr calls go through /proc/self/fd paths.
+// name (openat2 with RESOLVE_BENEATH), the xattr calls go through /proc/self/fd paths, and a
+// directory stream reads a duplicate of the directory's descriptor.
 constexpr int kFileSharingSyscalls[] = {
     SCMP_SYS(openat2),
     SCMP_SYS(mkdirat),
@@ -116,11 +117,13 @@ constexpr int kFileSharingSyscalls[] = {
     SCMP_SYS(linkat),
     SCMP_SYS(readlinkat),
     SCMP_SYS(fchmod),
+    SCMP_SYS(chmod),
     SCMP_SYS(fchmodat),
     SCMP_SYS(fchown),
     SCMP_SYS(fchownat),
     SCMP_SYS(utimensat),
     SCMP_SYS(getdents64),
+    SCMP_SYS(dup),
     SCMP_SYS(statfs),
     SCMP_SYS(fstatfs),
     SCMP_SYS(faccessat),

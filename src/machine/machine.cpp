@@ -7,6 +7,7 @@
 #include "devices/boot_rom.h"
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/block.h"
+#include "devices/virtio/fs/virtio_fs.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 #include "devices/virtio/vsock.h"
@@ -135,6 +136,9 @@ Machine::Machine(const VmSpec& spec, const RunOptions& options, host::Console& c
     if (spec.vsock)
         add_virtio_device(
             std::make_unique<devices::virtio::VirtioVsock>(spec.vsock->cid, spec.vsock->uds));
+    for (const FsShareConfig& share : spec.shares)
+        add_virtio_device(std::make_unique<devices::virtio::VirtioFs>(
+            share.directory, share.tag, share.read_only));
 }
 
 Machine::~Machine()
@@ -559,6 +563,7 @@ std::vector<std::string> Machine::device_names() const
         case 4: type = "virtio-rng"; break;
         case 5: type = "virtio-balloon"; break;
         case 19: type = "virtio-vsock"; break;
+        case 26: type = "virtio-fs"; break;
         }
         names.push_back(fmt::format("{}@{:#x}", type, kVirtioBase + slot * kVirtioStride));
     }
