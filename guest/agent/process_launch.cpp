@@ -8,6 +8,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rvisor::agent {
@@ -15,7 +18,17 @@ namespace rvisor::agent {
 namespace {
 
 // Which step of the child's set-up failed, sent with errno through the exec error pipe.
-enum class ChildStep : int { Wait, Chroot, Chdir, Groups, Gid, Uid, Exec };
+enum class ChildStep : int {
+    Wait,
+    Chroot,
+    Chdir,
+    ResourceLimits,
+    Groups,
+    Gid,
+    Uid,
+    NoNewPrivileges,
+    Exec
+};
 
 struct ChildFailure {
     ChildStep step;
@@ -28,9 +41,11 @@ const char* describe(ChildStep step)
     case ChildStep::Wait: return "waiting for StartProcess";
     case ChildStep::Chroot: return "entering the rootfs";
     case ChildStep::Chdir: return "changing to cwd";
+    case ChildStep::ResourceLimits: return "setting rlimits";
     case ChildStep::Groups: return "setting additional_gids";
     case ChildStep::Gid: return "setting gid";
     case ChildStep::Uid: return "setting uid";
+    case ChildStep::NoNewPrivileges: return "setting no_new_privileges";
     case ChildStep::Exec: return "executing args[0]";
     }
     return "starting";
@@ -173,16 +188,27 @@ std::variant<LaunchedProcess, CallError> launch_process(const CreateProcess& req
         char go;
         if (read(start_reader, &go, 1) != 1)
             _exit(127); // the agent gave the process up before starting it
-        if (rootfs && (chroot(rootfs) != 0 || chdir("/") != 0))
+        // Into the rootfs by its directory, so that the new root is what the path named when
+        // the process started (a mount point there included), and nothing outside stays its cwd.
+        if (rootfs && (chdir(rootfs) != 0 || chroot(".") != 0))
             child_fails(error_writer, ChildStep::Chroot, errno);
         if (chdir(request.cwd.c_str()) != 0)
             child_fails(error_writer, ChildStep::Chdir, errno);
+        // While still root: raising a hard limit takes CAP_SYS_RESOURCE.
+        for (const ResourceLimit& limit : request.rlimits) {
+            rlimit value { static_cast<rlim_t>(limit.soft), static_cast<rlim_t>(limit.hard) };
+            if (setrlimit(static_cast<__rlimit_resource_t>(limit.resource), &value) != 0)
+                child_fails(error_writer, ChildStep::ResourceLimits, errno);
+        }
+        umask(static_cast<mode_t>(request.umask));
         if (setgroups(groups.size(), groups.data()) != 0)
             child_fails(error_writer, ChildStep::Groups, errno);
         if (setgid(request.gid) != 0)
             child_fails(error_writer, ChildStep::Gid, errno);
         if (setuid(request.uid) != 0)
             child_fails(error_writer, ChildStep::Uid, errno);
+        if (request.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+            child_fails(error_writer, ChildStep::NoNewPrivileges, errno);
         int exec_errno = ENOENT;
         for (const std::string& candidate : candidates) {
             execve(candidate.c_str(), argv.data(), envp.data());

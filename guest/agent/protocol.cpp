@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 namespace rvisor::agent {
@@ -99,6 +100,34 @@ public:
         return out;
     }
 
+    std::string absolute_path(const char* name)
+    {
+        std::string path = string(name);
+        if (path.empty() || path[0] != '/')
+            refuse(where(name) + " must be an absolute path");
+        return path;
+    }
+
+    // An array of objects, each read field by field with its own Params.
+    template <typename Item, typename ReadItem>
+    std::vector<Item> objects(const char* name, ReadItem read_item)
+    {
+        const json* value = find(name);
+        std::vector<Item> out;
+        if (!value)
+            return out;
+        if (!value->is_array())
+            refuse(where(name) + " must be an array of objects");
+        for (const json& item : *value) {
+            if (!item.is_object())
+                refuse(where(name) + " must be an array of objects");
+            Params fields(item, m_method + "'s " + name + " entry");
+            out.push_back(read_item(fields));
+            fields.finish();
+        }
+        return out;
+    }
+
     std::vector<uint32_t> ids(const char* name)
     {
         const json* value = find(name);
@@ -158,6 +187,57 @@ StdioStream parse_stream(const std::string& name)
     refuse("OpenStdio's \"stream\" must be \"stdin\", \"stdout\" or \"stderr\"");
 }
 
+ResourceLimit parse_resource_limit(Params& fields)
+{
+    ResourceLimit limit;
+    std::string type = fields.string("type");
+    auto resource = resource_limit_from_name(type);
+    if (!resource)
+        refuse(
+            "CreateProcess's rlimits entry's \"type\" \"" + type + "\" is no RLIMIT_* Linux has");
+    limit.resource = *resource;
+    limit.soft = fields.unsigned_number("soft", UINT64_MAX);
+    limit.hard = fields.unsigned_number("hard", UINT64_MAX);
+    if (limit.soft > limit.hard)
+        refuse(
+            "CreateProcess's rlimits entry for " + type + " has a soft limit above its hard one");
+    return limit;
+}
+
+std::vector<ResourceLimit> parse_resource_limits(Params& params)
+{
+    auto limits = params.objects<ResourceLimit>("rlimits", parse_resource_limit);
+    std::set<int> seen;
+    for (const ResourceLimit& limit : limits) {
+        if (!seen.insert(limit.resource).second)
+            refuse("CreateProcess's \"rlimits\" names "
+                + std::string(resource_limit_name(limit.resource)) + " twice");
+    }
+    return limits;
+}
+
+Mount parse_mount(Params& params)
+{
+    Mount call;
+    call.source = params.string("source");
+    call.target = params.absolute_path("target");
+    call.fstype = params.string("fstype");
+    call.options = params.strings("options", false);
+    return call;
+}
+
+WriteFile parse_write_file(Params& params)
+{
+    WriteFile call;
+    call.path = params.absolute_path("path");
+    call.mode = static_cast<uint32_t>(params.optional_unsigned("mode", 07777, kDefaultFileMode));
+    auto content = decode_base64(params.string("content"));
+    if (!content || content->size() > kMaxWriteFileSize)
+        refuse("WriteFile's \"content\" must be base64 of at most 512 KiB");
+    call.content = std::move(*content);
+    return call;
+}
+
 Call parse_call(const std::string& method, Params& params)
 {
     if (method == "Ping")
@@ -179,6 +259,9 @@ Call parse_call(const std::string& method, Params& params)
         call.rootfs = params.optional_string("rootfs");
         if (call.rootfs && (call.rootfs->empty() || (*call.rootfs)[0] != '/'))
             refuse("CreateProcess's \"rootfs\" must be an absolute path");
+        call.rlimits = parse_resource_limits(params);
+        call.no_new_privileges = params.optional_bool("no_new_privileges");
+        call.umask = static_cast<uint32_t>(params.optional_unsigned("umask", 0777, kDefaultUmask));
         return call;
     }
     if (method == "OpenStdio")
@@ -216,6 +299,16 @@ Call parse_call(const std::string& method, Params& params)
         call.entropy = std::move(*entropy);
         return call;
     }
+    if (method == "Mount")
+        return parse_mount(params);
+    if (method == "WriteFile")
+        return parse_write_file(params);
+    if (method == "SetHostname") {
+        SetHostname call { params.string("hostname") };
+        if (call.hostname.empty() || call.hostname.size() > kMaxHostnameSize)
+            refuse("SetHostname's \"hostname\" must have 1 to 64 bytes");
+        return call;
+    }
     if (method == "PowerOff")
         return PowerOff {};
     refuse("there is no method \"" + method + "\"", ENOSYS);
@@ -232,6 +325,13 @@ json params_json(const Call& call)
                     { "additional_gids", c.additional_gids }, { "terminal", c.terminal } };
                 if (c.rootfs)
                     out["rootfs"] = *c.rootfs;
+                json limits = json::array();
+                for (const ResourceLimit& limit : c.rlimits)
+                    limits.push_back({ { "type", resource_limit_name(limit.resource) },
+                        { "soft", limit.soft }, { "hard", limit.hard } });
+                out["rlimits"] = limits;
+                out["no_new_privileges"] = c.no_new_privileges;
+                out["umask"] = c.umask;
                 return out;
             } else if constexpr (std::is_same_v<T, OpenStdio>) {
                 return { { "exec_id", c.exec_id }, { "stream", stream_name(c.stream) } };
@@ -246,6 +346,14 @@ json params_json(const Call& call)
             } else if constexpr (std::is_same_v<T, Refresh>) {
                 return { { "realtime_ns", c.realtime_ns },
                     { "entropy", encode_base64(c.entropy) } };
+            } else if constexpr (std::is_same_v<T, Mount>) {
+                return { { "source", c.source }, { "target", c.target }, { "fstype", c.fstype },
+                    { "options", c.options } };
+            } else if constexpr (std::is_same_v<T, WriteFile>) {
+                return { { "path", c.path }, { "mode", c.mode },
+                    { "content", encode_base64(c.content) } };
+            } else if constexpr (std::is_same_v<T, SetHostname>) {
+                return { { "hostname", c.hostname } };
             } else {
                 return json::object();
             }
@@ -287,9 +395,9 @@ std::string dump(const json& value)
 
 std::string_view method_name(const Call& call)
 {
-    static constexpr std::string_view names[]
-        = { "Ping", "CreateProcess", "OpenStdio", "StartProcess", "WaitProcess", "SignalProcess",
-              "CloseStdin", "TtyWinResize", "ListProcesses", "Refresh", "PowerOff" };
+    static constexpr std::string_view names[] = { "Ping", "CreateProcess", "OpenStdio",
+        "StartProcess", "WaitProcess", "SignalProcess", "CloseStdin", "TtyWinResize",
+        "ListProcesses", "Refresh", "Mount", "WriteFile", "SetHostname", "PowerOff" };
     static_assert(std::size(names) == std::variant_size_v<Call>);
     return names[call.index()];
 }
@@ -302,6 +410,54 @@ std::string_view stream_name(StdioStream stream)
     case StdioStream::Stderr: return "stderr";
     }
     return "stdout";
+}
+
+namespace {
+
+struct ResourceLimitName {
+    std::string_view name;
+    int resource;
+};
+
+// Every limit Linux has (RLIM_NLIMITS of them), by the names OCI's config.json uses.
+constexpr ResourceLimitName kResourceLimitNames[] = {
+    { "RLIMIT_CPU", RLIMIT_CPU },
+    { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+    { "RLIMIT_DATA", RLIMIT_DATA },
+    { "RLIMIT_STACK", RLIMIT_STACK },
+    { "RLIMIT_CORE", RLIMIT_CORE },
+    { "RLIMIT_RSS", RLIMIT_RSS },
+    { "RLIMIT_NPROC", RLIMIT_NPROC },
+    { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+    { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+    { "RLIMIT_AS", RLIMIT_AS },
+    { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+    { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+    { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+    { "RLIMIT_NICE", RLIMIT_NICE },
+    { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+    { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+};
+static_assert(std::size(kResourceLimitNames) == RLIM_NLIMITS);
+
+} // namespace
+
+std::string_view resource_limit_name(int resource)
+{
+    for (const ResourceLimitName& entry : kResourceLimitNames) {
+        if (entry.resource == resource)
+            return entry.name;
+    }
+    return "RLIMIT_UNKNOWN";
+}
+
+std::optional<int> resource_limit_from_name(std::string_view name)
+{
+    for (const ResourceLimitName& entry : kResourceLimitNames) {
+        if (entry.name == name)
+            return entry.resource;
+    }
+    return std::nullopt;
 }
 
 DecodedRequest decode_request(std::string_view text)

@@ -22,10 +22,24 @@ inline constexpr uint32_t kMaxFrameSize = 1 << 20;
 inline constexpr size_t kMaxExecIdSize = 256;
 inline constexpr size_t kMinEntropySize = 32;
 inline constexpr size_t kMaxEntropySize = 4096;
+// WriteFile is for the small files a container engine bind-mounts (/etc/hosts, resolv.conf);
+// decoded, this still fits a frame in base64.
+inline constexpr size_t kMaxWriteFileSize = 512 * 1024;
+// HOST_NAME_MAX: sethostname refuses more.
+inline constexpr size_t kMaxHostnameSize = 64;
+inline constexpr uint32_t kDefaultUmask = 022;
+inline constexpr uint32_t kDefaultFileMode = 0644;
 
 // --- Requests: one struct per method; field names are the JSON names. ---
 
 struct Ping { };
+
+// One of the process's resource limits, as OCI's process.rlimits has it.
+struct ResourceLimit {
+    int resource = 0; // RLIMIT_*, named by "type" on the wire ("RLIMIT_NOFILE")
+    uint64_t soft = 0;
+    uint64_t hard = 0; // soft <= hard; 18446744073709551615 is RLIM_INFINITY
+};
 
 struct CreateProcess {
     std::string exec_id;
@@ -37,6 +51,9 @@ struct CreateProcess {
     std::vector<uint32_t> additional_gids;
     bool terminal = false;
     std::optional<std::string> rootfs; // a guest directory the process is chrooted into
+    std::vector<ResourceLimit> rlimits; // at most one per resource
+    bool no_new_privileges = false;
+    uint32_t umask = kDefaultUmask;
 };
 
 enum class StdioStream { Stdin, Stdout, Stderr };
@@ -77,10 +94,28 @@ struct Refresh {
     std::vector<uint8_t> entropy; // decoded from base64
 };
 
+// One entry of an OCI config's mounts, in the guest.
+struct Mount {
+    std::string source;
+    std::string target; // absolute
+    std::string fstype; // "" (or "bind") for a bind mount
+    std::vector<std::string> options; // OCI mount options: "ro", "nosuid", "rbind", "mode=755"
+};
+
+struct WriteFile {
+    std::string path; // absolute
+    uint32_t mode = kDefaultFileMode;
+    std::vector<uint8_t> content; // decoded from base64
+};
+
+struct SetHostname {
+    std::string hostname;
+};
+
 struct PowerOff { };
 
 using Call = std::variant<Ping, CreateProcess, OpenStdio, StartProcess, WaitProcess, SignalProcess,
-    CloseStdin, TtyWinResize, ListProcesses, Refresh, PowerOff>;
+    CloseStdin, TtyWinResize, ListProcesses, Refresh, Mount, WriteFile, SetHostname, PowerOff>;
 
 struct Request {
     uint64_t id = 0;
@@ -133,6 +168,9 @@ struct CallError {
 
 std::string_view method_name(const Call& call);
 std::string_view stream_name(StdioStream stream);
+// "RLIMIT_NOFILE" for RLIMIT_NOFILE, and back; nullopt for a name Linux does not have.
+std::string_view resource_limit_name(int resource);
+std::optional<int> resource_limit_from_name(std::string_view name);
 
 // JSON text of one frame → a typed request, or why not. Never throws.
 DecodedRequest decode_request(std::string_view json);

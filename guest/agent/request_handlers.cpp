@@ -1,5 +1,6 @@
 #include "request_handlers.h"
 
+#include "container_filesystem.h"
 #include "power.h"
 #include "stdio_streams.h"
 
@@ -12,6 +13,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace rvisor::agent {
 
@@ -59,6 +61,15 @@ Outcome RequestHandlers::handle(const Call& call, int socket)
         return { m_processes.list(), {} };
     if (auto* c = std::get_if<Refresh>(&call))
         return refresh(*c);
+    if (auto* c = std::get_if<Mount>(&call))
+        return done(mount_filesystem(*c));
+    if (auto* c = std::get_if<WriteFile>(&call))
+        return done(write_file(*c));
+    if (auto* c = std::get_if<SetHostname>(&call)) {
+        if (sethostname(c->hostname.data(), c->hostname.size()) != 0)
+            return { system_error("sethostname"), {} };
+        return { Empty {}, {} };
+    }
     return power_off();
 }
 

@@ -299,6 +299,74 @@ def rootfs(uds, guest):
     expect_exit(status, 0)
 
 
+def container(uds, guest):
+    """What an OCI runtime does to set up a container: a root, its mounts and files, its
+    hostname, and a process in it with limits."""
+    build = ("mkdir -p /run/root/bin /run/root/proc && cp /bin/busybox /run/root/bin/ && "
+             "for tool in sh cat hostname grep stat echo; do ln -s busybox /run/root/bin/$tool; "
+             "done")
+    _, err, status = run_process(uds, "build", ["sh", "-c", build])
+    expect(err == b"", f"building the root: {err!r}")
+    expect_exit(status, 0)
+
+    connection = AgentConnection(uds)
+    connection.result("Mount", {"source": "tmpfs", "target": "/run/root/tmp", "fstype": "tmpfs",
+                                "options": ["nosuid", "nodev", "size=1m", "mode=1777"]})
+    connection.result("Mount", {"source": "proc", "target": "/run/root/proc", "fstype": "proc",
+                                "options": ["nosuid", "noexec", "nodev"]})
+    hosts = b"127.0.0.1 localhost box\n::1 localhost\n"
+    connection.result("WriteFile", {"path": "/run/files/hosts", "mode": 0o644,
+                                    "content": base64.b64encode(hosts).decode()})
+    # The target's directory and file do not exist yet: Mount makes them.
+    connection.result("Mount", {"source": "/run/files/hosts", "target": "/run/root/etc/hosts",
+                                "fstype": "", "options": ["bind", "ro"]})
+    connection.result("SetHostname", {"hostname": "box"})
+
+    script = ("cat /etc/hosts; hostname; ulimit -n; grep NoNewPrivs /proc/self/status; "
+              "stat -f -c %T /tmp; stat -c %a /tmp; umask; "
+              "if echo changed > /etc/hosts; then echo writable; else echo read-only; fi")
+    out, err, status = run_process(
+        uds, "inside", ["sh", "-c", script], rootfs="/run/root", cwd="/tmp", env=["PATH=/bin"],
+        rlimits=[{"type": "RLIMIT_NOFILE", "soft": 64, "hard": 64}], no_new_privileges=True,
+        umask=0o027)
+    expected = hosts + b"box\n64\nNoNewPrivs:\t1\ntmpfs\n1777\n0027\nread-only\n"
+    expect(out == expected, f"in the container: {out!r}, expected {expected!r}; stderr {err!r}")
+    expect(b"Read-only file system" in err, f"writing /etc/hosts: {err!r}")
+    expect_exit(status, 0)
+
+    # The defaults: no limit lowered, privileges may be gained, umask 022.
+    out, _, status = run_process(uds, "defaults",
+                                 ["sh", "-c", "grep NoNewPrivs /proc/self/status; umask"],
+                                 rootfs="/run/root", env=["PATH=/bin"])
+    expect(out == b"NoNewPrivs:\t0\n0022\n", f"without the new fields: {out!r}")
+    expect_exit(status, 0)
+
+    # A limit the process may not raise is StartProcess's error, as a missing cwd is.
+    connection.result("CreateProcess", {"exec_id": "no-limit", "args": ["true"],
+                                        "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 1 << 30,
+                                                     "hard": 1 << 30}]})
+    connection.error("StartProcess", {"exec_id": "no-limit"}, errno.EPERM)
+
+    # Writes through the agent's side see the same file: truncated in place, the bind holds it.
+    hosts = b"10.0.0.1 other\n"
+    connection.result("WriteFile", {"path": "/run/files/hosts",
+                                    "content": base64.b64encode(hosts).decode()})
+    out, _, _ = run_process(uds, "reread", ["cat", "/etc/hosts"], rootfs="/run/root")
+    expect(out == hosts, f"/etc/hosts after a second WriteFile: {out!r}")
+
+    connection.error("Mount", {"source": "x", "target": "/run/x", "fstype": "nosuchfs"},
+                     errno.ENODEV)
+    connection.error("Mount", {"source": "tmpfs", "target": "run/x", "fstype": "tmpfs"},
+                     errno.EINVAL)
+    connection.error("Mount", {"source": "/run/nothing", "target": "/run/y", "fstype": "",
+                               "options": ["bind"]}, errno.ENOENT)
+    connection.error("WriteFile", {"path": "/run/files/big",
+                                   "content": base64.b64encode(b"x" * (512 * 1024 + 1)).decode()},
+                     errno.EINVAL)
+    connection.error("SetHostname", {"hostname": "h" * 65}, errno.EINVAL)
+    connection.close()
+
+
 def bad_frames(uds, guest):
     keeper = AgentConnection(uds)
     expect(keeper.result("Ping") == {"version": 1}, "Ping")
@@ -379,6 +447,7 @@ TESTS = {
     "signal": with_agent(signals),
     "terminal": with_agent(terminal),
     "rootfs": with_agent(rootfs),
+    "container": with_agent(container),
     "bad-frames": with_agent(bad_frames),
     "concurrent": with_agent(concurrent),
     "power-off": with_agent(power_off),
