@@ -72,8 +72,8 @@ bool handshake(int fd)
 
 } // namespace
 
-AgentConnection::AgentConnection(
-    const std::filesystem::path& vsock_socket, std::chrono::milliseconds timeout)
+AgentConnection::AgentConnection(const std::filesystem::path& vsock_socket,
+    std::chrono::milliseconds timeout, const std::function<bool()>& gone)
 {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
@@ -91,6 +91,8 @@ AgentConnection::AgentConnection(
             }
             ::close(fd);
         }
+        if (gone && gone())
+            throw std::runtime_error("the VM stopped before its agent answered");
         if (std::chrono::steady_clock::now() >= deadline)
             throw std::runtime_error(fmt::format("the guest agent did not answer on {} within {} s",
                 vsock_socket.string(), timeout.count() / 1000));

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -28,9 +29,10 @@ private:
 class AgentConnection {
 public:
     // Connects to the agent through the vsock socket, trying again until `timeout` while the
-    // guest is still booting (the socket missing, or no listener yet on the port). Throws
-    // std::runtime_error when the time is up.
-    AgentConnection(const std::filesystem::path& vsock_socket, std::chrono::milliseconds timeout);
+    // guest is still booting (the socket missing, or no listener yet on the port), unless
+    // `gone` says the VM will never answer. Throws std::runtime_error when the time is up.
+    AgentConnection(const std::filesystem::path& vsock_socket, std::chrono::milliseconds timeout,
+        const std::function<bool()>& gone = {});
     ~AgentConnection();
     AgentConnection(AgentConnection&& other) noexcept;
     AgentConnection(const AgentConnection&) = delete;

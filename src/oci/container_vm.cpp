@@ -98,6 +98,11 @@ bool has_option(const MountSpec& mount, const char* option)
 
 } // namespace
 
+bool is_shm_bind(const MountSpec& mount)
+{
+    return mount.is_bind() && mount.destination == "/dev/shm";
+}
+
 ContainerVm plan_container_vm(const ContainerSpec& spec, const RuntimeImages& images,
     const std::filesystem::path& vsock_socket)
 {
@@ -117,7 +122,7 @@ ContainerVm plan_container_vm(const ContainerSpec& spec, const RuntimeImages& im
     vm.root_tag = "rootfs";
     vm.spec.shares.push_back({ spec.root, vm.root_tag, spec.root_readonly });
     for (const MountSpec& mount : spec.mounts) {
-        if (!mount.is_bind())
+        if (!mount.is_bind() || is_shm_bind(mount))
             continue;
         std::error_code error;
         if (!std::filesystem::is_directory(mount.source, error)) {

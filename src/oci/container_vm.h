@@ -34,6 +34,10 @@ struct ContainerVm {
     std::vector<MountSpec> file_mounts;
 };
 
+// A bind mount onto /dev/shm (Podman's and Docker's per-container shared memory), which the guest
+// gets as a tmpfs of its own: memory shared with the host means nothing across a VM.
+bool is_shm_bind(const MountSpec& mount);
+
 inline constexpr uint64_t kDefaultContainerMemory = 256ull << 20;
 // The guest's context id; vsock here is rvisor's own, so every VM may use the same.
 inline constexpr uint64_t kContainerCid = 3;

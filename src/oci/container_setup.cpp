@@ -1,0 +1,129 @@
+#include "oci/container_setup.h"
+
+#include "agent/protocol.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace rvisor::oci {
+
+namespace {
+
+// Options only runc understands (it copies a directory's content up, or maps ids); the guest's
+// mount(2) would take them as file system data and fail.
+bool runc_only_option(const std::string& option)
+{
+    return option == "tmpcopyup" || option == "idmap" || option == "ridmap"
+        || option.starts_with("uidmap=") || option.starts_with("gidmap=");
+}
+
+std::vector<std::string> guest_options(const MountSpec& mount)
+{
+    std::vector<std::string> options;
+    std::copy_if(mount.options.begin(), mount.options.end(), std::back_inserter(options),
+        [](const std::string& option) { return !runc_only_option(option); });
+    return options;
+}
+
+std::string guest_target(const std::string& destination)
+{
+    return std::string(kGuestRootfs) + (destination.starts_with('/') ? "" : "/") + destination;
+}
+
+bool read_only(const MountSpec& mount)
+{
+    return std::find(mount.options.begin(), mount.options.end(), "ro") != mount.options.end();
+}
+
+std::vector<uint8_t> file_bytes(const std::string& path)
+{
+    std::ifstream file(path, std::ios::binary);
+    if (!file)
+        throw std::runtime_error(fmt::format("cannot read the bind mount source {}", path));
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(file), {});
+}
+
+} // namespace
+
+std::vector<AgentCall> container_setup_calls(const ContainerSpec& spec, const ContainerVm& vm)
+{
+    std::vector<AgentCall> calls;
+    calls.push_back({ "Mount",
+        { { "source", vm.root_tag }, { "target", kGuestRootfs }, { "fstype", "virtiofs" },
+            { "options",
+                spec.root_readonly ? nlohmann::json { "ro" } : nlohmann::json::array() } } });
+    size_t next_share = 0;
+    size_t next_file = 0;
+    for (const MountSpec& mount : spec.mounts) {
+        const std::string target = guest_target(mount.destination);
+        if (is_shm_bind(mount)) {
+            // Memory shared with the host means nothing across a VM: the guest's own tmpfs.
+            calls.push_back({ "Mount",
+                { { "source", "shm" }, { "target", target }, { "fstype", "tmpfs" },
+                    { "options", { "nosuid", "nodev", "noexec", "mode=1777", "size=65536k" } } } });
+        } else if (mount.is_bind()
+            && std::any_of(vm.file_mounts.begin(), vm.file_mounts.end(),
+                [&](const MountSpec& file) { return file.destination == mount.destination; })) {
+            const std::string copy = fmt::format("/run/rvisor/files/{}", next_file++);
+            calls.push_back({ "WriteFile",
+                { { "path", copy }, { "mode", 0644 },
+                    { "content", agent::encode_base64(file_bytes(mount.source)) } } });
+            nlohmann::json options = { "bind" };
+            if (read_only(mount))
+                options.push_back("ro");
+            calls.push_back({ "Mount",
+                { { "source", copy }, { "target", target }, { "fstype", "" },
+                    { "options", options } } });
+        } else if (mount.is_bind()) {
+            const SharedMount& share = vm.shared_mounts.at(next_share++);
+            calls.push_back({ "Mount",
+                { { "source", share.tag }, { "target", target }, { "fstype", "virtiofs" },
+                    { "options",
+                        share.read_only ? nlohmann::json { "ro" } : nlohmann::json::array() } } });
+        } else {
+            // The guest has cgroup v2 only.
+            const std::string type = mount.type == "cgroup" ? "cgroup2" : mount.type;
+            nlohmann::json options = guest_options(mount);
+            if (type == "cgroup2")
+                options = nlohmann::json::array();
+            calls.push_back({ "Mount",
+                { { "source", mount.source.empty() ? type : mount.source }, { "target", target },
+                    { "fstype", type }, { "options", options } },
+                type == "mqueue" || type == "cgroup2" });
+        }
+    }
+    if (!spec.hostname.empty())
+        calls.push_back({ "SetHostname", { { "hostname", spec.hostname } } });
+    return calls;
+}
+
+nlohmann::json create_process_params(const std::string& exec_id, const ProcessSpec& process)
+{
+    nlohmann::json params = {
+        { "exec_id", exec_id },
+        { "args", process.args },
+        { "env", process.env },
+        { "cwd", process.cwd },
+        { "uid", process.user.uid },
+        { "gid", process.user.gid },
+        { "additional_gids", process.user.additional_gids },
+        { "terminal", process.terminal },
+        { "rootfs", kGuestRootfs },
+        { "no_new_privileges", process.no_new_privileges },
+    };
+    if (process.user.umask)
+        params["umask"] = *process.user.umask;
+    if (!process.rlimits.empty()) {
+        params["rlimits"] = nlohmann::json::array();
+        for (const Rlimit& limit : process.rlimits)
+            params["rlimits"].push_back(
+                { { "type", limit.type }, { "soft", limit.soft }, { "hard", limit.hard } });
+    }
+    return params;
+}
+
+} // namespace rvisor::oci

@@ -1,0 +1,351 @@
+#include "oci/monitor.h"
+
+#include "host/unix_socket.h"
+#include "oci/agent_client.h"
+#include "oci/container_setup.h"
+#include "oci/stdio_relay.h"
+#include "vmm/vm_spec_builder.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace rvisor::oci {
+
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+// How long the guest may take to boot to its agent; a cold boot takes about a second.
+constexpr auto kAgentTimeout = 60s;
+// How long a powered-off VM may take to exit before it is killed.
+constexpr auto kPowerOffTimeout = 10s;
+// The signals the monitor passes on to the container's process: engines that signal the
+// --pid-file process directly mean the container.
+constexpr int kForwardedSignals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+// The VM process: rvisor run, which dies with the monitor (PR_SET_PDEATHSIG).
+class VmProcess {
+public:
+    VmProcess(const MonitorSetup& setup)
+    {
+        std::ofstream(setup.files.vm_config()) << vmm::spec_to_json(setup.vm.spec).dump(2) << '\n';
+        const std::vector<std::string> args { setup.rvisor.string(), "run", "--config",
+            setup.files.vm_config().string(), "--console-log", setup.files.console_log().string(),
+            "--api-sock", setup.files.api().string() };
+        const pid_t monitor = ::getpid();
+        m_pid = ::fork();
+        if (m_pid < 0)
+            throw std::runtime_error(fmt::format("cannot start the VM: {}", std::strerror(errno)));
+        if (m_pid == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != monitor)
+                ::_exit(1);
+            const int null = ::open("/dev/null", O_RDWR);
+            const int errors = ::open(
+                setup.files.vm_errors().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            ::dup2(null, STDIN_FILENO);
+            ::dup2(null, STDOUT_FILENO);
+            ::dup2(errors >= 0 ? errors : null, STDERR_FILENO);
+            sigset_t none;
+            sigemptyset(&none);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
+            std::vector<char*> argv;
+            for (const std::string& arg : args)
+                argv.push_back(const_cast<char*>(arg.c_str()));
+            argv.push_back(nullptr);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+    }
+
+    // Whether it has exited (collecting it if so).
+    bool exited()
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_exited)
+            return true;
+        int status = 0;
+        if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
+            m_exited = true;
+        return m_exited;
+    }
+
+    // Waits up to `timeout` for it to exit, then kills it.
+    void finish(std::chrono::milliseconds timeout)
+    {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!exited()) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                ::kill(m_pid, SIGKILL);
+                std::lock_guard lock(m_mutex);
+                ::waitpid(m_pid, nullptr, 0);
+                m_exited = true;
+                return;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+
+private:
+    pid_t m_pid = -1;
+    std::mutex m_mutex;
+    bool m_exited = false;
+};
+
+// The last line rvisor wrote on stderr, which says why a VM stopped.
+std::string last_error_line(const std::filesystem::path& path)
+{
+    std::ifstream file(path);
+    std::string line, last;
+    while (std::getline(file, line))
+        if (!line.empty())
+            last = line;
+    return last;
+}
+
+// A pseudo-terminal pair whose master goes to the engine through --console-socket, as runc
+// sends it: one SCM_RIGHTS message whose data is the terminal's name.
+int send_terminal(const std::filesystem::path& console_socket)
+{
+    const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0)
+        throw std::runtime_error(fmt::format("cannot make a terminal: {}", std::strerror(errno)));
+    const char* name = ::ptsname(master);
+    const int slave = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0)
+        throw std::runtime_error(fmt::format("cannot open {}: {}", name, std::strerror(errno)));
+    // The guest's terminal does the line discipline; this one passes bytes through.
+    termios settings {};
+    ::tcgetattr(slave, &settings);
+    ::cfmakeraw(&settings);
+    ::tcsetattr(slave, TCSANOW, &settings);
+    const int connection = host::connect_unix_socket(console_socket);
+    if (connection < 0)
+        throw std::runtime_error(fmt::format("cannot connect to the console socket {}: {}",
+            console_socket.string(), std::strerror(errno)));
+    const std::string data(name);
+    iovec payload { const_cast<char*>(data.data()), data.size() };
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] {};
+    msghdr message {};
+    message.msg_iov = &payload;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &master, sizeof master);
+    const bool sent = ::sendmsg(connection, &message, MSG_NOSIGNAL) >= 0;
+    const int saved = errno;
+    ::close(connection);
+    ::close(master);
+    if (!sent)
+        throw std::runtime_error(fmt::format("cannot send the terminal: {}", std::strerror(saved)));
+    return slave;
+}
+
+class Monitor {
+public:
+    explicit Monitor(const MonitorSetup& setup)
+        : m_setup(setup)
+    {
+    }
+
+    // The container's exit status.
+    int run()
+    {
+        sigset_t forwarded;
+        sigemptyset(&forwarded);
+        for (int signal : kForwardedSignals)
+            sigaddset(&forwarded, signal);
+        ::pthread_sigmask(SIG_BLOCK, &forwarded, nullptr);
+        std::signal(SIGPIPE, SIG_IGN);
+
+        try {
+            set_up();
+        } catch (const std::exception& error) {
+            std::string message = error.what();
+            if (m_vm && m_vm->exited()) {
+                const std::string reason = last_error_line(m_setup.files.vm_errors());
+                if (!reason.empty())
+                    message += fmt::format(" ({})", reason);
+            }
+            report_ready("E" + message);
+            if (m_vm)
+                m_vm->finish(0ms);
+            return 1;
+        }
+        report_ready("R");
+        std::thread(&Monitor::forward_signals, this, forwarded).detach();
+        std::thread(&Monitor::serve_commands, this).detach();
+
+        int status = 255;
+        try {
+            AgentConnection waiter(m_setup.files.vsock(), kAgentTimeout);
+            status = waiter.call("WaitProcess", { { "exec_id", kInitExecId } })
+                         .value("exit_status", 255);
+        } catch (const std::exception&) {
+            // The VM is gone (or its agent): nothing more will come from the container.
+        }
+        for (auto& relay : m_output_relays)
+            relay->join();
+        try {
+            AgentConnection(m_setup.files.vsock(), 1s).call("PowerOff");
+        } catch (const std::exception&) {
+            // Already off.
+        }
+        m_vm->finish(kPowerOffTimeout);
+        host::remove_listening_socket(m_setup.files.monitor(), m_commands);
+        return status;
+    }
+
+private:
+    void set_up()
+    {
+        m_commands = host::create_listening_socket(m_setup.files.monitor());
+        m_vm = std::make_unique<VmProcess>(m_setup);
+        const auto gone = [this] { return m_vm->exited(); };
+        AgentConnection control(m_setup.files.vsock(), kAgentTimeout, gone);
+        for (const AgentCall& call : container_setup_calls(m_setup.spec, m_setup.vm)) {
+            try {
+                control.call(call.method, call.params);
+            } catch (const AgentError& error) {
+                if (!(call.optional && error.error_number() == ENODEV))
+                    throw;
+            }
+        }
+        const ProcessSpec& process = *m_setup.spec.process;
+        control.call("CreateProcess", create_process_params(kInitExecId, process));
+        attach_stdio(process);
+    }
+
+    void attach_stdio(const ProcessSpec& process)
+    {
+        auto open = [&](const char* stream) {
+            return AgentConnection(m_setup.files.vsock(), kAgentTimeout)
+                .open_stdio(kInitExecId, stream);
+        };
+        if (process.terminal) {
+            if (!m_setup.console_socket)
+                throw std::runtime_error("the process wants a terminal but no --console-socket "
+                                         "was given to send it to");
+            const int terminal = send_terminal(*m_setup.console_socket);
+            if (process.console_size)
+                AgentConnection(m_setup.files.vsock(), kAgentTimeout)
+                    .call("TtyWinResize",
+                        { { "exec_id", kInitExecId }, { "rows", process.console_size->height },
+                            { "cols", process.console_size->width } });
+            m_output_relays.push_back(
+                std::make_unique<StdioRelay>(open("stdout"), terminal, false));
+            m_input_relay = std::make_unique<StdioRelay>(::dup(terminal), open("stdin"), true);
+            return;
+        }
+        m_output_relays.push_back(
+            std::make_unique<StdioRelay>(open("stdout"), STDOUT_FILENO, false));
+        m_output_relays.push_back(
+            std::make_unique<StdioRelay>(open("stderr"), STDERR_FILENO, false));
+        m_input_relay = std::make_unique<StdioRelay>(STDIN_FILENO, open("stdin"), true);
+    }
+
+    void report_ready(const std::string& message)
+    {
+        [[maybe_unused]] ssize_t ignored
+            = ::write(m_setup.ready_fd, message.data(), message.size());
+        ::close(m_setup.ready_fd);
+    }
+
+    void forward_signals(sigset_t signals)
+    {
+        for (;;) {
+            int signal = 0;
+            if (::sigwait(&signals, &signal) != 0)
+                continue;
+            try {
+                AgentConnection(m_setup.files.vsock(), 1s)
+                    .call("SignalProcess", { { "exec_id", kInitExecId }, { "signal", signal } });
+            } catch (const std::exception&) {
+                // The process is gone already.
+            }
+        }
+    }
+
+    // One request per connection: a JSON line in, a JSON line out.
+    void serve_commands()
+    {
+        for (;;) {
+            const int connection = ::accept4(m_commands.fd, nullptr, nullptr, SOCK_CLOEXEC);
+            if (connection < 0) {
+                if (errno == EINTR || errno == ECONNABORTED)
+                    continue;
+                return;
+            }
+            std::string line;
+            char byte = 0;
+            while (line.size() < 4096 && ::read(connection, &byte, 1) == 1 && byte != '\n')
+                line += byte;
+            json reply;
+            try {
+                reply = handle(json::parse(line));
+            } catch (const std::exception& error) {
+                reply = { { "error", error.what() } };
+            }
+            const std::string text = reply.dump() + "\n";
+            [[maybe_unused]] ssize_t ignored
+                = ::send(connection, text.data(), text.size(), MSG_NOSIGNAL);
+            ::close(connection);
+        }
+    }
+
+    json handle(const json& request)
+    {
+        const std::string command = request.at("command").get<std::string>();
+        AgentConnection agent(m_setup.files.vsock(), 5s);
+        if (command == "start") {
+            agent.call("StartProcess", { { "exec_id", kInitExecId } });
+        } else if (command == "kill") {
+            agent.call("SignalProcess",
+                { { "exec_id", kInitExecId }, { "signal", request.at("signal").get<int>() },
+                    { "all", request.value("all", false) } });
+        } else {
+            throw std::runtime_error(fmt::format("unknown monitor command '{}'", command));
+        }
+        return { { "ok", true } };
+    }
+
+    const MonitorSetup& m_setup;
+    std::unique_ptr<VmProcess> m_vm;
+    host::ListeningSocket m_commands;
+    std::vector<std::unique_ptr<StdioRelay>> m_output_relays;
+    std::unique_ptr<StdioRelay> m_input_relay;
+};
+
+} // namespace
+
+void run_monitor(const MonitorSetup& setup)
+{
+    ::setsid();
+    const int status = Monitor(setup).run();
+    // Threads still relay stdin or wait for commands: leave without unwinding them.
+    ::_exit(status);
+}
+
+} // namespace rvisor::oci

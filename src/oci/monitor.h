@@ -1,0 +1,44 @@
+#pragma once
+// The monitor: the process `create` leaves behind and writes to --pid-file, whose lifetime is
+// the container's and whose exit status is the container process's (128+N after signal N), as
+// conmon and containerd's shim expect of runc's. It runs the VM as its child (which dies with
+// it), sets the container up through the agent, relays the container's stdio on the
+// descriptors `create` was given, takes later commands (start, kill) on a Unix socket, and
+// when the process has exited powers the VM off and exits.
+#include "oci/bundle.h"
+#include "oci/container_vm.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace rvisor::oci {
+
+// The files of one container's directory under the runtime's root.
+struct ContainerFiles {
+    explicit ContainerFiles(std::filesystem::path directory)
+        : dir(std::move(directory))
+    {
+    }
+    std::filesystem::path dir;
+    std::filesystem::path vm_config() const { return dir / "vm.json"; }
+    std::filesystem::path vsock() const { return dir / "vsock.sock"; }
+    std::filesystem::path monitor() const { return dir / "monitor.sock"; }
+    std::filesystem::path api() const { return dir / "api.sock"; }
+    std::filesystem::path console_log() const { return dir / "console.log"; }
+    std::filesystem::path vm_errors() const { return dir / "vm.err"; }
+};
+
+struct MonitorSetup {
+    ContainerFiles files;
+    ContainerSpec spec;
+    ContainerVm vm;
+    std::filesystem::path rvisor; // the VMM binary
+    std::optional<std::filesystem::path> console_socket; // where a terminal's pty master goes
+    int ready_fd = -1; // 'R' once created; 'E' and the error otherwise
+};
+
+// Runs the monitor in this (freshly forked) process; never returns.
+[[noreturn]] void run_monitor(const MonitorSetup& setup);
+
+} // namespace rvisor::oci

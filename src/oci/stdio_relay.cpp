@@ -1,0 +1,61 @@
+#include "oci/stdio_relay.h"
+
+#include <cerrno>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace rvisor::oci {
+
+namespace {
+
+bool write_all(int fd, const char* data, size_t size)
+{
+    while (size > 0) {
+        const ssize_t written = ::write(fd, data, size);
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written <= 0)
+            return false;
+        data += written;
+        size -= static_cast<size_t>(written);
+    }
+    return true;
+}
+
+void copy(int source, int destination, bool close_destination)
+{
+    char buffer[65536];
+    for (;;) {
+        const ssize_t count = ::read(source, buffer, sizeof buffer);
+        if (count < 0 && errno == EINTR)
+            continue;
+        // The end, or a reader gone away: the rest has nowhere to go.
+        if (count <= 0 || !write_all(destination, buffer, static_cast<size_t>(count)))
+            break;
+    }
+    if (close_destination)
+        ::close(destination);
+    else
+        ::shutdown(destination, SHUT_WR);
+}
+
+} // namespace
+
+StdioRelay::StdioRelay(int source, int destination, bool close_destination)
+    : m_thread(copy, source, destination, close_destination)
+{
+}
+
+StdioRelay::~StdioRelay()
+{
+    if (m_thread.joinable())
+        m_thread.detach();
+}
+
+void StdioRelay::join()
+{
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+} // namespace rvisor::oci
