@@ -25,7 +25,13 @@ int main(int argc, char** argv)
                     return run_features();
                 } else {
                     const StateStore store(invocation.global.root);
-                    if constexpr (std::is_same_v<T, StateCommand>)
+                    if constexpr (std::is_same_v<T, CreateCommand>)
+                        return run_create(store, command);
+                    else if constexpr (std::is_same_v<T, StartCommand>)
+                        return run_start(store, command);
+                    else if constexpr (std::is_same_v<T, KillCommand>)
+                        return run_kill(store, command);
+                    else if constexpr (std::is_same_v<T, StateCommand>)
                         return run_state(store, command);
                     else if constexpr (std::is_same_v<T, DeleteCommand>)
                         return run_delete(store, command);

@@ -129,7 +129,6 @@ constexpr int kFileSharingSyscalls[] = {
     SCMP_SYS(faccessat),
     SCMP_SYS(faccessat2),
     SCMP_SYS(syncfs),
-    SCMP_SYS(copy_file_range),
     SCMP_SYS(setxattr),
     SCMP_SYS(lsetxattr),
     SCMP_SYS(fsetxattr),

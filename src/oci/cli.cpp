@@ -29,6 +29,28 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
     app.add_option("--rootless", ignored_text, "accepted for runc compatibility");
     app.add_option("--criu", ignored_text, "accepted for runc compatibility");
 
+    CreateCommand create;
+    std::string bundle = ".", pid_file, console_socket;
+    auto* create_command = app.add_subcommand("create", "create a container (its VM boots)");
+    create_command->add_option("-b,--bundle", bundle, "the bundle directory (default .)");
+    create_command->add_option("--pid-file", pid_file, "write the container's pid here");
+    create_command->add_option(
+        "--console-socket", console_socket, "send the terminal's pty master to this socket");
+    // runc's flags that mean nothing for a VM.
+    create_command->add_flag("--no-pivot,--no-new-keyring", ignored, "accepted, ignored");
+    create_command->add_option("--preserve-fds", ignored_text, "accepted, ignored");
+    create_command->add_option("ID", create.id, "the container")->required();
+
+    StartCommand start;
+    auto* start_command = app.add_subcommand("start", "start a created container's process");
+    start_command->add_option("ID", start.id, "the container")->required();
+
+    KillCommand kill;
+    auto* kill_command = app.add_subcommand("kill", "send a signal to the container's process");
+    kill_command->add_flag("-a,--all", kill.all, "to every process of the container");
+    kill_command->add_option("ID", kill.id, "the container")->required();
+    kill_command->add_option("SIGNAL", kill.signal, "a name (TERM, SIGKILL) or number");
+
     StateCommand state;
     auto* state_command = app.add_subcommand("state", "print a container's state as OCI JSON");
     state_command->add_option("ID", state.id, "the container")->required();
@@ -82,7 +104,18 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
     if (!log.empty())
         global.log = log;
     global.log_format = log_format == "json" ? LogFormat::Json : LogFormat::Text;
-    if (*state_command)
+    if (*create_command) {
+        create.bundle = bundle;
+        if (!pid_file.empty())
+            create.pid_file = pid_file;
+        if (!console_socket.empty())
+            create.console_socket = console_socket;
+        invocation.command = create;
+    } else if (*start_command)
+        invocation.command = start;
+    else if (*kill_command)
+        invocation.command = kill;
+    else if (*state_command)
         invocation.command = state;
     else if (*delete_command)
         invocation.command = remove;

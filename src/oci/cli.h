@@ -17,6 +17,20 @@ struct GlobalOptions {
     LogFormat log_format = LogFormat::Text;
 };
 
+struct CreateCommand {
+    std::string id;
+    std::filesystem::path bundle = ".";
+    std::optional<std::filesystem::path> pid_file;
+    std::optional<std::filesystem::path> console_socket;
+};
+struct StartCommand {
+    std::string id;
+};
+struct KillCommand {
+    std::string id;
+    std::string signal = "SIGTERM";
+    bool all = false;
+};
 struct StateCommand {
     std::string id;
 };
@@ -30,7 +44,8 @@ struct ListCommand {
 };
 struct FeaturesCommand { };
 
-using Command = std::variant<StateCommand, DeleteCommand, ListCommand, FeaturesCommand>;
+using Command = std::variant<CreateCommand, StartCommand, KillCommand, StateCommand, DeleteCommand,
+    ListCommand, FeaturesCommand>;
 
 struct Invocation {
     GlobalOptions global;

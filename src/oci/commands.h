@@ -6,6 +6,9 @@
 
 namespace rvisor::oci {
 
+int run_create(const StateStore& store, const CreateCommand& command);
+int run_start(const StateStore& store, const StartCommand& command);
+int run_kill(const StateStore& store, const KillCommand& command);
 int run_state(const StateStore& store, const StateCommand& command);
 int run_delete(const StateStore& store, const DeleteCommand& command);
 int run_list(const StateStore& store, const ListCommand& command);

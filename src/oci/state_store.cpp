@@ -65,7 +65,7 @@ StateStore::StateStore(std::filesystem::path root, ProcessAlive alive)
     ::chmod(m_root.c_str(), 0700);
 }
 
-ContainerLock StateStore::create(const ContainerId& id)
+ContainerLock StateStore::create(const ContainerId& id) const
 {
     const auto path = directory(id);
     if (::mkdir(path.c_str(), 0700) != 0) {

@@ -45,7 +45,7 @@ public:
     std::filesystem::path directory(const ContainerId& id) const { return m_root / id.str(); }
 
     // A new container's directory, locked. Throws "container ID already exists".
-    ContainerLock create(const ContainerId& id);
+    ContainerLock create(const ContainerId& id) const;
     // An existing container's lock. Throws "container ID does not exist".
     ContainerLock lock(const ContainerId& id) const;
 
