@@ -84,6 +84,12 @@ std::vector<AgentCall> container_setup_calls(const ContainerSpec& spec, const Co
                 { { "source", share.tag }, { "target", target }, { "fstype", "virtiofs" },
                     { "options",
                         share.read_only ? nlohmann::json { "ro" } : nlohmann::json::array() } } });
+        } else if (mount.type == "devpts") {
+            // The agent made the process's terminal in the guest's own devpts: a new instance
+            // would not hold it, so the container sees that one.
+            calls.push_back({ "Mount",
+                { { "source", "/dev/pts" }, { "target", target }, { "fstype", "" },
+                    { "options", { "bind" } } } });
         } else {
             // The guest has cgroup v2 only.
             const std::string type = mount.type == "cgroup" ? "cgroup2" : mount.type;

@@ -1,0 +1,380 @@
+#!/usr/bin/env python3
+"""The OCI runtime's own suite (docs/containers.md): rvisor-oci driven as runc's callers drive
+it, each container a VM booted from the reference guest's kernel with the agent's initramfs, its
+root filesystem a busybox tree shared over virtio-fs.
+
+usage: oci_test.py RVISOR GUEST_DIR TEST_NAME   (see TESTS below)
+Exit 0 = pass, 1 = fail, 77 = skipped (ctest SKIP_RETURN_CODE).
+"""
+import array
+import ctypes
+import gzip
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+from guest_test import HANG_TIMEOUT, SKIP, Failure, expect, test_main
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+class Runtime:
+    """rvisor-oci with a root of its own, and this process as the subreaper of its monitors, as
+    conmon and containerd's shim are."""
+
+    def __init__(self, rvisor, guest_dir, workdir):
+        self.binary = os.path.join(os.path.dirname(os.path.abspath(rvisor)), "rvisor-oci")
+        self.root = os.path.join(workdir, "root")
+        self.workdir = workdir
+        self.env = dict(os.environ, RVISOR_OCI_KERNEL=os.path.join(guest_dir, "Image"))
+        libc = ctypes.CDLL(None, use_errno=True)
+        expect(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0, "cannot become a subreaper")
+
+    def run(self, *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            pass_fds=()):
+        return subprocess.run([self.binary, "--root", self.root, *args], stdin=stdin, stdout=stdout,
+                              stderr=stderr, env=self.env, timeout=HANG_TIMEOUT, pass_fds=pass_fds)
+
+    def ok(self, *args, **kwargs):
+        result = self.run(*args, **kwargs)
+        stderr = result.stderr.decode(errors="replace") if result.stderr else ""
+        expect(result.returncode == 0, f"rvisor-oci {' '.join(args)}: status {result.returncode} "
+                                       f"{stderr.strip()}")
+        return result
+
+    def fails(self, fragment, *args):
+        """rvisor-oci exits 1 with one line holding fragment."""
+        result = self.run(*args)
+        lines = result.stderr.decode(errors="replace").strip().splitlines()
+        expect(result.returncode == 1, f"{args}: status {result.returncode}, expected 1")
+        expect(len(lines) == 1 and lines[0].startswith("rvisor-oci: error: ")
+               and fragment in lines[0], f"{args}: expected one error line with '{fragment}', "
+                                         f"got {lines}")
+
+    def state(self, container):
+        return json.loads(self.ok("state", container).stdout)
+
+    def create(self, container, bundle, stdout=subprocess.DEVNULL, stderr=None,
+               stdin=subprocess.DEVNULL, extra=()):
+        """Creates the container with its stdio as given (stderr, shared by rvisor-oci's errors
+        and the container's, to a file unless given: the monitor keeps it open, so a pipe would
+        not end); the monitor's pid."""
+        pid_file = os.path.join(self.workdir, f"{container}.pid")
+        with open(os.path.join(self.workdir, f"{container}.stderr"), "w+b") as errors:
+            result = self.run("create", "--bundle", bundle, "--pid-file", pid_file, *extra,
+                              container, stdin=stdin, stdout=stdout,
+                              stderr=errors if stderr is None else stderr)
+            errors.seek(0)
+            expect(result.returncode == 0, f"create {container}: status {result.returncode} "
+                                           f"{errors.read().decode(errors='replace').strip()}")
+        with open(pid_file) as f:
+            return int(f.read())
+
+
+def wait_status(pid):
+    """The monitor's exit status, as a shim waiting for the pid file's process sees it."""
+    deadline = time.monotonic() + HANG_TIMEOUT
+    while time.monotonic() < deadline:
+        waited, status = os.waitpid(pid, os.WNOHANG)
+        if waited == pid:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.05)
+    raise Failure(f"the container's monitor {pid} did not exit")
+
+
+def make_bundle(workdir, guest_dir, name, args, **changes):
+    """A bundle whose root is the reference guest's busybox tree."""
+    bundle = os.path.join(workdir, name)
+    rootfs = os.path.join(bundle, "rootfs")
+    os.makedirs(rootfs)
+    with gzip.open(os.path.join(guest_dir, "initramfs.cpio.gz")) as archive:
+        subprocess.run(["cpio", "-idm", "--quiet"], input=archive.read(), cwd=rootfs, check=True)
+    config = {
+        "ociVersion": "1.0.2",
+        "process": {"terminal": False, "user": {"uid": 0, "gid": 0}, "args": args,
+                    "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], "cwd": "/"},
+        "root": {"path": "rootfs", "readonly": False},
+        "hostname": "rvisor-box",
+        "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+                   {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+                    "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+                   {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+                    "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
+                                "gid=5"]},
+                   {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
+                    "options": ["nosuid", "noexec", "nodev"]},
+                   {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+                    "options": ["nosuid", "nodev", "tmpcopyup"]}],
+        "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]},
+    }
+    for key, value in changes.items():
+        if key == "process":
+            config["process"].update(value)
+        else:
+            config[key] = value
+    with open(os.path.join(bundle, "config.json"), "w") as f:
+        json.dump(config, f)
+    return bundle
+
+
+def needs_tools(rvisor):
+    binary = os.path.join(os.path.dirname(os.path.abspath(rvisor)), "rvisor-oci")
+    agent = os.path.join(os.path.dirname(os.path.abspath(rvisor)), "guest", "agent-initramfs.cpio")
+    if not os.path.exists(binary) or not os.path.exists(agent) or not shutil.which("cpio"):
+        print("skipped: rvisor-oci, the agent's initramfs or cpio is missing")
+        return True
+    return False
+
+
+def suite(body):
+    def test(rvisor, guest_dir):
+        if needs_tools(rvisor):
+            return SKIP
+        with tempfile.TemporaryDirectory() as workdir:
+            runtime = Runtime(rvisor, guest_dir, workdir)
+            try:
+                body(runtime, guest_dir, workdir)
+            finally:
+                for container in os.listdir(runtime.root) if os.path.exists(runtime.root) else []:
+                    runtime.run("delete", "--force", container)
+        return 0
+    return test
+
+
+def lifecycle(runtime, guest_dir, workdir):
+    """create → created → start → output on the fds given → exit status through the pid file's
+    process → stopped → delete; the process ran in the VM (the guest kernel's uname)."""
+    bundle = make_bundle(workdir, guest_dir, "life",
+                         ["sh", "-c", "echo out $(hostname) $(uname -r); echo err >&2; "
+                                      "cat /proc/self/status | grep -c NoNewPrivs; exit 3"])
+    out_path, err_path = os.path.join(workdir, "out"), os.path.join(workdir, "err")
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        monitor = runtime.create("life", bundle, stdout=out, stderr=err)
+    state = runtime.state("life")
+    expect(state["status"] == "created" and state["pid"] == monitor and state["id"] == "life"
+           and state["bundle"] == bundle and state["ociVersion"], f"state after create: {state}")
+    runtime.fails("container life already exists", "create", "--bundle", bundle, "life")
+    runtime.ok("start", "life")
+    expect(wait_status(monitor) == 3, "the container's exit status")
+    with open(out_path) as f:
+        out = f.read()
+    expect(out.startswith("out rvisor-box ") and os.uname().release not in out,
+           f"stdout {out!r}: not the guest kernel's")
+    with open(err_path) as f:
+        expect(f.read() == "err\n", "stderr")
+    expect(runtime.state("life")["status"] == "stopped", "state after the exit")
+    expect(runtime.state("life")["pid"] == 0, "a stopped container's pid")
+    runtime.fails("container not running", "kill", "life", "TERM")
+    runtime.ok("delete", "life")
+    runtime.fails("container life does not exist", "state", "life")
+    runtime.ok("delete", "--force", "life")
+
+
+def signals(runtime, guest_dir, workdir):
+    """kill with SIGTERM to a process that traps it, with SIGKILL to one that does not, and to a
+    created container that never started."""
+    bundle = make_bundle(workdir, guest_dir, "trap",
+                         ["sh", "-c", "trap 'echo caught; exit 7' TERM; echo ready; "
+                                      "while true; do sleep 0.1; done"])
+    read_fd, write_fd = os.pipe()
+    monitor = runtime.create("trap", bundle, stdout=write_fd)
+    os.close(write_fd)
+    runtime.ok("start", "trap")
+    expect(os.read(read_fd, 6) == b"ready\n", "the trapping process started")
+    runtime.ok("kill", "trap", "SIGTERM")
+    expect(wait_status(monitor) == 7, "the trap's exit status")
+    expect(os.read(read_fd, 100) == b"caught\n", "the trap ran")
+    os.close(read_fd)
+    runtime.ok("delete", "trap")
+
+    bundle = make_bundle(workdir, guest_dir, "sleeper", ["sleep", "1000"])
+    monitor = runtime.create("sleeper", bundle)
+    runtime.ok("start", "sleeper")
+    runtime.fails("it is running", "delete", "sleeper")
+    runtime.ok("kill", "--all", "sleeper", "9")
+    expect(wait_status(monitor) == 137, "SIGKILL's status")
+    runtime.ok("delete", "sleeper")
+
+    monitor = runtime.create("unstarted", bundle)
+    runtime.ok("kill", "unstarted", "KILL")
+    expect(wait_status(monitor) == 137, "a created container killed")
+    runtime.ok("delete", "unstarted")
+
+
+def mounts_and_process(runtime, guest_dir, workdir):
+    """A bind-mounted host directory written by the container, a read-only one, a file bind,
+    env, cwd and user, rlimits; then a read-only root."""
+    data, readonly = os.path.join(workdir, "data"), os.path.join(workdir, "readonly")
+    os.makedirs(data)
+    os.makedirs(readonly)
+    with open(os.path.join(readonly, "input"), "w") as f:
+        f.write("from the host\n")
+    hosts = os.path.join(workdir, "hosts")
+    with open(hosts, "w") as f:
+        f.write("10.1.2.3 somewhere\n")
+    script = ("cd /work && echo written-in-the-guest > /data/output && cat /in/input && "
+              "(echo x > /in/x 2>/dev/null && echo in-writable || echo in-readonly) && "
+              "grep somewhere /etc/hosts && echo $GREETING && pwd && id -u && id -g && ulimit -n")
+    bundle = make_bundle(
+        workdir, guest_dir, "mounts", ["sh", "-c", script],
+        process={"env": ["PATH=/usr/bin:/bin:/sbin", "GREETING=hello"], "cwd": "/work",
+                 "user": {"uid": 1000, "gid": 1001},
+                 "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 100, "soft": 100}]})
+    with open(os.path.join(bundle, "config.json")) as f:
+        config = json.load(f)
+    config["mounts"] += [
+        {"destination": "/data", "type": "bind", "source": data, "options": ["rbind", "rw"]},
+        {"destination": "/in", "type": "bind", "source": readonly, "options": ["rbind", "ro"]},
+        {"destination": "/etc/hosts", "type": "bind", "source": hosts, "options": ["bind", "ro"]},
+    ]
+    os.makedirs(os.path.join(bundle, "rootfs", "work"))
+    os.chmod(data, 0o777)
+    with open(os.path.join(bundle, "config.json"), "w") as f:
+        json.dump(config, f)
+    read_fd, write_fd = os.pipe()
+    monitor = runtime.create("mounts", bundle, stdout=write_fd)
+    os.close(write_fd)
+    runtime.ok("start", "mounts")
+    status = wait_status(monitor)
+    output = b""
+    while chunk := os.read(read_fd, 4096):
+        output += chunk
+    os.close(read_fd)
+    expect(status == 0, f"exit status {status}, output {output!r}")
+    expect(output.decode() == "from the host\nin-readonly\n10.1.2.3 somewhere\nhello\n/work\n"
+                              "1000\n1001\n100\n", f"output {output!r}")
+    with open(os.path.join(data, "output")) as f:
+        expect(f.read() == "written-in-the-guest\n", "the bind mount's data on the host")
+    expect(sorted(os.listdir(readonly)) == ["input"], "the read-only bind mount changed")
+    runtime.ok("delete", "mounts")
+
+    bundle = make_bundle(workdir, guest_dir, "rofs",
+                         ["sh", "-c", "echo x > /new 2>/dev/null && exit 1; exit 0"],
+                         root={"path": "rootfs", "readonly": True})
+    monitor = runtime.create("rofs", bundle)
+    runtime.ok("start", "rofs")
+    expect(wait_status(monitor) == 0, "a write to a read-only root succeeded")
+    expect(not os.path.exists(os.path.join(bundle, "rootfs", "new")), "the read-only root changed")
+    runtime.ok("delete", "rofs")
+
+
+def terminal(runtime, guest_dir, workdir):
+    """A terminal: the pty master arrives on --console-socket, as runc sends it, and carries the
+    process's output, which sees a terminal."""
+    bundle = make_bundle(workdir, guest_dir, "tty", ["sh", "-c", "tty; stty size; read line; "
+                                                     "echo got $line"],
+                         process={"terminal": True, "consoleSize": {"height": 30, "width": 90}})
+    console = os.path.join(workdir, "console.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(console)
+    listener.listen(1)
+    received = {}
+
+    def accept():
+        connection, _ = listener.accept()
+        fds = array.array("i")
+        message, ancillary, _, _ = connection.recvmsg(4096, socket.CMSG_SPACE(fds.itemsize))
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(data[:fds.itemsize])
+        received["fd"], received["name"] = fds[0], message
+        connection.close()
+
+    accepting = threading.Thread(target=accept)
+    accepting.start()
+    monitor = runtime.create("tty", bundle, extra=("--console-socket", console))
+    accepting.join(HANG_TIMEOUT)
+    expect("fd" in received and received["name"].startswith(b"/dev/pts/"),
+           f"the console socket got {received}")
+    master = received["fd"]
+    runtime.ok("start", "tty")
+    os.write(master, b"typed\n")
+    output = b""
+    deadline = time.monotonic() + HANG_TIMEOUT
+    while b"got typed" not in output and time.monotonic() < deadline:
+        try:
+            output += os.read(master, 4096)
+        except OSError:
+            break
+    expect(wait_status(monitor) == 0, "the terminal process's status")
+    text = output.decode(errors="replace")
+    expect("/dev/pts/" in text and "30 90" in text and "got typed" in text, f"terminal {text!r}")
+    os.close(master)
+    listener.close()
+    runtime.ok("delete", "tty")
+
+
+def bad_input(runtime, guest_dir, workdir):
+    """Each mistake: one line, status 1, and nothing recorded."""
+    good = make_bundle(workdir, guest_dir, "good", ["true"])
+    empty = os.path.join(workdir, "empty")
+    os.makedirs(empty)
+    runtime.fails("has no readable config.json", "create", "--bundle", empty, "c")
+    broken = os.path.join(workdir, "broken")
+    os.makedirs(os.path.join(broken, "rootfs"))
+    for text, fragment in [("{", "is not valid JSON"),
+                           ('{"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": '
+                            '{"args": ["true"], "cwd": "/", "user": {"uid": "root", "gid": 0}}}',
+                            "process.user.uid must be an integer"),
+                           ('{"ociVersion": "1.0.2", "root": {"path": "missing"}, "process": '
+                            '{"args": ["true"], "cwd": "/"}}', "does not exist")]:
+        with open(os.path.join(broken, "config.json"), "w") as f:
+            f.write(text)
+        runtime.fails(fragment, "create", "--bundle", broken, "c")
+    runtime.fails("invalid container id", "create", "--bundle", good, "../x")
+    runtime.fails("container nobody does not exist", "start", "nobody")
+    runtime.fails("unknown signal", "kill", "nobody", "SIGNOPE")
+    expect(runtime.ok("list", "--quiet").stdout == b"", "a failed create left state behind")
+    monitor = runtime.create("twice", good)
+    runtime.fails("container twice already exists", "create", "--bundle", good, "twice")
+    runtime.ok("delete", "twice")
+    expect(wait_status(monitor) == -signal.SIGKILL, "delete of a created container")
+
+
+def concurrent(runtime, guest_dir, workdir):
+    """8 containers at once, each with its own output and status."""
+    bundle = make_bundle(workdir, guest_dir, "many", ["sh", "-c", "echo $ID; exit $CODE"])
+    results = {}
+
+    def one(i):
+        try:
+            path = os.path.join(workdir, f"many{i}")
+            config = json.load(open(os.path.join(bundle, "config.json")))
+            config["root"]["path"] = os.path.join(bundle, "rootfs")
+            config["process"]["env"] += [f"ID=container{i}", f"CODE={i}"]
+            os.makedirs(path)
+            with open(os.path.join(path, "config.json"), "w") as f:
+                json.dump(config, f)
+            read_fd, write_fd = os.pipe()
+            monitor = runtime.create(f"c{i}", path, stdout=write_fd)
+            os.close(write_fd)
+            runtime.ok("start", f"c{i}")
+            status = wait_status(monitor)
+            output = os.read(read_fd, 100)
+            os.close(read_fd)
+            runtime.ok("delete", f"c{i}")
+            results[i] = (status, output)
+        except Exception as error:  # reported below, per container
+            results[i] = (None, str(error))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wrong = {i: r for i, r in results.items() if r != (i, f"container{i}\n".encode())}
+    expect(len(results) == 8 and not wrong, f"containers that went wrong: {wrong}")
+
+
+TESTS = {name.replace("_", "-"): suite(body) for name, body in [
+    ("lifecycle", lifecycle), ("signals", signals), ("mounts", mounts_and_process),
+    ("terminal", terminal), ("bad-input", bad_input), ("concurrent", concurrent)]}
+
+if __name__ == "__main__":
+    raise SystemExit(test_main(TESTS))
