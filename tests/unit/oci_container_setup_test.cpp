@@ -1,0 +1,77 @@
+#include "oci/container_setup.h"
+#include "oci/signal_name.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+
+using rvisor::oci::AgentCall;
+using rvisor::oci::container_setup_calls;
+using rvisor::oci::ContainerSpec;
+using rvisor::oci::MountSpec;
+using rvisor::oci::parse_signal;
+using rvisor::oci::plan_container_vm;
+
+TEST(OciSignalNameTest, NamesAndNumbers)
+{
+    EXPECT_EQ(parse_signal("9"), SIGKILL);
+    EXPECT_EQ(parse_signal("TERM"), SIGTERM);
+    EXPECT_EQ(parse_signal("SIGUSR1"), SIGUSR1);
+    EXPECT_EQ(parse_signal("sigwinch"), SIGWINCH);
+    EXPECT_THROW(parse_signal("0"), std::runtime_error);
+    EXPECT_THROW(parse_signal("65"), std::runtime_error);
+    EXPECT_THROW(parse_signal("SIGNOPE"), std::runtime_error);
+    EXPECT_THROW(parse_signal(""), std::runtime_error);
+}
+
+TEST(OciContainerSetupTest, TheRootThenEachMountInOrderThenTheHostname)
+{
+    const auto dir = std::filesystem::temp_directory_path()
+        / ("rvisor-container-setup-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "rootfs");
+    std::filesystem::create_directories(dir / "data");
+    std::ofstream(dir / "hosts") << "10.0.0.1 there\n";
+    ContainerSpec spec;
+    spec.root = dir / "rootfs";
+    spec.root_readonly = true;
+    spec.hostname = "box";
+    spec.mounts = {
+        MountSpec { "/proc", "proc", "proc", { "nosuid" } },
+        MountSpec { "/tmp", "tmpfs", "tmpfs", { "nosuid", "tmpcopyup" } },
+        MountSpec { "/dev/pts", "devpts", "devpts", { "newinstance" } },
+        MountSpec { "/dev/shm", "bind", "/var/lib/whatever/shm", { "bind" } },
+        MountSpec { "/data", "bind", (dir / "data").string(), { "rbind", "ro" } },
+        MountSpec { "/etc/hosts", "bind", (dir / "hosts").string(), { "bind" } },
+        MountSpec { "/dev/mqueue", "mqueue", "mqueue", {} },
+        MountSpec { "/sys/fs/cgroup", "cgroup", "cgroup", { "ro", "nosuid" } },
+    };
+    const auto vm = plan_container_vm(spec, { "/k", { "/i" } }, dir / "v.sock");
+    const std::vector<AgentCall> calls = container_setup_calls(spec, vm);
+    std::filesystem::remove_all(dir);
+
+    ASSERT_EQ(calls.size(), 11u);
+    EXPECT_EQ(calls[0].params["source"], vm.root_tag);
+    EXPECT_EQ(calls[0].params["fstype"], "virtiofs");
+    EXPECT_EQ(calls[0].params["options"], nlohmann::json({ "ro" }));
+    EXPECT_EQ(calls[1].params["target"], "/run/rvisor/rootfs/proc");
+    // runc's own options are not the guest's.
+    EXPECT_EQ(calls[2].params["options"], nlohmann::json({ "nosuid" }));
+    EXPECT_EQ(calls[3].params["source"], "/dev/pts");
+    EXPECT_EQ(calls[4].params["fstype"], "tmpfs");
+    EXPECT_EQ(calls[5].params["source"], vm.shared_mounts.at(0).tag);
+    EXPECT_EQ(calls[5].params["options"], nlohmann::json({ "ro" }));
+    EXPECT_EQ(calls[6].method, "WriteFile");
+    EXPECT_EQ(calls[6].params["content"], "MTAuMC4wLjEgdGhlcmUK");
+    EXPECT_EQ(calls[7].params["source"], calls[6].params["path"]);
+    EXPECT_EQ(calls[7].params["target"], "/run/rvisor/rootfs/etc/hosts");
+    EXPECT_TRUE(calls[8].optional);
+    EXPECT_EQ(calls[9].params["fstype"], "cgroup2");
+    EXPECT_TRUE(calls[9].optional);
+    EXPECT_EQ(calls[10].method, "SetHostname");
+    EXPECT_EQ(calls[10].params["hostname"], "box");
+}
