@@ -47,7 +47,8 @@ RuntimeFiles find_runtime_files()
         throw std::runtime_error(
             fmt::format("rvisor is not beside rvisor-oci (looked for {})", files.rvisor.string()));
     const auto kernel_variable = environment("RVISOR_OCI_KERNEL");
-    const auto kernel = first_existing({ kernel_variable, share / "Image" });
+    const auto kernel
+        = first_existing({ kernel_variable, share / "Image", bin / "guest" / "Image" });
     if (!kernel)
         throw std::runtime_error(fmt::format("no guest kernel: set RVISOR_OCI_KERNEL to a RISC-V "
                                              "Linux Image, or install one as {}",

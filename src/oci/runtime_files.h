@@ -2,7 +2,8 @@
 // Where rvisor-oci finds what it runs: the rvisor binary beside itself, and the guest kernel and
 // the agent's initramfs, from $RVISOR_OCI_KERNEL and $RVISOR_OCI_INITRD, else where
 // `cmake --install` puts them (PREFIX/share/rvisor/ beside PREFIX/bin/), else, for a build tree,
-// the agent's initramfs in BUILD/guest/ (docs/containers.md).
+// BUILD/guest/ (the reference guest's Image linked there by the build, and the agent's
+// initramfs) (docs/containers.md).
 #include "oci/container_vm.h"
 
 #include <filesystem>
