@@ -51,6 +51,23 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
     kill_command->add_option("ID", kill.id, "the container")->required();
     kill_command->add_option("SIGNAL", kill.signal, "a name (TERM, SIGKILL) or number");
 
+    PauseCommand pause;
+    auto* pause_command = app.add_subcommand("pause", "pause the container's VM");
+    pause_command->add_option("ID", pause.id, "the container")->required();
+    PauseCommand resume { {}, false };
+    auto* resume_command = app.add_subcommand("resume", "resume a paused container's VM");
+    resume_command->add_option("ID", resume.id, "the container")->required();
+
+    PsCommand ps;
+    std::string ps_format = "table";
+    auto* ps_command = app.add_subcommand("ps", "list the container's processes");
+    ps_command->add_option("-f,--format", ps_format, "table or json")
+        ->check(CLI::IsMember({ "table", "json" }));
+    ps_command->add_option("ID", ps.id, "the container")->required();
+    // runc passes what follows the id to ps(1); the guest's processes are listed by the agent.
+    std::vector<std::string> ps_options;
+    ps_command->add_option("PS_OPTIONS", ps_options, "accepted, ignored");
+
     StateCommand state;
     auto* state_command = app.add_subcommand("state", "print a container's state as OCI JSON");
     state_command->add_option("ID", state.id, "the container")->required();
@@ -115,7 +132,14 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
         invocation.command = start;
     else if (*kill_command)
         invocation.command = kill;
-    else if (*state_command)
+    else if (*pause_command)
+        invocation.command = pause;
+    else if (*resume_command)
+        invocation.command = resume;
+    else if (*ps_command) {
+        ps.json = ps_format == "json";
+        invocation.command = ps;
+    } else if (*state_command)
         invocation.command = state;
     else if (*delete_command)
         invocation.command = remove;

@@ -31,6 +31,14 @@ struct KillCommand {
     std::string signal = "SIGTERM";
     bool all = false;
 };
+struct PauseCommand {
+    std::string id;
+    bool pause = true; // false: resume
+};
+struct PsCommand {
+    std::string id;
+    bool json = false;
+};
 struct StateCommand {
     std::string id;
 };
@@ -44,8 +52,8 @@ struct ListCommand {
 };
 struct FeaturesCommand { };
 
-using Command = std::variant<CreateCommand, StartCommand, KillCommand, StateCommand, DeleteCommand,
-    ListCommand, FeaturesCommand>;
+using Command = std::variant<CreateCommand, StartCommand, KillCommand, PauseCommand, PsCommand,
+    StateCommand, DeleteCommand, ListCommand, FeaturesCommand>;
 
 struct Invocation {
     GlobalOptions global;

@@ -207,6 +207,56 @@ def signals(runtime, guest_dir, workdir):
     runtime.ok("delete", "unstarted")
 
 
+def pause_and_ps(runtime, guest_dir, workdir):
+    """ps lists the container's process by its guest pid; pause and resume stop and go on with
+    the whole VM: a counter does not move while paused."""
+    data = os.path.join(workdir, "counter-data")
+    os.makedirs(data)
+    bundle = make_bundle(workdir, guest_dir, "counter",
+                         ["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /data/count; "
+                                      "sleep 0.05; done"])
+    with open(os.path.join(bundle, "config.json")) as f:
+        config = json.load(f)
+    config["mounts"].append({"destination": "/data", "type": "bind", "source": data,
+                             "options": ["rbind"]})
+    with open(os.path.join(bundle, "config.json"), "w") as f:
+        json.dump(config, f)
+
+    def count():
+        try:
+            with open(os.path.join(data, "count")) as f:
+                return int(f.read() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    def wait_for_count_above(value):
+        deadline = time.monotonic() + HANG_TIMEOUT
+        while count() <= value:
+            expect(time.monotonic() < deadline, f"the counter stays at {count()}")
+            time.sleep(0.05)
+
+    monitor = runtime.create("counter", bundle)
+    runtime.fails("container not running", "ps", "counter")
+    runtime.ok("start", "counter")
+    pids = json.loads(runtime.ok("ps", "--format", "json", "counter").stdout)
+    expect(len(pids) == 1 and pids[0] > 1, f"ps gave {pids}")
+    expect(b"init" in runtime.ok("ps", "counter").stdout, "ps's table")
+    wait_for_count_above(0)
+    runtime.ok("pause", "counter")
+    expect(runtime.state("counter")["status"] == "paused", "state after pause")
+    time.sleep(0.2)  # a write in flight at the pause lands
+    paused_at = count()
+    time.sleep(1)
+    expect(count() == paused_at, f"the counter went on while paused: {paused_at} -> {count()}")
+    runtime.fails("cannot pause container counter: it is paused", "pause", "counter")
+    runtime.ok("resume", "counter")
+    expect(runtime.state("counter")["status"] == "running", "state after resume")
+    wait_for_count_above(paused_at)
+    runtime.ok("kill", "counter", "KILL")
+    expect(wait_status(monitor) == 137, "the counter's status")
+    runtime.ok("delete", "counter")
+
+
 def mounts_and_process(runtime, guest_dir, workdir):
     """A bind-mounted host directory written by the container, a read-only one, a file bind,
     env, cwd and user, rlimits; then a read-only root."""
@@ -373,7 +423,8 @@ def concurrent(runtime, guest_dir, workdir):
 
 
 TESTS = {name.replace("_", "-"): suite(body) for name, body in [
-    ("lifecycle", lifecycle), ("signals", signals), ("mounts", mounts_and_process),
+    ("lifecycle", lifecycle), ("signals", signals), ("pause-ps", pause_and_ps),
+    ("mounts", mounts_and_process),
     ("terminal", terminal), ("bad-input", bad_input), ("concurrent", concurrent)]}
 
 if __name__ == "__main__":
