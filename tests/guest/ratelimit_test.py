@@ -109,6 +109,8 @@ done
             before = time.monotonic()
             pause(sock)
             pause_took = time.monotonic() - before
+            # Lines the guest printed before the pause may still be on their way to the reader.
+            time.sleep(0.5)
             during = len(chunks(guest))
             snapshot(sock, os.path.join(workdir, "slow.state"), os.path.join(workdir, "slow.mem"))
             time.sleep(1)
