@@ -31,6 +31,8 @@ int main(int argc, char** argv)
                         return run_start(store, command);
                     else if constexpr (std::is_same_v<T, KillCommand>)
                         return run_kill(store, command);
+                    else if constexpr (std::is_same_v<T, ExecCommand>)
+                        return run_exec(store, command);
                     else if constexpr (std::is_same_v<T, PauseCommand>)
                         return run_pause(store, command);
                     else if constexpr (std::is_same_v<T, PsCommand>)

@@ -51,6 +51,26 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
     kill_command->add_option("ID", kill.id, "the container")->required();
     kill_command->add_option("SIGNAL", kill.signal, "a name (TERM, SIGKILL) or number");
 
+    ExecCommand exec;
+    std::string process_file, exec_pid_file, exec_console_socket;
+    auto* exec_command = app.add_subcommand("exec", "run another process in the container");
+    exec_command->add_option("-p,--process", process_file, "the process, as config.json's");
+    exec_command->add_flag("-d,--detach", exec.detach, "return once it runs");
+    exec_command->add_flag("-t,--tty", exec.tty, "give it a terminal (with --console-socket)");
+    exec_command->add_option("--cwd", exec.cwd, "its working directory");
+    exec_command->add_option("-e,--env", exec.env, "NAME=VALUE; repeat");
+    exec_command->add_option("-u,--user", exec.user, "UID[:GID]");
+    exec_command->add_option("--pid-file", exec_pid_file, "write its waiter's pid here");
+    exec_command->add_option(
+        "--console-socket", exec_console_socket, "send the terminal's pty master to this socket");
+    std::vector<std::string> ignored_texts;
+    exec_command->add_option(
+        "--preserve-fds,--process-label,--apparmor,--cap", ignored_texts, "accepted, ignored");
+    exec_command->add_flag("--no-new-privs", ignored, "accepted, ignored");
+    exec_command->add_option("ID", exec.id, "the container")->required();
+    // As runc: everything after the id is the command and its arguments, options included.
+    exec_command->prefix_command();
+
     PauseCommand pause;
     auto* pause_command = app.add_subcommand("pause", "pause the container's VM");
     pause_command->add_option("ID", pause.id, "the container")->required();
@@ -132,7 +152,16 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
         invocation.command = start;
     else if (*kill_command)
         invocation.command = kill;
-    else if (*pause_command)
+    else if (*exec_command) {
+        exec.args = exec_command->remaining();
+        if (!process_file.empty())
+            exec.process_file = process_file;
+        if (!exec_pid_file.empty())
+            exec.pid_file = exec_pid_file;
+        if (!exec_console_socket.empty())
+            exec.console_socket = exec_console_socket;
+        invocation.command = exec;
+    } else if (*pause_command)
         invocation.command = pause;
     else if (*resume_command)
         invocation.command = resume;

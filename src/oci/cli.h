@@ -31,6 +31,18 @@ struct KillCommand {
     std::string signal = "SIGTERM";
     bool all = false;
 };
+struct ExecCommand {
+    std::string id;
+    std::optional<std::filesystem::path> process_file;
+    std::vector<std::string> args; // the command when no --process file
+    bool detach = false;
+    bool tty = false;
+    std::string cwd;
+    std::vector<std::string> env;
+    std::string user; // UID[:GID]
+    std::optional<std::filesystem::path> pid_file;
+    std::optional<std::filesystem::path> console_socket;
+};
 struct PauseCommand {
     std::string id;
     bool pause = true; // false: resume
@@ -52,8 +64,8 @@ struct ListCommand {
 };
 struct FeaturesCommand { };
 
-using Command = std::variant<CreateCommand, StartCommand, KillCommand, PauseCommand, PsCommand,
-    StateCommand, DeleteCommand, ListCommand, FeaturesCommand>;
+using Command = std::variant<CreateCommand, StartCommand, KillCommand, ExecCommand, PauseCommand,
+    PsCommand, StateCommand, DeleteCommand, ListCommand, FeaturesCommand>;
 
 struct Invocation {
     GlobalOptions global;

@@ -9,6 +9,7 @@ namespace rvisor::oci {
 int run_create(const StateStore& store, const CreateCommand& command);
 int run_start(const StateStore& store, const StartCommand& command);
 int run_kill(const StateStore& store, const KillCommand& command);
+int run_exec(const StateStore& store, const ExecCommand& command);
 int run_pause(const StateStore& store, const PauseCommand& command);
 int run_ps(const StateStore& store, const PsCommand& command);
 int run_state(const StateStore& store, const StateCommand& command);

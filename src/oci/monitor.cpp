@@ -3,7 +3,8 @@
 #include "host/unix_socket.h"
 #include "oci/agent_client.h"
 #include "oci/container_setup.h"
-#include "oci/stdio_relay.h"
+#include "oci/process_session.h"
+#include "oci/signal_forwarding.h"
 #include "vmm/vm_spec_builder.h"
 
 #include <fmt/format.h>
@@ -21,7 +22,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -37,9 +37,6 @@ using nlohmann::json;
 constexpr auto kAgentTimeout = 60s;
 // How long a powered-off VM may take to exit before it is killed.
 constexpr auto kPowerOffTimeout = 10s;
-// The signals the monitor passes on to the container's process: engines that signal the
-// --pid-file process directly mean the container.
-constexpr int kForwardedSignals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
 // The VM process: rvisor run, which dies with the monitor (PR_SET_PDEATHSIG).
 class VmProcess {
@@ -121,48 +118,6 @@ std::string last_error_line(const std::filesystem::path& path)
     return last;
 }
 
-// A pseudo-terminal pair whose master goes to the engine through --console-socket, as runc
-// sends it: one SCM_RIGHTS message whose data is the terminal's name.
-int send_terminal(const std::filesystem::path& console_socket)
-{
-    const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0)
-        throw std::runtime_error(fmt::format("cannot make a terminal: {}", std::strerror(errno)));
-    const char* name = ::ptsname(master);
-    const int slave = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (slave < 0)
-        throw std::runtime_error(fmt::format("cannot open {}: {}", name, std::strerror(errno)));
-    // The guest's terminal does the line discipline; this one passes bytes through.
-    termios settings {};
-    ::tcgetattr(slave, &settings);
-    ::cfmakeraw(&settings);
-    ::tcsetattr(slave, TCSANOW, &settings);
-    const int connection = host::connect_unix_socket(console_socket);
-    if (connection < 0)
-        throw std::runtime_error(fmt::format("cannot connect to the console socket {}: {}",
-            console_socket.string(), std::strerror(errno)));
-    const std::string data(name);
-    iovec payload { const_cast<char*>(data.data()), data.size() };
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] {};
-    msghdr message {};
-    message.msg_iov = &payload;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    cmsghdr* header = CMSG_FIRSTHDR(&message);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(header), &master, sizeof master);
-    const bool sent = ::sendmsg(connection, &message, MSG_NOSIGNAL) >= 0;
-    const int saved = errno;
-    ::close(connection);
-    ::close(master);
-    if (!sent)
-        throw std::runtime_error(fmt::format("cannot send the terminal: {}", std::strerror(saved)));
-    return slave;
-}
-
 class Monitor {
 public:
     explicit Monitor(const MonitorSetup& setup)
@@ -173,11 +128,7 @@ public:
     // The container's exit status.
     int run()
     {
-        sigset_t forwarded;
-        sigemptyset(&forwarded);
-        for (int signal : kForwardedSignals)
-            sigaddset(&forwarded, signal);
-        ::pthread_sigmask(SIG_BLOCK, &forwarded, nullptr);
+        block_forwarded_signals();
         std::signal(SIGPIPE, SIG_IGN);
 
         try {
@@ -195,19 +146,10 @@ public:
             return 1;
         }
         report_ready("R");
-        std::thread(&Monitor::forward_signals, this, forwarded).detach();
+        forward_signals(m_session);
         std::thread(&Monitor::serve_commands, this).detach();
 
-        int status = 255;
-        try {
-            AgentConnection waiter(m_setup.files.vsock(), kAgentTimeout);
-            status = waiter.call("WaitProcess", { { "exec_id", kInitExecId } })
-                         .value("exit_status", 255);
-        } catch (const std::exception&) {
-            // The VM is gone (or its agent): nothing more will come from the container.
-        }
-        for (auto& relay : m_output_relays)
-            relay->join();
+        const int status = m_session.wait();
         try {
             AgentConnection(m_setup.files.vsock(), 1s).call("PowerOff");
         } catch (const std::exception&) {
@@ -233,37 +175,8 @@ private:
                     throw;
             }
         }
-        const ProcessSpec& process = *m_setup.spec.process;
-        control.call("CreateProcess", create_process_params(kInitExecId, process));
-        attach_stdio(process);
-    }
-
-    void attach_stdio(const ProcessSpec& process)
-    {
-        auto open = [&](const char* stream) {
-            return AgentConnection(m_setup.files.vsock(), kAgentTimeout)
-                .open_stdio(kInitExecId, stream);
-        };
-        if (process.terminal) {
-            if (!m_setup.console_socket)
-                throw std::runtime_error("the process wants a terminal but no --console-socket "
-                                         "was given to send it to");
-            const int terminal = send_terminal(*m_setup.console_socket);
-            if (process.console_size)
-                AgentConnection(m_setup.files.vsock(), kAgentTimeout)
-                    .call("TtyWinResize",
-                        { { "exec_id", kInitExecId }, { "rows", process.console_size->height },
-                            { "cols", process.console_size->width } });
-            m_output_relays.push_back(
-                std::make_unique<StdioRelay>(open("stdout"), terminal, false));
-            m_input_relay = std::make_unique<StdioRelay>(::dup(terminal), open("stdin"), true);
-            return;
-        }
-        m_output_relays.push_back(
-            std::make_unique<StdioRelay>(open("stdout"), STDOUT_FILENO, false));
-        m_output_relays.push_back(
-            std::make_unique<StdioRelay>(open("stderr"), STDERR_FILENO, false));
-        m_input_relay = std::make_unique<StdioRelay>(STDIN_FILENO, open("stdin"), true);
+        const int stdio[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+        m_session.create(*m_setup.spec.process, m_setup.console_socket, stdio);
     }
 
     void report_ready(const std::string& message)
@@ -271,21 +184,6 @@ private:
         [[maybe_unused]] ssize_t ignored
             = ::write(m_setup.ready_fd, message.data(), message.size());
         ::close(m_setup.ready_fd);
-    }
-
-    void forward_signals(sigset_t signals)
-    {
-        for (;;) {
-            int signal = 0;
-            if (::sigwait(&signals, &signal) != 0)
-                continue;
-            try {
-                AgentConnection(m_setup.files.vsock(), 1s)
-                    .call("SignalProcess", { { "exec_id", kInitExecId }, { "signal", signal } });
-            } catch (const std::exception&) {
-                // The process is gone already.
-            }
-        }
     }
 
     // One request per connection: a JSON line in, a JSON line out.
@@ -318,13 +216,10 @@ private:
     json handle(const json& request)
     {
         const std::string command = request.at("command").get<std::string>();
-        AgentConnection agent(m_setup.files.vsock(), 5s);
         if (command == "start") {
-            agent.call("StartProcess", { { "exec_id", kInitExecId } });
+            m_session.start();
         } else if (command == "kill") {
-            agent.call("SignalProcess",
-                { { "exec_id", kInitExecId }, { "signal", request.at("signal").get<int>() },
-                    { "all", request.value("all", false) } });
+            m_session.signal(request.at("signal").get<int>(), request.value("all", false));
         } else {
             throw std::runtime_error(fmt::format("unknown monitor command '{}'", command));
         }
@@ -334,8 +229,7 @@ private:
     const MonitorSetup& m_setup;
     std::unique_ptr<VmProcess> m_vm;
     host::ListeningSocket m_commands;
-    std::vector<std::unique_ptr<StdioRelay>> m_output_relays;
-    std::unique_ptr<StdioRelay> m_input_relay;
+    ProcessSession m_session { m_setup.files.vsock(), kInitExecId };
 };
 
 } // namespace

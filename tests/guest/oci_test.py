@@ -257,6 +257,41 @@ def pause_and_ps(runtime, guest_dir, workdir):
     runtime.ok("delete", "counter")
 
 
+def exec_processes(runtime, guest_dir, workdir):
+    """exec into a running container: attached (its output and status), detached with a pid
+    file whose process lives as long as the exec'd one and exits with its status (as
+    containerd and conmon use it), from a process file, and refused once the container stopped."""
+    bundle = make_bundle(workdir, guest_dir, "host", ["sleep", "1000"])
+    monitor = runtime.create("host", bundle)
+    runtime.ok("start", "host")
+    result = runtime.run("exec", "host", "sh", "-c", "echo in-exec $(hostname); exit 4")
+    expect(result.returncode == 4 and result.stdout == b"in-exec rvisor-box\n",
+           f"attached exec: {result.returncode} {result.stdout!r} {result.stderr!r}")
+    process_file = os.path.join(workdir, "process.json")
+    with open(process_file, "w") as f:
+        json.dump({"args": ["sh", "-c", "pwd; echo $WHO; sleep 0.5; exit 6"], "cwd": "/tmp",
+                   "env": ["PATH=/bin:/usr/bin", "WHO=from-a-file"],
+                   "user": {"uid": 0, "gid": 0}}, f)
+    pid_file = os.path.join(workdir, "exec.pid")
+    read_fd, write_fd = os.pipe()
+    runtime.ok("exec", "--process", process_file, "--detach", "--pid-file", pid_file, "host",
+               stdout=write_fd)
+    os.close(write_fd)
+    with open(pid_file) as f:
+        waiter = int(f.read())
+    expect(wait_status(waiter) == 6, "the detached exec's status through its pid file")
+    output = b""
+    while chunk := os.read(read_fd, 4096):
+        output += chunk
+    os.close(read_fd)
+    expect(output == b"/tmp\nfrom-a-file\n", f"the detached exec's output {output!r}")
+    runtime.fails("No such file or directory", "exec", "host", "/no/such/program")
+    runtime.ok("kill", "host", "KILL")
+    expect(wait_status(monitor) == 137, "the container's status")
+    runtime.fails("container not running", "exec", "host", "true")
+    runtime.ok("delete", "host")
+
+
 def mounts_and_process(runtime, guest_dir, workdir):
     """A bind-mounted host directory written by the container, a read-only one, a file bind,
     env, cwd and user, rlimits; then a read-only root."""
@@ -424,6 +459,7 @@ def concurrent(runtime, guest_dir, workdir):
 
 TESTS = {name.replace("_", "-"): suite(body) for name, body in [
     ("lifecycle", lifecycle), ("signals", signals), ("pause-ps", pause_and_ps),
+    ("exec", exec_processes),
     ("mounts", mounts_and_process),
     ("terminal", terminal), ("bad-input", bad_input), ("concurrent", concurrent)]}
 

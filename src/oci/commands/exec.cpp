@@ -1,0 +1,143 @@
+#include "control/vm_process.h"
+#include "oci/commands.h"
+#include "oci/monitor.h"
+#include "oci/process_session.h"
+#include "oci/signal_forwarding.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace rvisor::oci {
+
+namespace {
+
+ProcessSpec process_of(const ExecCommand& command)
+{
+    if (command.process_file) {
+        std::ifstream file(*command.process_file);
+        if (!file)
+            throw std::runtime_error(
+                fmt::format("cannot read the process file {}", command.process_file->string()));
+        std::stringstream text;
+        text << file.rdbuf();
+        return parse_process_spec(text.str());
+    }
+    if (command.args.empty())
+        throw std::runtime_error("exec needs --process FILE or a command after the container id");
+    ProcessSpec process;
+    process.args = command.args;
+    process.env = command.env;
+    process.cwd = command.cwd.empty() ? "/" : command.cwd;
+    process.terminal = command.tty;
+    if (!command.user.empty()) {
+        const std::string& user = command.user;
+        const size_t colon = user.find(':');
+        auto number = [&](std::string_view text) {
+            uint32_t value = 0;
+            const auto [end, error]
+                = std::from_chars(text.data(), text.data() + text.size(), value);
+            if (error != std::errc {} || end != text.data() + text.size() || text.empty())
+                throw std::runtime_error(fmt::format("--user '{}' is not UID[:GID]", user));
+            return value;
+        };
+        process.user.uid = number(std::string_view(user).substr(0, colon));
+        if (colon != std::string::npos)
+            process.user.gid = number(std::string_view(user).substr(colon + 1));
+    }
+    return process;
+}
+
+std::string new_exec_id()
+{
+    std::random_device random;
+    return fmt::format("exec-{:08x}{:08x}", random(), random());
+}
+
+// The waiter: the process whose lifetime is the exec'd process's and whose exit status is its.
+[[noreturn]] void run_waiter(const std::filesystem::path& vsock, const std::string& exec_id,
+    const ProcessSpec& process, const std::optional<std::filesystem::path>& console_socket,
+    int ready)
+{
+    block_forwarded_signals();
+    std::signal(SIGPIPE, SIG_IGN);
+    ProcessSession session(vsock, exec_id);
+    try {
+        const int stdio[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+        session.create(process, console_socket, stdio);
+        session.start();
+    } catch (const std::exception& error) {
+        const std::string message = std::string("E") + error.what();
+        [[maybe_unused]] ssize_t ignored = ::write(ready, message.data(), message.size());
+        ::_exit(1);
+    }
+    [[maybe_unused]] ssize_t ignored = ::write(ready, "R", 1);
+    ::close(ready);
+    forward_signals(session);
+    ::_exit(session.wait());
+}
+
+} // namespace
+
+int run_exec(const StateStore& store, const ExecCommand& command)
+{
+    const ContainerId id(command.id);
+    const ProcessSpec process = process_of(command);
+    const auto vsock = ContainerFiles(store.directory(id)).vsock();
+    {
+        const auto lock = store.lock(id);
+        require_status(id.str(), store.load(id).status, ContainerCommand::Exec);
+    }
+    int ready[2];
+    if (::pipe2(ready, O_CLOEXEC) != 0)
+        throw std::runtime_error(fmt::format("cannot make a pipe: {}", std::strerror(errno)));
+    const std::string exec_id = new_exec_id();
+    const pid_t waiter = ::fork();
+    if (waiter < 0)
+        throw std::runtime_error(
+            fmt::format("cannot start the exec's waiter: {}", std::strerror(errno)));
+    if (waiter == 0) {
+        ::close(ready[0]);
+        ::close_range(3, static_cast<unsigned>(ready[1]) - 1, 0);
+        ::close_range(static_cast<unsigned>(ready[1]) + 1, ~0U, 0);
+        run_waiter(vsock, exec_id, process, command.console_socket, ready[1]);
+    }
+    ::close(ready[1]);
+    std::string message;
+    char buffer[4096];
+    for (ssize_t count; (count = ::read(ready[0], buffer, sizeof buffer)) != 0;) {
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0)
+            break;
+        message.append(buffer, static_cast<size_t>(count));
+    }
+    ::close(ready[0]);
+    if (message != "R") {
+        ::waitpid(waiter, nullptr, 0);
+        throw std::runtime_error(
+            message.starts_with("E") ? message.substr(1) : "the exec's waiter stopped");
+    }
+    if (command.pid_file) {
+        const auto path = std::filesystem::absolute(*command.pid_file);
+        const auto temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
+        std::ofstream(temporary) << waiter;
+        std::filesystem::rename(temporary, path);
+    }
+    if (command.detach)
+        return 0;
+    int status = 0;
+    while (::waitpid(waiter, &status, 0) < 0 && errno == EINTR) { }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+} // namespace rvisor::oci

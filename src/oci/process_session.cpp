@@ -1,0 +1,79 @@
+#include "oci/process_session.h"
+
+#include "oci/agent_client.h"
+#include "oci/console_socket.h"
+#include "oci/container_setup.h"
+
+#include <chrono>
+#include <unistd.h>
+
+namespace rvisor::oci {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// The VM is up when a session starts; a connection that takes longer has lost its agent.
+constexpr auto kAgentTimeout = 10s;
+
+} // namespace
+
+ProcessSession::ProcessSession(std::filesystem::path vsock, std::string exec_id)
+    : m_vsock(std::move(vsock))
+    , m_exec_id(std::move(exec_id))
+{
+}
+
+void ProcessSession::create(const ProcessSpec& process,
+    const std::optional<std::filesystem::path>& console_socket, const int (&stdio)[3])
+{
+    AgentConnection(m_vsock, kAgentTimeout)
+        .call("CreateProcess", create_process_params(m_exec_id, process));
+    auto open = [&](const char* stream) {
+        return AgentConnection(m_vsock, kAgentTimeout).open_stdio(m_exec_id, stream);
+    };
+    if (process.terminal) {
+        if (!console_socket)
+            throw std::runtime_error(
+                "the process wants a terminal but no --console-socket was given to send it to");
+        const int terminal = send_terminal(*console_socket);
+        if (process.console_size)
+            AgentConnection(m_vsock, kAgentTimeout)
+                .call("TtyWinResize",
+                    { { "exec_id", m_exec_id }, { "rows", process.console_size->height },
+                        { "cols", process.console_size->width } });
+        m_output.push_back(std::make_unique<StdioRelay>(open("stdout"), terminal, false));
+        m_input = std::make_unique<StdioRelay>(::dup(terminal), open("stdin"), true);
+        return;
+    }
+    m_output.push_back(std::make_unique<StdioRelay>(open("stdout"), stdio[1], false));
+    m_output.push_back(std::make_unique<StdioRelay>(open("stderr"), stdio[2], false));
+    m_input = std::make_unique<StdioRelay>(stdio[0], open("stdin"), true);
+}
+
+void ProcessSession::start()
+{
+    AgentConnection(m_vsock, kAgentTimeout).call("StartProcess", { { "exec_id", m_exec_id } });
+}
+
+int ProcessSession::wait()
+{
+    int status = 255;
+    try {
+        AgentConnection waiter(m_vsock, kAgentTimeout);
+        status = waiter.call("WaitProcess", { { "exec_id", m_exec_id } }).value("exit_status", 255);
+    } catch (const std::exception&) {
+        // The VM or its agent is gone: nothing more will come from the process.
+    }
+    for (auto& relay : m_output)
+        relay->join();
+    return status;
+}
+
+void ProcessSession::signal(int number, bool all)
+{
+    AgentConnection(m_vsock, kAgentTimeout)
+        .call("SignalProcess", { { "exec_id", m_exec_id }, { "signal", number }, { "all", all } });
+}
+
+} // namespace rvisor::oci
