@@ -119,8 +119,10 @@ done
                                                       "disks": [{"index": 0, "bw": 8 * MIB}]}),
                           204, "resume at bw=8M")
             fast_from = len(chunks(guest))
-            seen = wait_chunks(guest, fast_from + 20)
-            fast = rate_mib(seen, fast_from + 2, fast_from + 18)
+            # Long enough that a late time stamp (the guest prints it after each write) moves
+            # the rate by little on a loaded host.
+            seen = wait_chunks(guest, fast_from + 32)
+            fast = rate_mib(seen, fast_from + 2, fast_from + 30)
             expect_status(api(sock, "PATCH", "/vm", {"disks": [{"index": 1, "bw": 1}]}), 400,
                           "a disk the VM does not have")
             expect_status(api(sock, "PATCH", "/vm", {"disks": [{"index": 0, "bw": "1M"}]}), 400,
@@ -140,7 +142,7 @@ done
           f"pause took {pause_took * 1000:.0f} ms")
     expect(pause_took < 2, f"a pause while writes waited took {pause_took:.2f} s")
     expect(1.6 <= slow <= 2.05, f"{slow:.2f} MiB/s under bw=2M")
-    expect(5.0 <= fast <= 8.2, f"{fast:.2f} MiB/s after PATCH to bw=8M")
+    expect(5.0 <= fast <= 8.4, f"{fast:.2f} MiB/s after PATCH to bw=8M")
     return 0
 
 
