@@ -17,7 +17,7 @@ packages=(
   g++-riscv64-linux-gnu                           # rvisor-agent, the guest's PID 1 (C++)
   libc6-dev-riscv64-cross                         # (static riscv64 Linux programs: only recommended)
   opensbi device-tree-compiler                      # --bios tests, --dump-dtb checks
-  cpio podman                                       # rvisor-oci's tests: busybox roots, Podman
+  cpio podman runc                                  # rvisor-oci: busybox roots, Podman, runc
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-misc bc)

@@ -2,6 +2,8 @@
 // one line on stderr (and in --log), with exit status 1.
 #include "oci/cli.h"
 #include "oci/commands.h"
+#include "oci/foreign_image.h"
+#include "oci/runc_delegation.h"
 
 #include <cstdio>
 #include <stdexcept>
@@ -18,6 +20,16 @@ int main(int argc, char** argv)
     try {
         if (invocation.global.log)
             log = RuntimeLog(*invocation.global.log, invocation.global.log_format);
+        // Containers whose program is not RISC-V are runc's, from create to delete.
+        const std::vector<std::string> args(argv + 1, argv + argc);
+        const auto& root = invocation.global.root;
+        if (const auto* create = std::get_if<CreateCommand>(&invocation.command)) {
+            if (is_foreign_program(load_bundle(create->bundle)))
+                exec_runc(root, args);
+        } else if (const auto id = container_id_of(invocation.command);
+                   id && runc_holds(root, *id)) {
+            exec_runc(root, args);
+        }
         return std::visit(
             [&](const auto& command) -> int {
                 using T = std::decay_t<decltype(command)>;

@@ -6,6 +6,18 @@
 
 namespace rvisor::oci {
 
+std::optional<std::string> container_id_of(const Command& command)
+{
+    return std::visit(
+        [](const auto& parsed) -> std::optional<std::string> {
+            if constexpr (requires { parsed.id; })
+                return parsed.id;
+            else
+                return std::nullopt;
+        },
+        command);
+}
+
 std::variant<Invocation, int> parse_command_line(int argc, char** argv)
 {
     CLI::App app { "rvisor-oci: an OCI runtime that runs each container in an rvisor VM "

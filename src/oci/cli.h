@@ -72,6 +72,9 @@ struct Invocation {
     Command command;
 };
 
+// The container a command names, if it names one.
+std::optional<std::string> container_id_of(const Command& command);
+
 // The invocation, or the exit status to leave with at once (0 after --help or --version, 1
 // after a mistake, which is reported on stderr in one line).
 std::variant<Invocation, int> parse_command_line(int argc, char** argv);

@@ -111,7 +111,8 @@ def make_bundle(workdir, guest_dir, name, args, **changes):
                     "options": ["nosuid", "noexec", "nodev"]},
                    {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
                     "options": ["nosuid", "nodev", "tmpcopyup"]}],
-        "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]},
+        "linux": {"namespaces": [{"type": "pid"}, {"type": "ipc"}, {"type": "uts"},
+                                 {"type": "mount"}]},
     }
     for key, value in changes.items():
         if key == "process":
@@ -139,7 +140,8 @@ def suite(body):
         with tempfile.TemporaryDirectory() as workdir:
             runtime = Runtime(rvisor, guest_dir, workdir)
             try:
-                body(runtime, guest_dir, workdir)
+                if body(runtime, guest_dir, workdir) == SKIP:
+                    return SKIP
             finally:
                 for container in os.listdir(runtime.root) if os.path.exists(runtime.root) else []:
                     runtime.run("delete", "--force", container)
@@ -395,6 +397,33 @@ def terminal(runtime, guest_dir, workdir):
     runtime.ok("delete", "tty")
 
 
+def foreign(runtime, guest_dir, workdir):
+    """A bundle whose program is an x86-64 ELF goes to runc unchanged, from create to delete:
+    it runs on the host's kernel, and the pid file's process gives its status."""
+    if not shutil.which("runc") or not shutil.which("gcc"):
+        print("skipped: runc or gcc is missing")
+        return SKIP
+    bundle = make_bundle(workdir, guest_dir, "x86", ["/hello"])
+    source = os.path.join(workdir, "hello.c")
+    with open(source, "w") as f:
+        f.write('#include <stdio.h>\n#include <sys/utsname.h>\nint main(void) { struct utsname u; '
+                'uname(&u); printf("x86 on %s\\n", u.release); return 9; }\n')
+    subprocess.run(["gcc", "-static", "-O2", "-o", os.path.join(bundle, "rootfs", "hello"), source],
+                   check=True)
+    read_fd, write_fd = os.pipe()
+    monitor = runtime.create("x86", bundle, stdout=write_fd)
+    os.close(write_fd)
+    expect(runtime.state("x86")["status"] == "created", "runc's state through rvisor-oci")
+    runtime.ok("start", "x86")
+    expect(wait_status(monitor) == 9, "the x86 program's status")
+    output = os.read(read_fd, 200)
+    os.close(read_fd)
+    expect(output == f"x86 on {os.uname().release}\n".encode(), f"output {output!r}")
+    expect(not os.path.exists(os.path.join(runtime.root, "x86")), "rvisor-oci recorded runc's")
+    runtime.ok("delete", "x86")
+    runtime.fails("does not exist", "state", "x86")
+
+
 def bad_input(runtime, guest_dir, workdir):
     """Each mistake: one line, status 1, and nothing recorded."""
     good = make_bundle(workdir, guest_dir, "good", ["true"])
@@ -461,7 +490,8 @@ TESTS = {name.replace("_", "-"): suite(body) for name, body in [
     ("lifecycle", lifecycle), ("signals", signals), ("pause-ps", pause_and_ps),
     ("exec", exec_processes),
     ("mounts", mounts_and_process),
-    ("terminal", terminal), ("bad-input", bad_input), ("concurrent", concurrent)]}
+    ("terminal", terminal), ("foreign", foreign), ("bad-input", bad_input),
+    ("concurrent", concurrent)]}
 
 if __name__ == "__main__":
     raise SystemExit(test_main(TESTS))
