@@ -1,0 +1,147 @@
+"""Container start times, side by side in one run (bench/containers.sh): Podman running a riscv64
+busybox image with rvisor-oci (a VM per container, cold boot) and with runc under qemu-user
+(binfmt_misc, no isolation), and a native x86-64 image with runc; then rvisor-oci alone, from
+`create` to the container's first byte of output. Medians of interleaved runs, and ratios."""
+import gzip
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+QEMU_BINFMT = "/proc/sys/fs/binfmt_misc/qemu-riscv64"
+
+
+def register_qemu_user():
+    """qemu-riscv64 for riscv64 ELF files, as Debian's qemu-user-static describes it; False when
+    it cannot be registered."""
+    if os.path.exists(QEMU_BINFMT):
+        return True
+    description = "/usr/share/binfmts/qemu-riscv64"
+    if not os.path.exists(description) or os.geteuid() != 0:
+        return False
+    if not os.path.exists("/proc/sys/fs/binfmt_misc/register"):
+        subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", "/proc/sys/fs/binfmt_misc"],
+                       check=False)
+    fields = dict(line.split(" ", 1) for line in open(description).read().splitlines()
+                  if " " in line)
+    magic = fields["magic"].strip()
+    mask = fields["mask"].strip()
+    interpreter = fields["interpreter"].strip()
+    # F: the interpreter is opened now, so it works inside containers' roots; P: argv[0] kept,
+    # as Debian's -P interpreter expects. The kernel reads the \x escapes itself.
+    rule = f":qemu-riscv64:M::{magic}:{mask}:{interpreter}:FP"
+    try:
+        with open("/proc/sys/fs/binfmt_misc/register", "w") as register:
+            register.write(rule)
+    except OSError as error:
+        print(f"bench: cannot register qemu-riscv64 with binfmt_misc: {error}", file=sys.stderr)
+        return False
+    return os.path.exists(QEMU_BINFMT)
+
+
+def median_time(command, env, runs):
+    times = []
+    for _ in range(runs):
+        start = time.monotonic()
+        result = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL)
+        times.append(time.monotonic() - start)
+        if result.returncode != 0:
+            raise SystemExit(f"bench: {' '.join(command)} failed: {result.stderr.decode()}")
+    return statistics.median(times)
+
+
+def first_output(oci, root, bundle, runs, env):
+    """rvisor-oci create + start to the container's first byte of output, median."""
+    times = []
+    for run in range(runs):
+        read_fd, write_fd = os.pipe()
+        name = f"first{run}"
+        start = time.monotonic()
+        subprocess.run([oci, "--root", root, "create", "--bundle", bundle, name], check=True,
+                       stdout=write_fd, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                       env=env)
+        os.close(write_fd)
+        subprocess.run([oci, "--root", root, "start", name], check=True, env=env)
+        os.read(read_fd, 1)
+        times.append(time.monotonic() - start)
+        os.close(read_fd)
+        deadline = time.monotonic() + 60
+        while subprocess.run([oci, "--root", root, "delete", name], env=env,
+                             stderr=subprocess.DEVNULL).returncode != 0:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"bench: container {name} did not stop")
+            time.sleep(0.05)
+    return statistics.median(times)
+
+
+def main():
+    build, guest_dir, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    oci = os.path.abspath(os.path.join(build, "rvisor-oci"))
+    with tempfile.TemporaryDirectory() as work:
+        rootfs = os.path.join(work, "rootfs")
+        os.makedirs(rootfs)
+        with gzip.open(os.path.join(guest_dir, "initramfs.cpio.gz")) as archive:
+            subprocess.run(["cpio", "-idm", "--quiet"], input=archive.read(), cwd=rootfs,
+                           check=True)
+        subprocess.run(["tar", "-C", rootfs, "-cf", os.path.join(work, "rv.tar"), "."], check=True)
+        native = os.path.join(work, "native")
+        os.makedirs(native)
+        with open(os.path.join(work, "true.c"), "w") as f:
+            f.write("int main(void) { return 0; }\n")
+        subprocess.run(["gcc", "-static", "-O2", "-o", os.path.join(native, "true"),
+                        os.path.join(work, "true.c")], check=True)
+        subprocess.run(["tar", "-C", native, "-cf", os.path.join(work, "native.tar"), "."],
+                       check=True)
+        conf = os.path.join(work, "containers.conf")
+        with open(conf, "w") as f:
+            f.write('[containers]\ndefault_ulimits = ["nofile=20000:20000", '
+                    '"nproc=32768:32768"]\n')
+        env = dict(os.environ, CONTAINERS_CONF=conf)
+        podman = ["podman", "--root", os.path.join(work, "storage"), "--runroot",
+                  os.path.join(work, "run"), "--storage-driver", "vfs"]
+        subprocess.run([*podman, "import", "--arch", "riscv64", os.path.join(work, "rv.tar"),
+                        "localhost/bench-rv:1"], env=env, check=True, capture_output=True)
+        subprocess.run([*podman, "import", os.path.join(work, "native.tar"),
+                        "localhost/bench-native:1"], env=env, check=True, capture_output=True)
+        commands = {"rvisor-oci (VM, cold boot)": [*podman, "--runtime", oci, "run", "--rm",
+                                                    "--network", "none", "localhost/bench-rv:1",
+                                                    "true"]}
+        if shutil.which("runc") and register_qemu_user():
+            commands["runc + qemu-user"] = [*podman, "--runtime", shutil.which("runc"), "run",
+                                            "--rm", "--network", "none", "localhost/bench-rv:1",
+                                            "true"]
+        else:
+            print("bench: runc + qemu-user skipped (runc, qemu-user-static or binfmt_misc "
+                  "missing)")
+        if shutil.which("runc"):
+            commands["runc, native image"] = [*podman, "--runtime", shutil.which("runc"), "run",
+                                              "--rm", "--network", "none",
+                                              "localhost/bench-native:1", "/true"]
+        # Interleaved: one of each per round, so the host's load falls on all alike.
+        samples = {name: [] for name in commands}
+        for _ in range(runs):
+            for name, command in commands.items():
+                samples[name].append(median_time(command, env, 1))
+        bundle = os.path.join(work, "bundle")
+        os.makedirs(bundle)
+        os.symlink(rootfs, os.path.join(bundle, "rootfs"))
+        with open(os.path.join(bundle, "config.json"), "w") as f:
+            f.write('{"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"args": '
+                    '["echo", "x"], "cwd": "/", "env": ["PATH=/bin:/usr/bin"]}}')
+        first = first_output(oci, os.path.join(work, "oci-root"), bundle, runs, env)
+        subprocess.run([*podman, "rmi", "--all", "--force"], env=env, capture_output=True)
+
+    print(f"\npodman run --rm IMAGE true, median of {runs} interleaved runs:")
+    medians = {name: statistics.median(times) for name, times in samples.items()}
+    ours = medians["rvisor-oci (VM, cold boot)"]
+    for name, value in medians.items():
+        print(f"  {name:<28} {value:6.3f} s   rvisor-oci / this = {ours / value:5.2f}")
+    print(f"\nrvisor-oci create + start to the first byte of output (cold boot): {first:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
