@@ -4,6 +4,7 @@
 #include "api/api_server.h"
 #include "cli/control_commands.h"
 #include "host/console.h"
+#include "host/one_line.h"
 #include "host/sandbox.h"
 #include "vmm/snapshot_file.h"
 #include "vmm/vm.h"
@@ -34,23 +35,9 @@ void on_stop_signal(int signal)
         g_stop_signal->raise(signal);
 }
 
-// Messages quote what the user gave (a flag's text, a path, a JSON value), which may hold a
-// newline or a terminal escape; escaped, every error stays one line.
-std::string one_line(const std::string& message)
-{
-    std::string line;
-    for (unsigned char c : message) {
-        if (c < 0x20 || c == 0x7f)
-            line += fmt::format("\\x{:02x}", c);
-        else
-            line += static_cast<char>(c);
-    }
-    return line;
-}
-
 int fail(const std::string& message)
 {
-    fmt::print(stderr, "rvisor: error: {}\n", one_line(message));
+    fmt::print(stderr, "rvisor: error: {}\n", rvisor::host::one_line(message));
     return 1;
 }
 

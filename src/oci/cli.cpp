@@ -1,5 +1,7 @@
 #include "oci/cli.h"
 
+#include "host/one_line.h"
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -130,7 +132,7 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
         fmt::print("rvisor-oci 0.1\nspec: 1.0.2\n");
         return 0;
     } catch (const CLI::ParseError& error) {
-        fmt::print(stderr, "rvisor-oci: error: {}\n", one_line(error.what()));
+        fmt::print(stderr, "rvisor-oci: error: {}\n", host::one_line(error.what()));
         return 1;
     }
     if (app.get_subcommands().empty()) {
@@ -140,13 +142,13 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
         const auto extras = app.remaining();
         fmt::print(stderr, "rvisor-oci: error: {}; the commands are {}\n",
             extras.empty() ? std::string("no command given")
-                           : fmt::format("unknown command '{}'", one_line(extras.front())),
+                           : fmt::format("unknown command '{}'", host::one_line(extras.front())),
             fmt::join(names, ", "));
         return 1;
     }
     if (!app.remaining().empty()) {
         fmt::print(stderr, "rvisor-oci: error: unexpected argument '{}'\n",
-            one_line(app.remaining().front()));
+            host::one_line(app.remaining().front()));
         return 1;
     }
     global.root = root;

@@ -1,5 +1,7 @@
 #include "oci/runtime_log.h"
 
+#include "host/one_line.h"
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -10,18 +12,6 @@
 #include <stdexcept>
 
 namespace rvisor::oci {
-
-std::string one_line(const std::string& message)
-{
-    std::string line;
-    for (unsigned char c : message) {
-        if (c < 0x20 || c == 0x7f)
-            line += fmt::format("\\x{:02x}", c);
-        else
-            line += static_cast<char>(c);
-    }
-    return line;
-}
 
 RuntimeLog::RuntimeLog(const std::filesystem::path& file, LogFormat format)
     : m_file(file)
@@ -34,7 +24,7 @@ RuntimeLog::RuntimeLog(const std::filesystem::path& file, LogFormat format)
 
 void RuntimeLog::error(const std::string& message) const
 {
-    fmt::print(stderr, "rvisor-oci: error: {}\n", one_line(message));
+    fmt::print(stderr, "rvisor-oci: error: {}\n", host::one_line(message));
     write("error", message);
 }
 
@@ -52,7 +42,7 @@ void RuntimeLog::write(const char* level, const std::string& message) const
         line = nlohmann::json { { "level", level }, { "msg", message }, { "time", time } }.dump(
             -1, ' ', false, nlohmann::json::error_handler_t::replace);
     else
-        line = fmt::format("{} {} {}", time, level, one_line(message));
+        line = fmt::format("{} {} {}", time, level, host::one_line(message));
     std::ofstream(*m_file, std::ios::app) << line << '\n';
 }
 

@@ -26,7 +26,4 @@ private:
     LogFormat m_format = LogFormat::Text;
 };
 
-// Control characters escaped, so that a message quoting the caller's input stays one line.
-std::string one_line(const std::string& message);
-
 } // namespace rvisor::oci

@@ -1,5 +1,7 @@
 #include "oci/stdio_relay.h"
 
+#include "host/write_all.h"
+
 #include <cerrno>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -7,20 +9,6 @@
 namespace rvisor::oci {
 
 namespace {
-
-bool write_all(int fd, const char* data, size_t size)
-{
-    while (size > 0) {
-        const ssize_t written = ::write(fd, data, size);
-        if (written < 0 && errno == EINTR)
-            continue;
-        if (written <= 0)
-            return false;
-        data += written;
-        size -= static_cast<size_t>(written);
-    }
-    return true;
-}
 
 void copy(int source, int destination, bool close_destination)
 {
@@ -30,7 +18,7 @@ void copy(int source, int destination, bool close_destination)
         if (count < 0 && errno == EINTR)
             continue;
         // The end, or a reader gone away: the rest has nowhere to go.
-        if (count <= 0 || !write_all(destination, buffer, static_cast<size_t>(count)))
+        if (count <= 0 || !host::write_all(destination, buffer, static_cast<size_t>(count)))
             break;
     }
     if (close_destination)

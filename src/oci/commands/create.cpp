@@ -1,6 +1,7 @@
 #include "control/vm_process.h"
 #include "oci/commands.h"
 #include "oci/monitor.h"
+#include "oci/pid_file.h"
 #include "oci/runtime_files.h"
 
 #include <fmt/chrono.h>
@@ -27,21 +28,6 @@ std::string now_rfc3339()
     const auto now
         = std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
     return fmt::format("{:%FT%T}Z", now);
-}
-
-// Whole or not at all, as engines read it as soon as it appears.
-void write_pid_file(const std::filesystem::path& path, pid_t pid)
-{
-    const auto temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    const std::string text = std::to_string(pid);
-    const bool written
-        = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    if (fd >= 0)
-        ::close(fd);
-    if (!written || ::rename(temporary.c_str(), path.c_str()) != 0)
-        throw std::runtime_error(
-            fmt::format("cannot write the pid file {}: {}", path.string(), std::strerror(errno)));
 }
 
 // Everything the monitor writes before it closes the pipe: "R" once the container is created,
@@ -116,7 +102,7 @@ int run_create(const StateStore& store, const CreateCommand& command)
         state.pid_start_time = control::process_start_time(monitor).value_or(0);
         store.save(state);
         if (command.pid_file)
-            write_pid_file(std::filesystem::absolute(*command.pid_file), monitor);
+            write_pid_file(*command.pid_file, monitor);
         return 0;
     } catch (...) {
         if (monitor > 0) {

@@ -1,6 +1,7 @@
 #include "control/vm_process.h"
 #include "oci/commands.h"
 #include "oci/monitor.h"
+#include "oci/pid_file.h"
 #include "oci/process_session.h"
 #include "oci/signal_forwarding.h"
 
@@ -127,12 +128,8 @@ int run_exec(const StateStore& store, const ExecCommand& command)
         throw std::runtime_error(
             message.starts_with("E") ? message.substr(1) : "the exec's waiter stopped");
     }
-    if (command.pid_file) {
-        const auto path = std::filesystem::absolute(*command.pid_file);
-        const auto temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
-        std::ofstream(temporary) << waiter;
-        std::filesystem::rename(temporary, path);
-    }
+    if (command.pid_file)
+        write_pid_file(*command.pid_file, waiter);
     if (command.detach)
         return 0;
     int status = 0;

@@ -493,15 +493,25 @@ int PassthroughFs::statfs(uint64_t nodeid, struct statvfs& st)
 
 int PassthroughFs::release(uint64_t nodeid, uint64_t fh)
 {
-    if (!find_handle(nodeid, fh, false))
+    return release_handle(nodeid, fh, false);
+}
+
+int PassthroughFs::fsync(uint64_t nodeid, uint64_t fh, bool data_only)
+{
+    return sync_handle(nodeid, fh, false, data_only);
+}
+
+int PassthroughFs::release_handle(uint64_t nodeid, uint64_t fh, bool directory)
+{
+    if (!find_handle(nodeid, fh, directory))
         return EBADF;
     m_handles.erase(fh);
     return 0;
 }
 
-int PassthroughFs::fsync(uint64_t nodeid, uint64_t fh, bool data_only)
+int PassthroughFs::sync_handle(uint64_t nodeid, uint64_t fh, bool directory, bool data_only)
 {
-    Handle* handle = find_handle(nodeid, fh, false);
+    Handle* handle = find_handle(nodeid, fh, directory);
     if (!handle)
         return EBADF;
     const int result = data_only ? ::fdatasync(handle->fd.get()) : ::fsync(handle->fd.get());
@@ -593,19 +603,12 @@ int PassthroughFs::readdir(uint64_t nodeid, uint64_t fh, uint64_t offset, Direct
 
 int PassthroughFs::releasedir(uint64_t nodeid, uint64_t fh)
 {
-    if (!find_handle(nodeid, fh, true))
-        return EBADF;
-    m_handles.erase(fh);
-    return 0;
+    return release_handle(nodeid, fh, true);
 }
 
 int PassthroughFs::fsyncdir(uint64_t nodeid, uint64_t fh, bool data_only)
 {
-    Handle* handle = find_handle(nodeid, fh, true);
-    if (!handle)
-        return EBADF;
-    const int result = data_only ? ::fdatasync(handle->fd.get()) : ::fsync(handle->fd.get());
-    return result == 0 ? 0 : last_error();
+    return sync_handle(nodeid, fh, true, data_only);
 }
 
 int PassthroughFs::access(uint64_t nodeid, uint32_t mask)

@@ -110,6 +110,9 @@ private:
 
     int lookup_entry(uint64_t parent, const Inode& parent_inode, const char* name, Entry&);
     Handle* find_handle(uint64_t nodeid, uint64_t fh, bool directory);
+    // RELEASE and RELEASEDIR, FSYNC and FSYNCDIR: the same but for the kind of handle.
+    int release_handle(uint64_t nodeid, uint64_t fh, bool directory);
+    int sync_handle(uint64_t nodeid, uint64_t fh, bool directory, bool data_only);
     int add_handle(uint64_t nodeid, UniqueFd fd, uint32_t flags, bool directory, uint64_t& fh);
     // A nodeid whose path the host renamed out from under us still works (its fd follows the
     // inode), and stays confined to what lies beneath it.
