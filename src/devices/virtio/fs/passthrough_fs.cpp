@@ -265,20 +265,15 @@ void PassthroughFs::forget_path(
 
 int PassthroughFs::unlink(uint64_t parent, std::string_view name)
 {
-    Inode* parent_inode = m_inodes.find(parent);
-    if (!parent_inode)
-        return ESTALE;
-    if (m_read_only)
-        return EROFS;
-    const std::string component(name);
-    const auto removed = nodeid_at(*parent_inode, component.c_str());
-    if (::unlinkat(parent_inode->fd.get(), component.c_str(), 0) != 0)
-        return last_error();
-    forget_path(removed, parent, component);
-    return 0;
+    return remove_entry(parent, name, 0);
 }
 
 int PassthroughFs::rmdir(uint64_t parent, std::string_view name)
+{
+    return remove_entry(parent, name, AT_REMOVEDIR);
+}
+
+int PassthroughFs::remove_entry(uint64_t parent, std::string_view name, int flags)
 {
     Inode* parent_inode = m_inodes.find(parent);
     if (!parent_inode)
@@ -287,7 +282,7 @@ int PassthroughFs::rmdir(uint64_t parent, std::string_view name)
         return EROFS;
     const std::string component(name);
     const auto removed = nodeid_at(*parent_inode, component.c_str());
-    if (::unlinkat(parent_inode->fd.get(), component.c_str(), AT_REMOVEDIR) != 0)
+    if (::unlinkat(parent_inode->fd.get(), component.c_str(), flags) != 0)
         return last_error();
     forget_path(removed, parent, component);
     return 0;

@@ -110,6 +110,8 @@ private:
 
     int lookup_entry(uint64_t parent, const Inode& parent_inode, const char* name, Entry&);
     Handle* find_handle(uint64_t nodeid, uint64_t fh, bool directory);
+    // UNLINK and RMDIR: unlinkat with these flags.
+    int remove_entry(uint64_t parent, std::string_view name, int flags);
     // RELEASE and RELEASEDIR, FSYNC and FSYNCDIR: the same but for the kind of handle.
     int release_handle(uint64_t nodeid, uint64_t fh, bool directory);
     int sync_handle(uint64_t nodeid, uint64_t fh, bool directory, bool data_only);
