@@ -14,7 +14,7 @@ namespace rvisor::oci {
 void write_pid_file(const std::filesystem::path& file, pid_t pid)
 {
     const auto path = std::filesystem::absolute(file);
-    const auto temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
+    const auto temporary = path.parent_path() / fmt::format(".{}.tmp", path.filename().string());
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     const std::string text = std::to_string(pid);
     const bool written
