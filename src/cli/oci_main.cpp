@@ -2,7 +2,6 @@
 // one line on stderr (and in --log), with exit status 1.
 #include "oci/cli.h"
 #include "oci/commands.h"
-#include "oci/foreign_image.h"
 #include "oci/runc_delegation.h"
 
 #include <cstdio>
@@ -23,13 +22,9 @@ int main(int argc, char** argv)
         // Containers whose program is not RISC-V are runc's, from create to delete.
         const std::vector<std::string> args(argv + 1, argv + argc);
         const auto& root = invocation.global.root;
-        if (const auto* create = std::get_if<CreateCommand>(&invocation.command)) {
-            if (is_foreign_program(load_bundle(create->bundle)))
-                exec_runc(root, args);
-        } else if (const auto id = container_id_of(invocation.command);
-                   id && runc_holds(root, *id)) {
+        if (const auto id = container_id_of(invocation.command); id
+            && !std::holds_alternative<CreateCommand>(invocation.command) && runc_holds(root, *id))
             exec_runc(root, args);
-        }
         return std::visit(
             [&](const auto& command) -> int {
                 using T = std::decay_t<decltype(command)>;
@@ -38,7 +33,7 @@ int main(int argc, char** argv)
                 } else {
                     const StateStore store(invocation.global.root);
                     if constexpr (std::is_same_v<T, CreateCommand>)
-                        return run_create(store, command);
+                        return run_create(store, command, args);
                     else if constexpr (std::is_same_v<T, StartCommand>)
                         return run_start(store, command);
                     else if constexpr (std::is_same_v<T, KillCommand>)

@@ -4,6 +4,7 @@
 #include "oci/agent_client.h"
 #include "oci/container_setup.h"
 #include "oci/process_session.h"
+#include "oci/ready_report.h"
 #include "oci/signal_forwarding.h"
 #include "vmm/vm_spec_builder.h"
 
@@ -120,8 +121,9 @@ std::string last_error_line(const std::filesystem::path& path)
 
 class Monitor {
 public:
-    explicit Monitor(const MonitorSetup& setup)
+    Monitor(const MonitorSetup& setup, int report_fd)
         : m_setup(setup)
+        , m_report_fd(report_fd)
     {
     }
 
@@ -140,12 +142,12 @@ public:
                 if (!reason.empty())
                     message += fmt::format(" ({})", reason);
             }
-            report_ready("E" + message);
+            report_failure(m_report_fd, message);
             if (m_vm)
                 m_vm->finish(0ms);
             return 1;
         }
-        report_ready("R");
+        report_ready(m_report_fd);
         forward_signals(m_session);
         std::thread(&Monitor::serve_commands, this).detach();
 
@@ -177,13 +179,6 @@ private:
         }
         const int stdio[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
         m_session.create(*m_setup.spec.process, m_setup.console_socket, stdio);
-    }
-
-    void report_ready(const std::string& message)
-    {
-        [[maybe_unused]] ssize_t ignored
-            = ::write(m_setup.ready_fd, message.data(), message.size());
-        ::close(m_setup.ready_fd);
     }
 
     // One request per connection: a JSON line in, a JSON line out.
@@ -227,6 +222,7 @@ private:
     }
 
     const MonitorSetup& m_setup;
+    const int m_report_fd;
     std::unique_ptr<VmProcess> m_vm;
     host::ListeningSocket m_commands;
     ProcessSession m_session { m_setup.files.vsock(), kInitExecId };
@@ -234,10 +230,10 @@ private:
 
 } // namespace
 
-void run_monitor(const MonitorSetup& setup)
+void run_monitor(const MonitorSetup& setup, int report_fd)
 {
     ::setsid();
-    const int status = Monitor(setup).run();
+    const int status = Monitor(setup, report_fd).run();
     // Threads still relay stdin or wait for commands: leave without unwinding them.
     ::_exit(status);
 }

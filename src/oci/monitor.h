@@ -35,10 +35,10 @@ struct MonitorSetup {
     ContainerVm vm;
     std::filesystem::path rvisor; // the VMM binary
     std::optional<std::filesystem::path> console_socket; // where a terminal's pty master goes
-    int ready_fd = -1; // 'R' once created; 'E' and the error otherwise
 };
 
-// Runs the monitor in this (freshly forked) process; never returns.
-[[noreturn]] void run_monitor(const MonitorSetup& setup);
+// Runs the monitor in this (freshly forked) process, reporting on `report_fd` once the container
+// is created (ready_report.h); never returns.
+[[noreturn]] void run_monitor(const MonitorSetup& setup, int report_fd);
 
 } // namespace rvisor::oci

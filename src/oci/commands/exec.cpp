@@ -3,6 +3,7 @@
 #include "oci/monitor.h"
 #include "oci/pid_file.h"
 #include "oci/process_session.h"
+#include "oci/ready_report.h"
 #include "oci/signal_forwarding.h"
 
 #include <fmt/format.h>
@@ -58,6 +59,9 @@ ProcessSpec process_of(const ExecCommand& command)
     return process;
 }
 
+// Only catches a hang: the VM is up, so starting a process takes milliseconds.
+constexpr std::chrono::seconds kExecTimeout { 60 };
+
 std::string new_exec_id()
 {
     std::random_device random;
@@ -67,7 +71,7 @@ std::string new_exec_id()
 // The waiter: the process whose lifetime is the exec'd process's and whose exit status is its.
 [[noreturn]] void run_waiter(const std::filesystem::path& vsock, const std::string& exec_id,
     const ProcessSpec& process, const std::optional<std::filesystem::path>& console_socket,
-    int ready)
+    int report_fd)
 {
     block_forwarded_signals();
     std::signal(SIGPIPE, SIG_IGN);
@@ -77,12 +81,10 @@ std::string new_exec_id()
         session.create(process, console_socket, stdio);
         session.start();
     } catch (const std::exception& error) {
-        const std::string message = std::string("E") + error.what();
-        [[maybe_unused]] ssize_t ignored = ::write(ready, message.data(), message.size());
+        report_failure(report_fd, error.what());
         ::_exit(1);
     }
-    [[maybe_unused]] ssize_t ignored = ::write(ready, "R", 1);
-    ::close(ready);
+    report_ready(report_fd);
     forward_signals(session);
     ::_exit(session.wait());
 }
@@ -98,35 +100,18 @@ int run_exec(const StateStore& store, const ExecCommand& command)
         const auto lock = store.lock(id);
         require_status(id.str(), store.load(id).status, ContainerCommand::Exec);
     }
-    int ready[2];
-    if (::pipe2(ready, O_CLOEXEC) != 0)
-        throw std::runtime_error(fmt::format("cannot make a pipe: {}", std::strerror(errno)));
     const std::string exec_id = new_exec_id();
-    const pid_t waiter = ::fork();
-    if (waiter < 0)
-        throw std::runtime_error(
-            fmt::format("cannot start the exec's waiter: {}", std::strerror(errno)));
-    if (waiter == 0) {
-        ::close(ready[0]);
-        ::close_range(3, static_cast<unsigned>(ready[1]) - 1, 0);
-        ::close_range(static_cast<unsigned>(ready[1]) + 1, ~0U, 0);
-        run_waiter(vsock, exec_id, process, command.console_socket, ready[1]);
-    }
-    ::close(ready[1]);
-    std::string message;
-    char buffer[4096];
-    for (ssize_t count; (count = ::read(ready[0], buffer, sizeof buffer)) != 0;) {
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count < 0)
-            break;
-        message.append(buffer, static_cast<size_t>(count));
-    }
-    ::close(ready[0]);
-    if (message != "R") {
+    ReportingChild child(
+        [&](int report_fd) {
+            run_waiter(vsock, exec_id, process, command.console_socket, report_fd);
+        },
+        "the exec's waiter");
+    const pid_t waiter = child.pid();
+    try {
+        child.wait_until_ready(kExecTimeout);
+    } catch (const std::runtime_error&) {
         ::waitpid(waiter, nullptr, 0);
-        throw std::runtime_error(
-            message.starts_with("E") ? message.substr(1) : "the exec's waiter stopped");
+        throw;
     }
     if (command.pid_file)
         write_pid_file(*command.pid_file, waiter);

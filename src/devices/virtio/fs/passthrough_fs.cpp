@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 
 namespace rvisor::devices::virtio::fs {
@@ -58,6 +59,26 @@ int transfer(std::span<const std::span<uint8_t>> buffers, uint64_t offset, uint6
 }
 
 bool is_dot_or_dot_dot(std::string_view name) { return name == "." || name == ".."; }
+
+// A value whose size is asked for first (getxattr, listxattr with a null buffer), then read;
+// it may grow in between, hence the retries. 0, or the errno.
+int read_sized(std::vector<uint8_t>& value, const std::function<ssize_t(void*, size_t)>& read)
+{
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        const ssize_t size = read(nullptr, 0);
+        if (size < 0)
+            return last_error();
+        value.resize(static_cast<size_t>(size));
+        const ssize_t got = read(value.data(), value.size());
+        if (got >= 0) {
+            value.resize(static_cast<size_t>(got));
+            return 0;
+        }
+        if (errno != ERANGE)
+            return last_error();
+    }
+    return ERANGE;
+}
 
 } // namespace
 
@@ -641,21 +662,9 @@ int PassthroughFs::getxattr(uint64_t nodeid, std::string_view name, std::vector<
         return ESTALE;
     const std::string path = magic_link_path(inode->fd.get());
     const std::string attribute(name);
-    // Asked for its size first; it may grow in between, hence the loop.
-    for (int attempt = 0; attempt < 4; ++attempt) {
-        const ssize_t size = ::getxattr(path.c_str(), attribute.c_str(), nullptr, 0);
-        if (size < 0)
-            return last_error();
-        value.resize(static_cast<size_t>(size));
-        const ssize_t got = ::getxattr(path.c_str(), attribute.c_str(), value.data(), value.size());
-        if (got >= 0) {
-            value.resize(static_cast<size_t>(got));
-            return 0;
-        }
-        if (errno != ERANGE)
-            return last_error();
-    }
-    return ERANGE;
+    return read_sized(value, [&](void* buffer, size_t size) {
+        return ::getxattr(path.c_str(), attribute.c_str(), buffer, size);
+    });
 }
 
 int PassthroughFs::listxattr(uint64_t nodeid, std::vector<uint8_t>& names)
@@ -664,21 +673,9 @@ int PassthroughFs::listxattr(uint64_t nodeid, std::vector<uint8_t>& names)
     if (!inode)
         return ESTALE;
     const std::string path = magic_link_path(inode->fd.get());
-    for (int attempt = 0; attempt < 4; ++attempt) {
-        const ssize_t size = ::listxattr(path.c_str(), nullptr, 0);
-        if (size < 0)
-            return last_error();
-        names.resize(static_cast<size_t>(size));
-        const ssize_t got
-            = ::listxattr(path.c_str(), reinterpret_cast<char*>(names.data()), names.size());
-        if (got >= 0) {
-            names.resize(static_cast<size_t>(got));
-            return 0;
-        }
-        if (errno != ERANGE)
-            return last_error();
-    }
-    return ERANGE;
+    return read_sized(names, [&](void* buffer, size_t size) {
+        return ::listxattr(path.c_str(), static_cast<char*>(buffer), size);
+    });
 }
 
 int PassthroughFs::removexattr(uint64_t nodeid, std::string_view name)
