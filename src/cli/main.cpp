@@ -206,7 +206,7 @@ int main(int argc, char** argv)
 
     rvisor::vmm::RestoreRequest restore;
     std::string restore_engine;
-    std::vector<std::string> restore_disks, restore_nets;
+    std::vector<std::string> restore_disks, restore_nets, restore_shares;
     bool restore_paused = false, restore_verbose = false;
     auto* restore_command
         = app.add_subcommand("restore", "run a VM from a snapshot (docs/snapshot.md)");
@@ -221,6 +221,9 @@ int main(int argc, char** argv)
         "replace the snapshot's disks, one for one: PATH[,ro][,serial=S]; repeat");
     restore_command->add_option("--net", restore_nets,
         "replace the snapshot's networks, one for one (as run --net); repeat");
+    restore_command->add_option("--fs", restore_shares,
+        "replace the snapshot's shared directories, one for one and with the same tags: "
+        "PATH,tag=TAG[,ro]; repeat");
     restore_command->add_option("--vsock", restore.vsock,
         "replace the snapshot's vsock device's cid and socket: cid=N,uds=PATH");
     restore_command->add_option(
@@ -289,6 +292,8 @@ int main(int argc, char** argv)
                     restore.disks = restore_disks;
                 if (given("--net"))
                     restore.nets = restore_nets;
+                if (given("--fs"))
+                    restore.shares = restore_shares;
                 if (given("--engine"))
                     restore.engine = restore_engine;
                 rvisor::vmm::Vm vm({ restore_verbose, false }, console);

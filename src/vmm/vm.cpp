@@ -1,5 +1,6 @@
 #include "vmm/vm.h"
 
+#include "vmm/fs_option.h"
 #include "vmm/snapshot_file.h"
 #include "vmm/vm_spec_builder.h"
 
@@ -74,6 +75,21 @@ machine::VmSpec restored_spec(const SnapshotState& snapshot, const RestoreReques
         if (!original.vsock)
             throw std::runtime_error("the snapshot has no vsock device for --vsock to replace");
         replacements["vsock"] = *request.vsock;
+    }
+    if (request.shares) {
+        if (request.shares->size() != original.shares.size())
+            throw std::runtime_error(
+                fmt::format("the snapshot has {} shares; --fs was given {} times",
+                    original.shares.size(), request.shares->size()));
+        for (size_t i = 0; i < original.shares.size(); ++i) {
+            const std::string tag = parse_fs_option((*request.shares)[i]).tag;
+            if (tag != original.shares[i].tag)
+                throw std::runtime_error(fmt::format(
+                    "--fs number {} has tag '{}', but the snapshot's share there is '{}': the "
+                    "guest knows its shares by tag",
+                    i + 1, tag, original.shares[i].tag));
+        }
+        replacements["fs"] = *request.shares;
     }
     builder.apply(replacements, {}, "", [](const std::string& key) {
         return key == "disks" ? "--disk" : key == "nets" ? "--net" : "--" + key;

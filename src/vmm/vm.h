@@ -24,6 +24,9 @@ struct RestoreRequest {
     std::optional<std::vector<std::string>> nets; // --net texts
     std::optional<std::string> engine;
     std::optional<std::string> vsock; // --vsock text
+    // --fs texts: each share's directory in place of the one with the same tag (a template's
+    // guest that has not mounted them yet can be given another container's root this way).
+    std::optional<std::vector<std::string>> shares;
 };
 
 class Vm final : public api::VmControl {

@@ -9,6 +9,7 @@ import errno
 import os
 import re
 import secrets
+import shutil
 import signal
 import stat
 import tempfile
@@ -160,12 +161,17 @@ echo FS-RESTORED-OK
             guest.finish()
         finally:
             guest.kill()
-        with open(os.path.join(share, "from-host"), "w") as f:
+        # The clone is given a copy of the share (--fs at restore time): it reopens its open
+        # file there and works on the copy alone.
+        copy = os.path.join(workdir, "copy")
+        shutil.copytree(share, copy)
+        with open(os.path.join(copy, "from-host"), "w") as f:
             f.write("written while the VM was a snapshot\n")
-        clone = Guest(rvisor, ["restore", "--snapshot", state, "--mem-file", memory])
+        restore = ["restore", "--snapshot", state, "--mem-file", memory]
+        clone = Guest(rvisor, restore + ["--fs", f"{copy},tag=share"])
         try:
             time.sleep(0.5)
-            open(os.path.join(share, "go"), "w").close()
+            open(os.path.join(copy, "go"), "w").close()
             clone.wait_for("FS-RESTORED-OK")
             text = console_text(clone)
             expect("held: before-snapshot" in text, "the file open at the snapshot")
@@ -175,12 +181,18 @@ echo FS-RESTORED-OK
             expect(status == 0, f"exit status {status}")
         finally:
             clone.kill()
-        with open(os.path.join(share, "from-guest")) as f:
+        with open(os.path.join(copy, "from-guest")) as f:
             expect(f.read() == "after\n", "the restored guest's write")
+        expect(not os.path.exists(os.path.join(share, "from-guest")),
+               "the clone wrote to the snapshot's own share instead of its replacement")
+        # Replacements must match the snapshot's shares, count and tags.
+        expect_error(rvisor, restore + ["--fs", f"{copy},tag=other"],
+                     "has tag 'other', but the snapshot's share there is 'share'")
+        expect_error(rvisor, restore + ["--fs", f"{copy},tag=share", "--fs", f"{share},tag=b"],
+                     "the snapshot has 1 shares; --fs was given 2 times")
         # A snapshot whose shared file is gone is refused with the reason, not restored broken.
         os.unlink(os.path.join(share, "held"))
-        os.unlink(os.path.join(share, "from-guest"))
-        expect_error(rvisor, ["restore", "--snapshot", state, "--mem-file", memory], "held")
+        expect_error(rvisor, restore, "held")
     return 0
 
 
