@@ -87,6 +87,15 @@ std::optional<CallError> mount_filesystem(const Mount& request)
     return std::nullopt;
 }
 
+std::optional<CallError> make_symlink(const Symlink& request)
+{
+    if (auto error = make_directories(parent_of(request.path)))
+        return error;
+    if (symlink(request.target.c_str(), request.path.c_str()) != 0 && errno != EEXIST)
+        return step_failed("creating the link " + request.path, errno);
+    return std::nullopt;
+}
+
 std::optional<CallError> write_file(const WriteFile& request)
 {
     if (auto error = make_directories(parent_of(request.path)))

@@ -303,6 +303,15 @@ Call parse_call(const std::string& method, Params& params)
         return parse_mount(params);
     if (method == "WriteFile")
         return parse_write_file(params);
+    if (method == "Symlink") {
+        Symlink call;
+        call.target = params.string("target");
+        call.path = params.absolute_path("path");
+        if (call.target.empty() || call.target.size() > kMaxSymlinkTarget
+            || call.target.find('\0') != std::string::npos)
+            refuse("Symlink's \"target\" must be a path of 1 to 4095 bytes");
+        return call;
+    }
     if (method == "SetHostname") {
         SetHostname call { params.string("hostname") };
         if (call.hostname.empty() || call.hostname.size() > kMaxHostnameSize)
@@ -352,6 +361,8 @@ json params_json(const Call& call)
             } else if constexpr (std::is_same_v<T, WriteFile>) {
                 return { { "path", c.path }, { "mode", c.mode },
                     { "content", encode_base64(c.content) } };
+            } else if constexpr (std::is_same_v<T, Symlink>) {
+                return { { "target", c.target }, { "path", c.path } };
             } else if constexpr (std::is_same_v<T, SetHostname>) {
                 return { { "hostname", c.hostname } };
             } else {
@@ -397,7 +408,7 @@ std::string_view method_name(const Call& call)
 {
     static constexpr std::string_view names[] = { "Ping", "CreateProcess", "OpenStdio",
         "StartProcess", "WaitProcess", "SignalProcess", "CloseStdin", "TtyWinResize",
-        "ListProcesses", "Refresh", "Mount", "WriteFile", "SetHostname", "PowerOff" };
+        "ListProcesses", "Refresh", "Mount", "WriteFile", "Symlink", "SetHostname", "PowerOff" };
     static_assert(std::size(names) == std::variant_size_v<Call>);
     return names[call.index()];
 }

@@ -25,6 +25,8 @@ inline constexpr size_t kMaxEntropySize = 4096;
 // WriteFile is for the small files a container engine bind-mounts (/etc/hosts, resolv.conf);
 // decoded, this still fits a frame in base64.
 inline constexpr size_t kMaxWriteFileSize = 512 * 1024;
+// PATH_MAX less the terminating NUL.
+inline constexpr size_t kMaxSymlinkTarget = 4095;
 // HOST_NAME_MAX: sethostname refuses more.
 inline constexpr size_t kMaxHostnameSize = 64;
 inline constexpr uint32_t kDefaultUmask = 022;
@@ -108,6 +110,12 @@ struct WriteFile {
     std::vector<uint8_t> content; // decoded from base64
 };
 
+// A symbolic link at `path` (absolute) to `target` (as given, often relative).
+struct Symlink {
+    std::string target;
+    std::string path;
+};
+
 struct SetHostname {
     std::string hostname;
 };
@@ -115,7 +123,8 @@ struct SetHostname {
 struct PowerOff { };
 
 using Call = std::variant<Ping, CreateProcess, OpenStdio, StartProcess, WaitProcess, SignalProcess,
-    CloseStdin, TtyWinResize, ListProcesses, Refresh, Mount, WriteFile, SetHostname, PowerOff>;
+    CloseStdin, TtyWinResize, ListProcesses, Refresh, Mount, WriteFile, Symlink, SetHostname,
+    PowerOff>;
 
 struct Request {
     uint64_t id = 0;

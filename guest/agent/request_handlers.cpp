@@ -65,6 +65,8 @@ Outcome RequestHandlers::handle(const Call& call, int socket)
         return done(mount_filesystem(*c));
     if (auto* c = std::get_if<WriteFile>(&call))
         return done(write_file(*c));
+    if (auto* c = std::get_if<Symlink>(&call))
+        return done(make_symlink(*c));
     if (auto* c = std::get_if<SetHostname>(&call)) {
         if (sethostname(c->hostname.data(), c->hostname.size()) != 0)
             return { system_error("sethostname"), {} };
@@ -121,6 +123,10 @@ Outcome RequestHandlers::refresh(const Refresh& request)
         buffer.data() + sizeof(rand_pool_info), request.entropy.data(), request.entropy.size());
     if (ioctl(urandom.get(), RNDADDENTROPY, pool) != 0)
         return { system_error("RNDADDENTROPY"), {} };
+    // Entropy added to the input pool reaches the generator that urandom reads only at its next
+    // reseed, up to a minute away: until then siblings would still read the same bytes.
+    if (ioctl(urandom.get(), RNDRESEEDCRNG) != 0)
+        return { system_error("RNDRESEEDCRNG"), {} };
     return { Empty {}, {} };
 }
 

@@ -2,14 +2,15 @@
 // What each rvisor-oci command does, given its parsed flags. Each returns the process's exit
 // status and throws std::runtime_error with one sentence for the caller to log.
 #include "oci/cli.h"
+#include "oci/runtime_log.h"
 #include "oci/state_store.h"
 
 namespace rvisor::oci {
 
 // `args` is the command line, which runc gets unchanged when the bundle's program is not RISC-V
 // (foreign_image.h).
-int run_create(
-    const StateStore& store, const CreateCommand& command, const std::vector<std::string>& args);
+int run_create(const StateStore& store, const CreateCommand& command,
+    const std::vector<std::string>& args, const RuntimeLog& log);
 int run_start(const StateStore& store, const StartCommand& command);
 int run_kill(const StateStore& store, const KillCommand& command);
 int run_exec(const StateStore& store, const ExecCommand& command);

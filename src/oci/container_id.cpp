@@ -20,6 +20,12 @@ bool allowed(char c)
 
 } // namespace
 
+bool ContainerId::is_valid(std::string_view text)
+{
+    return !text.empty() && text.size() <= kMaxLength && text != "." && text != ".."
+        && std::all_of(text.begin(), text.end(), allowed);
+}
+
 ContainerId::ContainerId(std::string_view text)
     : m_text(text)
 {

@@ -11,6 +11,8 @@ class ContainerId {
 public:
     // Throws std::runtime_error naming the id and what is wrong with it.
     explicit ContainerId(std::string_view text);
+    // Whether `text` would make an id.
+    static bool is_valid(std::string_view text);
 
     const std::string& str() const { return m_text; }
 

@@ -47,6 +47,37 @@ std::vector<uint8_t> file_bytes(const std::string& path)
     return std::vector<uint8_t>(std::istreambuf_iterator<char>(file), {});
 }
 
+// The devices and links every container finds in /dev (the runtime spec's "Default Devices"
+// and "Dev symbolic links"), each the guest's own device bound in, as rootless runc does.
+constexpr const char* kDefaultDevices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+constexpr std::pair<const char*, const char*> kDevLinks[]
+    = { { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
+          { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" } };
+
+void add_default_devices(const ContainerSpec& spec, std::vector<AgentCall>& calls)
+{
+    // Without a file system of its own on /dev they would be made in the shared root itself.
+    const auto mounted = [&](const std::string& destination) {
+        return std::any_of(spec.mounts.begin(), spec.mounts.end(),
+            [&](const MountSpec& mount) { return mount.destination == destination; });
+    };
+    if (!mounted("/dev"))
+        return;
+    for (const char* device : kDefaultDevices) {
+        const std::string path = fmt::format("/dev/{}", device);
+        if (!mounted(path))
+            calls.push_back({ "Mount",
+                { { "source", path }, { "target", guest_target(path) }, { "fstype", "" },
+                    { "options", { "bind" } } } });
+    }
+    for (const auto& [name, target] : kDevLinks) {
+        const std::string path = fmt::format("/dev/{}", name);
+        if (!mounted(path))
+            calls.push_back(
+                { "Symlink", { { "target", target }, { "path", guest_target(path) } } });
+    }
+}
+
 } // namespace
 
 std::vector<AgentCall> container_setup_calls(const ContainerSpec& spec, const ContainerVm& vm)
@@ -102,6 +133,7 @@ std::vector<AgentCall> container_setup_calls(const ContainerSpec& spec, const Co
                 type == "mqueue" || type == "cgroup2" });
         }
     }
+    add_default_devices(spec, calls);
     if (!spec.hostname.empty())
         calls.push_back({ "SetHostname", { { "hostname", spec.hostname } } });
     return calls;

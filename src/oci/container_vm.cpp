@@ -115,6 +115,13 @@ ContainerVm plan_container_vm(const ContainerSpec& spec, const RuntimeImages& im
     if (const auto found = spec.annotations.find("io.rvisor.initrd");
         found != spec.annotations.end())
         vm.spec.initrds = { found->second };
+    if (const auto found = spec.annotations.find("io.rvisor.template");
+        found != spec.annotations.end()) {
+        if (found->second != "true" && found->second != "false")
+            throw std::runtime_error(fmt::format(
+                "annotation io.rvisor.template '{}' is neither true nor false", found->second));
+        vm.use_template = found->second == "true";
+    }
     vm.spec.append = "console=hvc0 quiet panic=-1";
     vm.spec.cpus = plan_cpus(spec);
     vm.spec.memory = plan_memory(spec);

@@ -32,6 +32,8 @@ struct ContainerVm {
     // Bind mounts of single files (Podman's /etc/hosts, /etc/resolv.conf...), which a share
     // cannot carry: the agent is given their contents.
     std::vector<MountSpec> file_mounts;
+    // Whether the VM may start from (and leave) a template: annotation io.rvisor.template.
+    bool use_template = true;
 };
 
 // A bind mount onto /dev/shm (Podman's and Docker's per-container shared memory), which the guest

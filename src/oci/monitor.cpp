@@ -1,12 +1,17 @@
 #include "oci/monitor.h"
 
+#include "agent/protocol.h"
+#include "api/unix_http_client.h"
 #include "host/unix_socket.h"
 #include "oci/agent_client.h"
 #include "oci/container_setup.h"
 #include "oci/process_session.h"
 #include "oci/ready_report.h"
 #include "oci/signal_forwarding.h"
+#include "vmm/fs_option.h"
+#include "vmm/net_option.h"
 #include "vmm/vm_spec_builder.h"
+#include "vmm/vsock_option.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -36,18 +41,42 @@ using nlohmann::json;
 
 // How long the guest may take to boot to its agent; a cold boot takes about a second.
 constexpr auto kAgentTimeout = 60s;
+// A clone's agent answers within milliseconds; one that does not is a broken template.
+constexpr auto kCloneTimeout = 10s;
 // How long a powered-off VM may take to exit before it is killed.
 constexpr auto kPowerOffTimeout = 10s;
 
-// The VM process: rvisor run, which dies with the monitor (PR_SET_PDEATHSIG).
+// rvisor's command line for the VM: booted from its spec, or a clone of a template given this
+// container's shares, networks and vsock socket in place of the template's.
+std::vector<std::string> vm_command(
+    const MonitorSetup& setup, const std::optional<VmTemplate>& clone_of)
+{
+    std::vector<std::string> args { setup.rvisor.string() };
+    if (clone_of) {
+        const machine::VmSpec& spec = setup.vm.spec;
+        args.insert(args.end(),
+            { "restore", "--snapshot", clone_of->state_file.string(), "--mem-file",
+                clone_of->memory_file.string(), "--vsock", vmm::format_vsock_option(*spec.vsock) });
+        for (const machine::FsShareConfig& share : spec.shares)
+            args.insert(args.end(), { "--fs", vmm::format_fs_option(share) });
+        for (const machine::NetConfig& net : spec.nets)
+            args.insert(args.end(), { "--net", vmm::format_net_option(net) });
+    } else {
+        std::ofstream(setup.files.vm_config()) << vmm::spec_to_json(setup.vm.spec).dump(2) << '\n';
+        args.insert(args.end(), { "run", "--config", setup.files.vm_config().string() });
+    }
+    args.insert(args.end(),
+        { "--console-log", setup.files.console_log().string(), "--api-sock",
+            setup.files.api().string() });
+    return args;
+}
+
+// The VM process: rvisor run or restore, which dies with the monitor (PR_SET_PDEATHSIG).
 class VmProcess {
 public:
-    VmProcess(const MonitorSetup& setup)
+    VmProcess(const MonitorSetup& setup, const std::optional<VmTemplate>& clone_of)
     {
-        std::ofstream(setup.files.vm_config()) << vmm::spec_to_json(setup.vm.spec).dump(2) << '\n';
-        const std::vector<std::string> args { setup.rvisor.string(), "run", "--config",
-            setup.files.vm_config().string(), "--console-log", setup.files.console_log().string(),
-            "--api-sock", setup.files.api().string() };
+        const std::vector<std::string> args = vm_command(setup, clone_of);
         const pid_t monitor = ::getpid();
         m_pid = ::fork();
         if (m_pid < 0)
@@ -166,12 +195,12 @@ private:
     void set_up()
     {
         m_commands = host::create_listening_socket(m_setup.files.monitor());
-        m_vm = std::make_unique<VmProcess>(m_setup);
-        const auto gone = [this] { return m_vm->exited(); };
-        AgentConnection control(m_setup.files.vsock(), kAgentTimeout, gone);
+        std::optional<AgentConnection> control = m_setup.clone_of ? start_clone() : std::nullopt;
+        if (!control)
+            control.emplace(boot());
         for (const AgentCall& call : container_setup_calls(m_setup.spec, m_setup.vm)) {
             try {
-                control.call(call.method, call.params);
+                control->call(call.method, call.params);
             } catch (const AgentError& error) {
                 if (!(call.optional && error.error_number() == ENODEV))
                     throw;
@@ -179,6 +208,93 @@ private:
         }
         const int stdio[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
         m_session.create(*m_setup.spec.process, m_setup.console_socket, stdio);
+    }
+
+    std::string name() const { return m_setup.files.dir.filename().string(); }
+    bool vm_gone() { return m_vm->exited(); }
+
+    AgentConnection boot()
+    {
+        m_vm = std::make_unique<VmProcess>(m_setup, std::nullopt);
+        AgentConnection control(m_setup.files.vsock(), kAgentTimeout, [this] { return vm_gone(); });
+        if (m_setup.templates)
+            leave_template();
+        return control;
+    }
+
+    // The VM as a clone of the template, or nothing when the template does not work (damaged,
+    // or made by a build that cannot restore it): then the template is removed, and the
+    // container boots, leaving a new one.
+    std::optional<AgentConnection> start_clone()
+    {
+        const VmTemplate& clone_of = *m_setup.clone_of;
+        m_vm = std::make_unique<VmProcess>(m_setup, clone_of);
+        try {
+            AgentConnection control(
+                m_setup.files.vsock(), kCloneTimeout, [this] { return vm_gone(); });
+            refresh_clone(control);
+            m_setup.log.info(fmt::format("container {} started from the template {}", name(),
+                clone_of.state_file.parent_path().string()));
+            return control;
+        } catch (const std::exception& error) {
+            std::string reason = error.what();
+            if (m_vm->exited())
+                reason = last_error_line(m_setup.files.vm_errors());
+            m_vm->finish(0ms);
+            std::error_code ignored;
+            std::filesystem::remove_all(clone_of.state_file.parent_path(), ignored);
+            m_setup.log.error(fmt::format(
+                "the template {} did not start ({}); it is removed and container {} boots",
+                clone_of.state_file.parent_path().string(), reason, name()));
+            return std::nullopt;
+        }
+    }
+
+    // A clone wakes with its template's clock and entropy pool, which every sibling shares.
+    static void refresh_clone(AgentConnection& control)
+    {
+        std::vector<uint8_t> entropy(64);
+        if (::getentropy(entropy.data(), entropy.size()) != 0)
+            throw std::runtime_error(
+                fmt::format("cannot draw entropy for the VM: {}", std::strerror(errno)));
+        const auto now = std::chrono::system_clock::now().time_since_epoch();
+        control.call("Refresh",
+            { { "realtime_ns", std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() },
+                { "entropy", agent::encode_base64(entropy) } });
+    }
+
+    // The guest is at the agent's ready point, nothing of the container in it yet: the moment
+    // the containers after this one start from. A template that cannot be made costs this
+    // container nothing but the attempt.
+    void leave_template()
+    {
+        const auto api = [&](const char* method, const char* path, const json& body) {
+            const api::HttpReply reply
+                = api::unix_http_request(m_setup.files.api(), method, path, body);
+            if (reply.status >= 400)
+                throw std::runtime_error(
+                    fmt::format("{} {}: {}", method, path, reply.fault_message()));
+        };
+        try {
+            PendingTemplate pending = m_setup.templates->prepare(m_setup.template_identity);
+            const VmTemplate files = pending.files();
+            api("PATCH", "/vm", { { "state", "Paused" } });
+            try {
+                api("PUT", "/snapshot/create",
+                    { { "snapshot_path", files.state_file.string() },
+                        { "mem_file_path", files.memory_file.string() } });
+            } catch (...) {
+                api("PATCH", "/vm", { { "state", "Resumed" } });
+                throw;
+            }
+            api("PATCH", "/vm", { { "state", "Resumed" } });
+            if (pending.publish())
+                m_setup.log.info(
+                    fmt::format("container {} left a template for containers like it", name()));
+        } catch (const std::exception& error) {
+            m_setup.log.error(
+                fmt::format("no template made for containers like {}: {}", name(), error.what()));
+        }
     }
 
     // One request per connection: a JSON line in, a JSON line out.

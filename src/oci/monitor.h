@@ -7,6 +7,8 @@
 // when the process has exited powers the VM off and exits.
 #include "oci/bundle.h"
 #include "oci/container_vm.h"
+#include "oci/runtime_log.h"
+#include "oci/vm_template.h"
 
 #include <filesystem>
 #include <optional>
@@ -35,6 +37,12 @@ struct MonitorSetup {
     ContainerVm vm;
     std::filesystem::path rvisor; // the VMM binary
     std::optional<std::filesystem::path> console_socket; // where a terminal's pty master goes
+    RuntimeLog log;
+    // Fast start: the template to clone the VM from, if there is one, and the cache in which a
+    // cold-booted VM leaves one for the containers after it (no cache: templates are off).
+    std::optional<VmTemplate> clone_of;
+    std::optional<TemplateCache> templates;
+    std::string template_identity;
 };
 
 // Runs the monitor in this (freshly forked) process, reporting on `report_fd` once the container

@@ -145,9 +145,12 @@ void StateStore::remove(const ContainerId& id) const
 std::vector<std::string> StateStore::ids() const
 {
     std::vector<std::string> ids;
-    for (const auto& entry : std::filesystem::directory_iterator(m_root))
-        if (entry.is_directory())
-            ids.push_back(entry.path().filename().string());
+    // Only containers' directories: the template cache's name is not a container id.
+    for (const auto& entry : std::filesystem::directory_iterator(m_root)) {
+        const std::string name = entry.path().filename().string();
+        if (entry.is_directory() && ContainerId::is_valid(name))
+            ids.push_back(name);
+    }
     std::sort(ids.begin(), ids.end());
     return ids;
 }

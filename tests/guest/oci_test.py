@@ -33,12 +33,14 @@ class Runtime:
         self.root = os.path.join(workdir, "root")
         self.workdir = workdir
         self.env = dict(os.environ, RVISOR_OCI_KERNEL=os.path.join(guest_dir, "Image"))
+        self.global_args = []
         libc = ctypes.CDLL(None, use_errno=True)
         expect(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0, "cannot become a subreaper")
 
     def run(self, *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             pass_fds=()):
-        return subprocess.run([self.binary, "--root", self.root, *args], stdin=stdin, stdout=stdout,
+        return subprocess.run([self.binary, "--root", self.root, *self.global_args, *args],
+                              stdin=stdin, stdout=stdout,
                               stderr=stderr, env=self.env, timeout=HANG_TIMEOUT, pass_fds=pass_fds)
 
     def ok(self, *args, **kwargs):
@@ -144,7 +146,8 @@ def suite(body):
                     return SKIP
             finally:
                 for container in os.listdir(runtime.root) if os.path.exists(runtime.root) else []:
-                    runtime.run("delete", "--force", container)
+                    if container != "@templates":
+                        runtime.run("delete", "--force", container)
         return 0
     return test
 
@@ -486,12 +489,76 @@ def concurrent(runtime, guest_dir, workdir):
     expect(len(results) == 8 and not wrong, f"containers that went wrong: {wrong}")
 
 
+def templates(runtime, guest_dir, workdir):
+    """Fast start (docs/containers.md): the first container boots and leaves a template; the
+    next of its shape is a clone with its own root, the host's time and a fresh entropy pool; the
+    annotation io.rvisor.template=false boots; a damaged template is removed and replaced."""
+    log = os.path.join(workdir, "runtime.log")
+    runtime.global_args = ["--log", log]
+    cache = os.path.join(runtime.root, "@templates")
+
+    def bundle(name, **changes):
+        path = make_bundle(workdir, guest_dir, name,
+                           ["sh", "-c", "cat /marker; date +%s; head -c 8 /dev/urandom | od -x"],
+                           **changes)
+        with open(os.path.join(path, "rootfs", "marker"), "w") as f:
+            f.write(name + "\n")
+        return path
+
+    def run(container, path):
+        out = os.path.join(workdir, f"{container}.out")
+        with open(out, "wb") as f:
+            monitor = runtime.create(container, path, stdout=f)
+        runtime.ok("start", container)
+        expect(wait_status(monitor) == 0, f"{container}'s exit status")
+        runtime.ok("delete", container)
+        with open(out) as f:
+            lines = f.read().splitlines()
+        expect(len(lines) >= 3 and lines[0] == os.path.basename(path),
+               f"{container}'s output {lines}: not its own root's marker")
+        clock = int(lines[1])
+        expect(abs(clock - time.time()) < 10, f"{container}'s clock says {clock}, "
+                                               f"the host's {int(time.time())}")
+        return lines[2]
+
+    def logged(fragment):
+        with open(log) as f:
+            return fragment in f.read()
+
+    first = bundle("first")
+    run("t0", first)
+    expect(logged("container t0 left a template"), "the first container left no template")
+    expect(len(os.listdir(cache)) == 1, f"the cache holds {os.listdir(cache)}")
+    # The template does not need the first container's root any more.
+    shutil.rmtree(first)
+    random_bytes = {run("t1", bundle("second")), run("t2", bundle("third"))}
+    expect(logged("container t1 started from the template")
+           and logged("container t2 started from the template"), "no clone started")
+    expect(len(random_bytes) == 2, "two clones read the same random bytes")
+
+    run("t3", bundle("cold", annotations={"io.rvisor.template": "false"}))
+    expect(not logged("container t3"), "a container with templates off used one")
+
+    [name] = os.listdir(cache)
+    with open(os.path.join(cache, name, "vm.state"), "r+b") as f:
+        f.truncate(100)
+    run("t4", bundle("damaged"))
+    expect(logged(f"the template {os.path.join(cache, name)} did not start")
+           and logged("container t4 left a template"), "the damaged template was not replaced")
+    run("t5", bundle("replaced"))
+    expect(logged("container t5 started from the template"), "the new template is not used")
+
+    # Another shape, another template.
+    run("t6", bundle("bigger", annotations={"io.rvisor.memory": "320M"}))
+    expect(len(os.listdir(cache)) == 2, f"the cache holds {os.listdir(cache)}")
+
+
 TESTS = {name.replace("_", "-"): suite(body) for name, body in [
     ("lifecycle", lifecycle), ("signals", signals), ("pause-ps", pause_and_ps),
     ("exec", exec_processes),
     ("mounts", mounts_and_process),
     ("terminal", terminal), ("foreign", foreign), ("bad-input", bad_input),
-    ("concurrent", concurrent)]}
+    ("concurrent", concurrent), ("templates", templates)]}
 
 if __name__ == "__main__":
     raise SystemExit(test_main(TESTS))

@@ -75,3 +75,44 @@ TEST(OciContainerSetupTest, TheRootThenEachMountInOrderThenTheHostname)
     EXPECT_EQ(calls[10].method, "SetHostname");
     EXPECT_EQ(calls[10].params["hostname"], "box");
 }
+
+TEST(OciContainerSetupTest, DefaultDevicesAndLinksGoIntoTheContainersDev)
+{
+    const auto dir = std::filesystem::temp_directory_path()
+        / ("rvisor-container-devices-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "rootfs");
+    ContainerSpec spec;
+    spec.root = dir / "rootfs";
+    auto targets = [&] {
+        const auto vm = plan_container_vm(spec, { "/k", { "/i" } }, dir / "v.sock");
+        std::vector<std::string> found;
+        for (const AgentCall& call : container_setup_calls(spec, vm)) {
+            if (call.method == "Symlink")
+                found.push_back(call.params["path"].get<std::string>() + " -> "
+                    + call.params["target"].get<std::string>());
+            else if (call.params.contains("source")
+                && call.params["source"].get<std::string>().starts_with("/dev/"))
+                found.push_back(call.params["source"].get<std::string>() + " on "
+                    + call.params["target"].get<std::string>());
+        }
+        return found;
+    };
+    // No /dev of the container's own: nothing is made in its shared root.
+    EXPECT_TRUE(targets().empty());
+
+    spec.mounts = { MountSpec { "/dev", "tmpfs", "tmpfs", { "mode=755" } },
+        MountSpec { "/dev/tty", "bind", "/dev/null", { "bind" } } };
+    const std::vector<std::string> expected = { "/dev/null on /run/rvisor/rootfs/dev/null",
+        "/dev/zero on /run/rvisor/rootfs/dev/zero", "/dev/full on /run/rvisor/rootfs/dev/full",
+        "/dev/random on /run/rvisor/rootfs/dev/random",
+        "/dev/urandom on /run/rvisor/rootfs/dev/urandom",
+        "/run/rvisor/rootfs/dev/fd -> /proc/self/fd",
+        "/run/rvisor/rootfs/dev/stdin -> /proc/self/fd/0",
+        "/run/rvisor/rootfs/dev/stdout -> /proc/self/fd/1",
+        "/run/rvisor/rootfs/dev/stderr -> /proc/self/fd/2",
+        "/run/rvisor/rootfs/dev/ptmx -> pts/ptmx" };
+    // The bundle's own /dev/tty mount stands; no default device is bound over it.
+    const std::vector<std::string> found = targets();
+    std::filesystem::remove_all(dir);
+    EXPECT_EQ(found, expected);
+}

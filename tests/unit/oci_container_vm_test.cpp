@@ -85,6 +85,17 @@ TEST_F(OciContainerVmTest, ResourcesSetHartsAndMemory)
         "config.json: linux.resources.memory.limit 1048576 is below the 16 MiB a VM needs");
 }
 
+TEST_F(OciContainerVmTest, TemplatesAreOnUnlessTheAnnotationSaysFalse)
+{
+    EXPECT_TRUE(plan().use_template);
+    m_spec.annotations["io.rvisor.template"] = "false";
+    EXPECT_FALSE(plan().use_template);
+    m_spec.annotations["io.rvisor.template"] = "true";
+    EXPECT_TRUE(plan().use_template);
+    m_spec.annotations["io.rvisor.template"] = "no";
+    EXPECT_EQ(error(), "annotation io.rvisor.template 'no' is neither true nor false");
+}
+
 TEST_F(OciContainerVmTest, AnnotationsOverride)
 {
     m_spec.resources.memory_limit = 1ll << 30;

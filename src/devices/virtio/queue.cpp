@@ -144,6 +144,11 @@ uint16_t VirtQueue::load_available(uint64_t offset) const
     return ring_field(m_available, offset).load(std::memory_order_relaxed);
 }
 
+uint16_t VirtQueue::available_index() const
+{
+    return ring_field(m_available, kIndexOffset).load(std::memory_order_acquire);
+}
+
 std::optional<DescriptorChain> VirtQueue::pop_writable(const char* role)
 {
     std::optional<DescriptorChain> chain = pop();

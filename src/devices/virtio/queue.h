@@ -62,6 +62,9 @@ public:
     // pop() for a receive queue, whose chains the device only writes: a chain with a readable
     // buffer fails the queue (and `role` names the queue in the reason).
     std::optional<DescriptorChain> pop_writable(const char* role);
+    // How many chains the driver has made available so far (the available ring's idx, which
+    // wraps at 2^16): a change shows that the driver has offered another chain.
+    uint16_t available_index() const;
     // Returns a chain to the driver with the number of bytes written into its writable part.
     void push(uint16_t head, uint32_t bytes_written);
     // Interrupts the driver for the chains pushed since the last call, unless it asked not to be.

@@ -60,6 +60,7 @@ void VirtioVsock::reset()
     m_worker.cancel();
     m_queues = nullptr;
     m_transport_reset_owed = false;
+    m_reset_sent_at.reset();
     m_muxer->reset(m_guest_cid);
 }
 
@@ -69,8 +70,11 @@ void VirtioVsock::process_queues()
         return;
     if (m_transport_reset_owed)
         send_transport_reset(m_queues[kEventQueue]);
+    if (m_reset_sent_at && m_queues[kEventQueue].available_index() != *m_reset_sent_at)
+        m_reset_sent_at.reset();
     transmit(m_queues[kTransmitQueue]);
-    deliver(m_queues[kReceiveQueue]);
+    if (!m_transport_reset_owed && !m_reset_sent_at)
+        deliver(m_queues[kReceiveQueue]);
 }
 
 void VirtioVsock::send_transport_reset(VirtQueue& queue)
@@ -86,6 +90,7 @@ void VirtioVsock::send_transport_reset(VirtQueue& queue)
     queue.push(chain->head, kTransportResetEvent.size());
     queue.notify_used();
     m_transport_reset_owed = false;
+    m_reset_sent_at = queue.available_index();
 }
 
 void VirtioVsock::transmit(VirtQueue& queue)

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace rvisor::devices::virtio {
@@ -73,6 +74,11 @@ private:
     // Set by activate() and cleared by reset() while the worker is idle.
     VirtQueue* m_queues { nullptr };
     std::atomic<bool> m_transport_reset_owed { false };
+    // The event queue's available index just after the reset event was sent. Linux handles the
+    // event and only then offers the buffer again, resetting every connection it had; a
+    // connection request delivered before that would be reset with them, so none is delivered
+    // until the index moves (the worker's).
+    std::optional<uint16_t> m_reset_sent_at;
     std::vector<uint8_t> m_payload; // the worker's: one packet at a time
     std::unique_ptr<VsockMuxer> m_muxer;
     // Last: its thread must stop before the members it uses go away.

@@ -34,8 +34,8 @@ std::string now_rfc3339()
 
 } // namespace
 
-int run_create(
-    const StateStore& store, const CreateCommand& command, const std::vector<std::string>& args)
+int run_create(const StateStore& store, const CreateCommand& command,
+    const std::vector<std::string>& args, const RuntimeLog& log)
 {
     const ContainerId id(command.id);
     const auto bundle = std::filesystem::absolute(command.bundle).lexically_normal();
@@ -56,8 +56,14 @@ int run_create(
         state.annotations = spec.annotations;
         store.save(state);
 
-        const MonitorSetup setup { paths, std::move(spec), std::move(vm), files.rvisor,
-            command.console_socket };
+        MonitorSetup setup { paths, std::move(spec), std::move(vm), files.rvisor,
+            command.console_socket, log, {}, {}, {} };
+        if (setup.vm.use_template) {
+            const TemplateCache templates(store.root());
+            setup.template_identity = template_identity(setup.vm.spec, files.rvisor);
+            setup.clone_of = templates.find(setup.template_identity);
+            setup.templates = templates;
+        }
         monitor.emplace(
             [&](int report_fd) { run_monitor(setup, report_fd); }, "the container's monitor");
         monitor->wait_until_ready(kCreateTimeout);
