@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Container start times (bench/containers.py): podman run --rm IMAGE true with rvisor-oci (a VM
-# per container, cold boot), with runc under qemu-user for the same riscv64 image (it registers
+# per container, from a template and cold), with runc under qemu-user for the same riscv64 image (it registers
 # qemu-riscv64 with binfmt_misc when it is not, as root), and with runc for a native image; then
-# rvisor-oci's create + start to the first byte of output. Medians and ratios.
+# rvisor-oci's create + start, and start alone, to the first byte of output. Medians and ratios.
 # Usage: bench/containers.sh [RUNS]   (needs podman, runc, qemu-user-static, cpio, gcc; as root)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -50,8 +50,16 @@ bool read_exactly(int fd, char* buffer, size_t size)
     return true;
 }
 
+// How long the VMM may take to answer CONNECT; a connection without an answer is tried again.
+constexpr timeval kHandshakeTimeout { 3, 0 };
+
+void set_receive_timeout(int fd, timeval timeout)
+{
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+}
+
 // The vsock convention's handshake: CONNECT <port>\n answered by OK <port>\n; false when the
-// connection closes without an answer (no listener yet).
+// connection closes without an answer (no listener yet) or none comes in time.
 bool handshake(int fd)
 {
     write_all(fd, fmt::format("CONNECT {}\n", agent::kAgentPort));
@@ -80,12 +88,14 @@ AgentConnection::AgentConnection(const std::filesystem::path& vsock_socket,
         const int fd = host::connect_unix_socket(vsock_socket);
         if (fd >= 0) {
             bool joined = false;
+            set_receive_timeout(fd, kHandshakeTimeout);
             try {
                 joined = handshake(fd);
             } catch (const std::runtime_error&) {
                 joined = false;
             }
             if (joined) {
+                set_receive_timeout(fd, {});
                 m_fd = fd;
                 return;
             }

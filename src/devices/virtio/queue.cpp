@@ -149,6 +149,16 @@ uint16_t VirtQueue::available_index() const
     return ring_field(m_available, kIndexOffset).load(std::memory_order_acquire);
 }
 
+void VirtQueue::notify_after_available(uint16_t index)
+{
+    if (!m_ready || !m_event_index)
+        return;
+    ring_field(m_used, kRingOffset + kUsedElementSize * m_size)
+        .store(index, std::memory_order_relaxed);
+    // Published before the caller looks at the index again, as in pop().
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
 std::optional<DescriptorChain> VirtQueue::pop_writable(const char* role)
 {
     std::optional<DescriptorChain> chain = pop();

@@ -65,6 +65,9 @@ public:
     // How many chains the driver has made available so far (the available ring's idx, which
     // wraps at 2^16): a change shows that the driver has offered another chain.
     uint16_t available_index() const;
+    // Asks the driver to notify the device once the available index moves past `index` (with
+    // VIRTIO_F_EVENT_IDX the driver kicks only when asked; without it, always).
+    void notify_after_available(uint16_t index);
     // Returns a chain to the driver with the number of bytes written into its writable part.
     void push(uint16_t head, uint32_t bytes_written);
     // Interrupts the driver for the chains pushed since the last call, unless it asked not to be.

@@ -87,10 +87,13 @@ void VirtioVsock::send_transport_reset(VirtQueue& queue)
         return;
     }
     chain->writable.write_at(0, kTransportResetEvent);
+    // Read before the guest can see the event, so that its answer cannot come unnoticed.
+    const uint16_t offered = queue.available_index();
     queue.push(chain->head, kTransportResetEvent.size());
     queue.notify_used();
+    queue.notify_after_available(offered);
     m_transport_reset_owed = false;
-    m_reset_sent_at = queue.available_index();
+    m_reset_sent_at = offered;
 }
 
 void VirtioVsock::transmit(VirtQueue& queue)

@@ -74,7 +74,7 @@ private:
     // Set by activate() and cleared by reset() while the worker is idle.
     VirtQueue* m_queues { nullptr };
     std::atomic<bool> m_transport_reset_owed { false };
-    // The event queue's available index just after the reset event was sent. Linux handles the
+    // The event queue's available index when the reset event was sent. Linux handles the
     // event and only then offers the buffer again, resetting every connection it had; a
     // connection request delivered before that would be reset with them, so none is delivered
     // until the index moves (the worker's).
