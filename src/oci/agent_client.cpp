@@ -124,6 +124,11 @@ AgentConnection::AgentConnection(AgentConnection&& other) noexcept
 
 nlohmann::json AgentConnection::call(const std::string& method, const nlohmann::json& params)
 {
+    return reply_to(method, send(method, params));
+}
+
+uint64_t AgentConnection::send(const std::string& method, const nlohmann::json& params)
+{
     if (m_fd < 0)
         throw std::logic_error("a call on a spent agent connection");
     const uint64_t id = m_next_id++;
@@ -131,6 +136,11 @@ nlohmann::json AgentConnection::call(const std::string& method, const nlohmann::
     if (!params.is_null())
         request["params"] = params;
     write_all(m_fd, agent::frame(request.dump()));
+    return id;
+}
+
+nlohmann::json AgentConnection::reply_to(const std::string& method, uint64_t id)
+{
     uint8_t header[agent::kFrameHeaderSize];
     if (!read_exactly(m_fd, reinterpret_cast<char*>(header), sizeof header))
         throw std::runtime_error(fmt::format("the agent closed the connection during {}", method));

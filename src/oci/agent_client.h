@@ -42,6 +42,11 @@ public:
     // One call: the result object, or AgentError; std::runtime_error when the connection breaks
     // or the reply is not the protocol's.
     nlohmann::json call(const std::string& method, const nlohmann::json& params = nullptr);
+    // A call in two halves, so that several can be on their way at once (the agent answers
+    // in order): send() returns the request's id, reply_to() waits for its reply and returns
+    // or throws as call() does.
+    uint64_t send(const std::string& method, const nlohmann::json& params = nullptr);
+    nlohmann::json reply_to(const std::string& method, uint64_t id);
 
     // Turns the connection into the raw stream of a process's stdin, stdout or stderr and hands
     // over its descriptor; the connection is spent.

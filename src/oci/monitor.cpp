@@ -198,11 +198,16 @@ private:
         std::optional<AgentConnection> control = m_setup.clone_of ? start_clone() : std::nullopt;
         if (!control)
             control.emplace(boot());
-        for (const AgentCall& call : container_setup_calls(m_setup.spec, m_setup.vm)) {
+        // All on their way at once: each is a round trip through the guest otherwise.
+        const std::vector<AgentCall> calls = container_setup_calls(m_setup.spec, m_setup.vm);
+        std::vector<uint64_t> ids;
+        for (const AgentCall& call : calls)
+            ids.push_back(control->send(call.method, call.params));
+        for (size_t i = 0; i < calls.size(); ++i) {
             try {
-                control->call(call.method, call.params);
+                control->reply_to(calls[i].method, ids[i]);
             } catch (const AgentError& error) {
-                if (!(call.optional && error.error_number() == ENODEV))
+                if (!(calls[i].optional && error.error_number() == ENODEV))
                     throw;
             }
         }
