@@ -30,6 +30,8 @@ int run_features()
                 { "io.rvisor.initrd", "the guest initramfs instead of the agent's" },
                 { "io.rvisor.memory", "guest RAM, e.g. 512M, over linux.resources.memory.limit" },
                 { "io.rvisor.cpus", "harts, 1 to 32, over the CPU quota and cpuset" },
+                { "io.rvisor.template",
+                    "false boots the VM instead of restoring the template for its shape" },
             } },
     };
     fmt::print("{}\n", features.dump(2));
