@@ -33,7 +33,7 @@ int main(int argc, char** argv)
                 } else {
                     const StateStore store(invocation.global.root);
                     if constexpr (std::is_same_v<T, CreateCommand>)
-                        return run_create(store, command, args);
+                        return run_create(store, command, args, log);
                     else if constexpr (std::is_same_v<T, StartCommand>)
                         return run_start(store, command);
                     else if constexpr (std::is_same_v<T, KillCommand>)

@@ -7,9 +7,9 @@
 namespace rvisor::oci {
 
 // `args` is the command line, which runc gets unchanged when the bundle's program is not RISC-V
-// (foreign_image.h).
-int run_create(
-    const StateStore& store, const CreateCommand& command, const std::vector<std::string>& args);
+// (foreign_image.h). The monitor's warnings go to `log`.
+int run_create(const StateStore& store, const CreateCommand& command,
+    const std::vector<std::string>& args, const RuntimeLog& log);
 int run_start(const StateStore& store, const StartCommand& command);
 int run_kill(const StateStore& store, const KillCommand& command);
 int run_exec(const StateStore& store, const ExecCommand& command);

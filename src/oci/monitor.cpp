@@ -3,6 +3,8 @@
 #include "host/unix_socket.h"
 #include "oci/agent_client.h"
 #include "oci/container_setup.h"
+#include "oci/network_namespace.h"
+#include "oci/port_forwarder.h"
 #include "oci/process_session.h"
 #include "oci/ready_report.h"
 #include "oci/signal_forwarding.h"
@@ -39,15 +41,21 @@ constexpr auto kAgentTimeout = 60s;
 // How long a powered-off VM may take to exit before it is killed.
 constexpr auto kPowerOffTimeout = 10s;
 
-// The VM process: rvisor run, which dies with the monitor (PR_SET_PDEATHSIG).
+// The VM process: rvisor run, which dies with the monitor (PR_SET_PDEATHSIG), in the container's
+// network namespace when it has one, so that the guest's user-mode network opens its sockets
+// there.
 class VmProcess {
 public:
-    VmProcess(const MonitorSetup& setup)
+    VmProcess(const MonitorSetup& setup, const NetworkNamespace* network_namespace)
     {
         std::ofstream(setup.files.vm_config()) << vmm::spec_to_json(setup.vm.spec).dump(2) << '\n';
         const std::vector<std::string> args { setup.rvisor.string(), "run", "--config",
             setup.files.vm_config().string(), "--console-log", setup.files.console_log().string(),
             "--api-sock", setup.files.api().string() };
+        const std::string join_failure = network_namespace
+            ? fmt::format(
+                "cannot join the network namespace {}: ", network_namespace->path().string())
+            : std::string();
         const pid_t monitor = ::getpid();
         m_pid = ::fork();
         if (m_pid < 0)
@@ -62,6 +70,14 @@ public:
             ::dup2(null, STDIN_FILENO);
             ::dup2(null, STDOUT_FILENO);
             ::dup2(errors >= 0 ? errors : null, STDERR_FILENO);
+            if (network_namespace && !network_namespace->enter()) {
+                // Nothing allocated after the fork: vm.err's last line is the monitor's reason.
+                const char* reason = std::strerror(errno);
+                for (const char* text : { join_failure.c_str(), reason, "\n" })
+                    [[maybe_unused]] ssize_t ignored
+                        = ::write(STDERR_FILENO, text, std::strlen(text));
+                ::_exit(1);
+            }
             sigset_t none;
             sigemptyset(&none);
             ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -166,7 +182,10 @@ private:
     void set_up()
     {
         m_commands = host::create_listening_socket(m_setup.files.monitor());
-        m_vm = std::make_unique<VmProcess>(m_setup);
+        if (m_setup.vm.network && m_setup.vm.network->namespace_path)
+            m_network_namespace
+                = std::make_shared<const NetworkNamespace>(*m_setup.vm.network->namespace_path);
+        m_vm = std::make_unique<VmProcess>(m_setup, m_network_namespace.get());
         const auto gone = [this] { return m_vm->exited(); };
         AgentConnection control(m_setup.files.vsock(), kAgentTimeout, gone);
         for (const AgentCall& call : container_setup_calls(m_setup.spec, m_setup.vm)) {
@@ -179,6 +198,11 @@ private:
         }
         const int stdio[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
         m_session.create(*m_setup.spec.process, m_setup.console_socket, stdio);
+        if (m_setup.vm.network) {
+            m_port_forwarder = std::make_unique<PortForwarder>(
+                m_setup.files.vsock(), m_network_namespace, m_setup.log);
+            m_port_forwarder->start();
+        }
     }
 
     // One request per connection: a JSON line in, a JSON line out.
@@ -223,7 +247,9 @@ private:
 
     const MonitorSetup& m_setup;
     const int m_report_fd;
+    std::shared_ptr<const NetworkNamespace> m_network_namespace; // none: the monitor's own
     std::unique_ptr<VmProcess> m_vm;
+    std::unique_ptr<PortForwarder> m_port_forwarder; // its threads live until the monitor exits
     host::ListeningSocket m_commands;
     ProcessSession m_session { m_setup.files.vsock(), kInitExecId };
 };

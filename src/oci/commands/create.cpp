@@ -34,8 +34,8 @@ std::string now_rfc3339()
 
 } // namespace
 
-int run_create(
-    const StateStore& store, const CreateCommand& command, const std::vector<std::string>& args)
+int run_create(const StateStore& store, const CreateCommand& command,
+    const std::vector<std::string>& args, const RuntimeLog& log)
 {
     const ContainerId id(command.id);
     const auto bundle = std::filesystem::absolute(command.bundle).lexically_normal();
@@ -57,7 +57,7 @@ int run_create(
         store.save(state);
 
         const MonitorSetup setup { paths, std::move(spec), std::move(vm), files.rvisor,
-            command.console_socket };
+            command.console_socket, log };
         monitor.emplace(
             [&](int report_fd) { run_monitor(setup, report_fd); }, "the container's monitor");
         monitor->wait_until_ready(kCreateTimeout);
