@@ -51,6 +51,11 @@ void mount_pseudo_filesystems()
     }
 }
 
+// Connections the guest kernel queues before the agent accepts them; beyond it the kernel resets
+// the next. A host may open many at once (a burst of forwarded clients), faster than one vCPU
+// shared with the processes accepts them and starts their threads.
+constexpr int kListenBacklog = 1024;
+
 rvisor::agent::UniqueFd listen_on_vsock(uint32_t port)
 {
     rvisor::agent::UniqueFd listener(socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -61,7 +66,7 @@ rvisor::agent::UniqueFd listen_on_vsock(uint32_t port)
     address.svm_cid = VMADDR_CID_ANY;
     address.svm_port = port;
     if (bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0
-        || listen(listener.get(), 64) != 0)
+        || listen(listener.get(), kListenBacklog) != 0)
         rvisor::agent::fail(
             "listening on vsock port " + std::to_string(port) + " failed: " + std::strerror(errno));
     return listener;

@@ -452,7 +452,8 @@ def stream_join_line(uds, line):
 def stream_join(uds, guest):
     """A guest with no network: ListListeners sees a server, the stream join service reaches it
     (a half-closed request too) and refuses a port nothing listens on and a malformed line; a
-    silent connection holds nothing up; ConfigureNetwork without the device is ENODEV."""
+    silent connection holds nothing up, and 128 of them make the next stream's EAGAIN;
+    ConfigureNetwork without the device is ENODEV."""
     connection = AgentConnection(uds)
     _, _, status = run_process(uds, "www", ["sh", "-c", "mkdir -p /tmp/www && "
                                                         "echo hello > /tmp/www/index.html"])
@@ -491,6 +492,34 @@ def stream_join(uds, guest):
     malformed, answer = stream_join_line(uds, b"UDP 53\n")
     expect(answer.startswith(f"ERROR {errno.EINVAL} ".encode()), f"a bad line: {answer!r}")
     malformed.close()
+
+    # 128 streams at once: silent connections fill every place, the next is refused at once
+    # with EAGAIN, and once they close a stream joins again.
+    silent = []
+    for _ in range(128):
+        waiting = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        waiting.settimeout(HANG_TIMEOUT)
+        waiting.connect(uds)
+        waiting.sendall(f"CONNECT {STREAM_JOIN_PORT}\n".encode())
+        reply = b""
+        while not reply.endswith(b"\n"):
+            byte = waiting.recv(1)
+            expect(byte, f"stream {len(silent)}: the vsock socket closed after {reply!r}")
+            reply += byte
+        silent.append(waiting)
+    over, answer = stream_join_line(uds, b"TCP 7000\n")
+    expect(answer.startswith(f"ERROR {errno.EAGAIN} ".encode()), f"stream 129: {answer!r}")
+    over.close()
+    for waiting in silent:
+        waiting.close()
+    deadline = time.monotonic() + 30
+    while True:
+        joined, answer = stream_join_line(uds, b"TCP 7000\n")
+        joined.close()
+        if answer == b"OK":
+            break
+        expect(time.monotonic() < deadline, f"no stream joins after the silent ones: {answer!r}")
+        time.sleep(0.1)
 
     connection.error("ConfigureNetwork", {"interface": "eth0", "address": "10.0.2.15",
                                           "prefix_length": 24}, errno.ENODEV)
