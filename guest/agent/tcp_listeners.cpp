@@ -1,13 +1,14 @@
 #include "tcp_listeners.h"
 
+#include "unique_fd.h"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <fcntl.h>
 #include <optional>
-#include <sstream>
+#include <unistd.h>
 
 namespace rvisor::agent {
 
@@ -53,10 +54,34 @@ std::optional<TcpListener> parse_local_address(std::string_view text, AddressFam
     return TcpListener { address, port };
 }
 
+// The whole file; empty when it cannot be read. Plain read(2) rather than a stream: the host
+// asks several times a second, and in an emulated guest every instruction counts.
 std::string read_file(const char* path)
 {
-    std::ifstream file(path);
-    return std::string(std::istreambuf_iterator<char>(file), {});
+    std::string text;
+    UniqueFd file(open(path, O_RDONLY | O_CLOEXEC));
+    if (!file)
+        return text;
+    char buffer[16384];
+    ssize_t count = 0;
+    while ((count = read(file.get(), buffer, sizeof buffer)) > 0)
+        text.append(buffer, static_cast<size_t>(count));
+    return text;
+}
+
+// The next field of `line` separated by spaces, consumed from it; empty at the end.
+std::string_view next_field(std::string_view& line)
+{
+    const size_t start = line.find_first_not_of(' ');
+    if (start == std::string_view::npos) {
+        line = {};
+        return {};
+    }
+    line.remove_prefix(start);
+    const size_t end = std::min(line.find(' '), line.size());
+    std::string_view field = line.substr(0, end);
+    line.remove_prefix(end);
+    return field;
 }
 
 } // namespace
@@ -64,15 +89,16 @@ std::string read_file(const char* path)
 std::vector<TcpListener> parse_tcp_listeners(std::string_view text, AddressFamily family)
 {
     std::vector<TcpListener> listeners;
-    std::istringstream lines { std::string(text) };
-    std::string line;
-    while (std::getline(lines, line)) {
+    while (!text.empty()) {
+        const size_t end = std::min(text.find('\n'), text.size());
+        std::string_view line = text.substr(0, end);
+        text.remove_prefix(std::min(end + 1, text.size()));
         // "  sl  local_address rem_address   st ...": the slot, then the fields we read.
-        std::istringstream fields(line);
-        std::string slot, local, remote, state;
-        if (!(fields >> slot >> local >> remote >> state) || !slot.ends_with(':'))
-            continue;
-        if (state != kListenState)
+        const std::string_view slot = next_field(line);
+        const std::string_view local = next_field(line);
+        const std::string_view remote = next_field(line);
+        const std::string_view state = next_field(line);
+        if (!slot.ends_with(':') || remote.empty() || state != kListenState)
             continue;
         if (auto listener = parse_local_address(local, family))
             listeners.push_back(std::move(*listener));
