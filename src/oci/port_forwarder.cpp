@@ -196,8 +196,13 @@ void PortForwarder::update(const std::set<ForwardedPort>& wanted)
 void PortForwarder::accept_client(int listener, uint16_t port)
 {
     const int client = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0)
+    if (client < 0) {
+        // Out of descriptors: the client stays queued and the listener readable, so wait
+        // rather than poll again at once.
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
         return;
+    }
     if (m_connections.fetch_add(1) >= kMaxConnections) {
         m_connections.fetch_sub(1);
         reset_and_close(client);
