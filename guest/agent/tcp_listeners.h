@@ -1,6 +1,7 @@
 // The guest's listening TCP sockets, as the kernel lists them in /proc/net/tcp and tcp6: what
 // ListListeners reports, so that the host can forward those ports to the guest, and where the
-// stream join service connects for a port the loopback refuses. The parsing is pure and compiles for the host too.
+// stream join service connects for a port the loopback refuses. The parsing is pure and compiles
+// for the host too.
 #pragma once
 
 #include "protocol.h"
