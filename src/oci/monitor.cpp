@@ -5,6 +5,8 @@
 #include "host/unix_socket.h"
 #include "oci/agent_client.h"
 #include "oci/container_setup.h"
+#include "oci/network_namespace.h"
+#include "oci/port_forwarder.h"
 #include "oci/process_session.h"
 #include "oci/ready_report.h"
 #include "oci/signal_forwarding.h"
@@ -71,12 +73,19 @@ std::vector<std::string> vm_command(
     return args;
 }
 
-// The VM process: rvisor run or restore, which dies with the monitor (PR_SET_PDEATHSIG).
+// The VM process: rvisor run or restore, which dies with the monitor (PR_SET_PDEATHSIG), in the
+// container's network namespace when it has one, so that the guest's user-mode network opens
+// its sockets there.
 class VmProcess {
 public:
-    VmProcess(const MonitorSetup& setup, const std::optional<VmTemplate>& clone_of)
+    VmProcess(const MonitorSetup& setup, const std::optional<VmTemplate>& clone_of,
+        const NetworkNamespace* network_namespace)
     {
         const std::vector<std::string> args = vm_command(setup, clone_of);
+        const std::string join_failure = network_namespace
+            ? fmt::format(
+                "cannot join the network namespace {}: ", network_namespace->path().string())
+            : std::string();
         const pid_t monitor = ::getpid();
         m_pid = ::fork();
         if (m_pid < 0)
@@ -91,6 +100,14 @@ public:
             ::dup2(null, STDIN_FILENO);
             ::dup2(null, STDOUT_FILENO);
             ::dup2(errors >= 0 ? errors : null, STDERR_FILENO);
+            if (network_namespace && !network_namespace->enter()) {
+                // Nothing allocated after the fork: vm.err's last line is the monitor's reason.
+                const char* reason = std::strerror(errno);
+                for (const char* text : { join_failure.c_str(), reason, "\n" })
+                    [[maybe_unused]] ssize_t ignored
+                        = ::write(STDERR_FILENO, text, std::strlen(text));
+                ::_exit(1);
+            }
             sigset_t none;
             sigemptyset(&none);
             ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -195,6 +212,9 @@ private:
     void set_up()
     {
         m_commands = host::create_listening_socket(m_setup.files.monitor());
+        if (m_setup.vm.network && m_setup.vm.network->namespace_path)
+            m_network_namespace
+                = std::make_shared<const NetworkNamespace>(*m_setup.vm.network->namespace_path);
         std::optional<AgentConnection> control = m_setup.clone_of ? start_clone() : std::nullopt;
         if (!control)
             control.emplace(boot());
@@ -213,6 +233,11 @@ private:
         }
         const int stdio[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
         m_session.create(*m_setup.spec.process, m_setup.console_socket, stdio);
+        if (m_setup.vm.network) {
+            m_port_forwarder = std::make_unique<PortForwarder>(
+                m_setup.files.vsock(), m_network_namespace, m_setup.log);
+            m_port_forwarder->start();
+        }
     }
 
     std::string name() const { return m_setup.files.dir.filename().string(); }
@@ -220,7 +245,7 @@ private:
 
     AgentConnection boot()
     {
-        m_vm = std::make_unique<VmProcess>(m_setup, std::nullopt);
+        m_vm = std::make_unique<VmProcess>(m_setup, std::nullopt, m_network_namespace.get());
         AgentConnection control(m_setup.files.vsock(), kAgentTimeout, [this] { return vm_gone(); });
         if (m_setup.templates)
             leave_template();
@@ -233,7 +258,7 @@ private:
     std::optional<AgentConnection> start_clone()
     {
         const VmTemplate& clone_of = *m_setup.clone_of;
-        m_vm = std::make_unique<VmProcess>(m_setup, clone_of);
+        m_vm = std::make_unique<VmProcess>(m_setup, clone_of, m_network_namespace.get());
         try {
             AgentConnection control(
                 m_setup.files.vsock(), kCloneTimeout, [this] { return vm_gone(); });
@@ -344,7 +369,9 @@ private:
 
     const MonitorSetup& m_setup;
     const int m_report_fd;
+    std::shared_ptr<const NetworkNamespace> m_network_namespace; // none: the monitor's own
     std::unique_ptr<VmProcess> m_vm;
+    std::unique_ptr<PortForwarder> m_port_forwarder; // its threads live until the monitor exits
     host::ListeningSocket m_commands;
     ProcessSession m_session { m_setup.files.vsock(), kInitExecId };
 };
