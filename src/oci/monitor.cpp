@@ -2,6 +2,7 @@
 
 #include "agent/protocol.h"
 #include "api/unix_http_client.h"
+#include "host/unique_fd.h"
 #include "host/unix_socket.h"
 #include "oci/agent_client.h"
 #include "oci/container_setup.h"
@@ -26,9 +27,11 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <poll.h>
 #include <stdexcept>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -118,6 +121,8 @@ public:
             ::execv(argv[0], argv.data());
             ::_exit(127);
         }
+        // Through syscall(2): glibc 2.36's <sys/pidfd.h> lacks C linkage for C++.
+        m_pidfd = host::UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0)));
     }
 
     // Whether it has exited (collecting it if so).
@@ -137,19 +142,26 @@ public:
     {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (!exited()) {
-            if (std::chrono::steady_clock::now() >= deadline) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left <= 0ms) {
                 ::kill(m_pid, SIGKILL);
                 std::lock_guard lock(m_mutex);
                 ::waitpid(m_pid, nullptr, 0);
                 m_exited = true;
                 return;
             }
-            std::this_thread::sleep_for(20ms);
+            // The container's exit waits on this: woken the moment the VM goes, not a poll
+            // interval later (a kernel without pidfds gets the interval).
+            pollfd gone { m_pidfd.get(), POLLIN, 0 };
+            if (m_pidfd.get() < 0 || ::poll(&gone, 1, static_cast<int>(left.count())) < 0)
+                std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(left, 20ms));
         }
     }
 
 private:
     pid_t m_pid = -1;
+    host::UniqueFd m_pidfd;
     std::mutex m_mutex;
     bool m_exited = false;
 };

@@ -1,7 +1,7 @@
 #include "oci/port_forwarder.h"
 
 #include "agent/socket_relay.h"
-#include "agent/unique_fd.h"
+#include "host/unique_fd.h"
 #include "oci/stream_join_client.h"
 
 #include <fmt/format.h>
@@ -36,7 +36,7 @@ void reset_and_close(int client)
 int listen_on(const ForwardedPort& forwarded)
 {
     const bool ipv6 = forwarded.address.find(':') != std::string::npos;
-    agent::UniqueFd listener(
+    host::UniqueFd listener(
         ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     sockaddr_storage storage {};
     socklen_t length = 0;
@@ -222,7 +222,7 @@ void PortForwarder::accept_client(int listener, uint16_t port)
 void PortForwarder::join(int client, uint16_t port)
 {
     try {
-        const agent::UniqueFd guest(join_guest_stream(m_vsock_socket, port, kJoinTimeout));
+        const host::UniqueFd guest(join_guest_stream(m_vsock_socket, port, kJoinTimeout));
         agent::relay_both_ways(client, guest.get());
         ::close(client);
     } catch (const std::exception&) {

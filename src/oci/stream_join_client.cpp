@@ -1,7 +1,7 @@
 #include "oci/stream_join_client.h"
 
 #include "agent/stream_join_header.h"
-#include "agent/unique_fd.h"
+#include "host/unique_fd.h"
 #include "host/unix_socket.h"
 #include "oci/agent_client.h"
 
@@ -56,7 +56,7 @@ std::optional<std::string> read_line(int fd, size_t limit)
 int join_guest_stream(
     const std::filesystem::path& vsock_socket, uint16_t port, std::chrono::milliseconds timeout)
 {
-    agent::UniqueFd connection(host::connect_unix_socket(vsock_socket));
+    host::UniqueFd connection(host::connect_unix_socket(vsock_socket));
     if (!connection)
         throw std::runtime_error(fmt::format("cannot connect to the VM's vsock socket {}: {}",
             vsock_socket.string(), std::strerror(errno)));
