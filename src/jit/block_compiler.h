@@ -75,8 +75,9 @@ private:
     // end the block in the interpreter.
     bool emit_float_csr(const Insn& insn);
     static bool is_float_csr_access(const Insn& insn);
-    // fflags, with the flags gathered in MXCSR moved into it, into al.
-    void fold_float_flags();
+    // fflags as the guest sees them into eax: those recorded, ORed with those MXCSR has
+    // gathered since (which stay there); edx: MXCSR's part alone.
+    void read_float_flags();
     void emit_fallback(const Insn& insn, bool ends_block);
     // A slow path at `slow` that executes insn in the interpreter and continues at `resume`;
     // `dirty`: the registers to write back, as they were where the slow path leaves.

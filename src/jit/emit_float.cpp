@@ -37,27 +37,23 @@ bool BlockCompiler::is_float_csr_access(const Insn& insn)
     return (address == kFrm || address == kFcsr) && set_or_clear && insn.rs1 == 0;
 }
 
-void BlockCompiler::fold_float_flags()
+void BlockCompiler::read_float_flags()
 {
-    const auto scratch = dword[r12 + offsetof(RuntimeState, mxcsr)];
-    stmxcsr(scratch);
-    mov(ecx, scratch);
+    stmxcsr(dword[r12 + offsetof(RuntimeState, mxcsr)]);
+    mov(ecx, dword[r12 + offsetof(RuntimeState, mxcsr)]);
     and_(ecx, kMxcsrFlags);
     mov(rdx, reinterpret_cast<uint64_t>(kFflagsOfMxcsr.data()));
-    movzx(eax, byte[rdx + rcx]);
-    or_(al, byte[rbp + m_offsets.fflags]);
-    mov(byte[rbp + m_offsets.fflags], al);
-    and_(scratch, ~kMxcsrFlags);
-    ldmxcsr(scratch);
+    movzx(edx, byte[rdx + rcx]);
+    movzx(eax, byte[rbp + m_offsets.fflags]);
+    or_(eax, edx);
 }
 
 bool BlockCompiler::emit_float_csr(const Insn& insn)
 {
     // The block's entry checked mstatus.FS (these count as F instructions there).
     const auto address = static_cast<uint32_t>(insn.immediate);
-    fold_float_flags(); // al: fflags
+    read_float_flags(); // eax: fflags, edx: MXCSR's part of them
     if (address == kFflags) {
-        movzx(eax, al);
         const bool immediate_form = insn.opcode >= Opcode::csrrwi;
         if (immediate_form)
             mov(ecx, insn.rs1);
@@ -78,6 +74,15 @@ bool BlockCompiler::emit_float_csr(const Insn& insn)
         if (writes) {
             and_(ecx, 0x1f);
             mov(byte[rbp + m_offsets.fflags], cl);
+            // MXCSR's flags may stay (ldmxcsr is slow) when the new value holds them all, as
+            // when code saves the flags, compares, and puts them back (GCC's inline sqrt).
+            Xbyak::Label kept;
+            not_(ecx);
+            test(edx, ecx);
+            jz(kept);
+            and_(dword[r12 + offsetof(RuntimeState, mxcsr)], ~kMxcsrFlags);
+            ldmxcsr(dword[r12 + offsetof(RuntimeState, mxcsr)]);
+            L(kept);
         }
         store_x(insn.rd, rax);
         return true;
@@ -85,7 +90,6 @@ bool BlockCompiler::emit_float_csr(const Insn& insn)
     movzx(ecx, byte[rbp + m_offsets.frm]);
     if (address == kFcsr) {
         shl(ecx, 5);
-        movzx(eax, al);
         or_(ecx, eax);
     }
     store_x(insn.rd, rcx);
