@@ -177,7 +177,7 @@ def shell_on_terminal(terminal, guest_dir):
     status (3)."""
     terminal.read_until(rb"# ")
     terminal.write(b"echo tty-$((20 + 1)) $(uname -r) $(tty)\r")
-    match = terminal.read_until(rb"tty-21 (\S+) (\S+)\r\n")
+    match = terminal.read_until(rb"tty-21 (\S+) (\S+)\r")
     expect_guest_kernel(match.group(1).decode(), guest_dir, "on a terminal")
     expect(match.group(2).startswith(b"/dev/pts/"), f"the shell's tty is {match.group(2)!r}")
     terminal.write(b"exit 3\r")
@@ -213,6 +213,27 @@ def expect_paused_counter(data, pause, resume):
     wait_for_count_above(data, paused_at)
 
 
+def end_leftovers(workdir):
+    """Ends what a failed test left behind: the processes started for it (shims, monitors,
+    VMs: each names the test's directory in its arguments) and mounts under its directory."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                arguments = f.read()
+        except OSError:
+            continue
+        if workdir.encode() in arguments and int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+    with open("/proc/mounts") as f:
+        mounts = [line.split()[1] for line in f]
+    for mount in reversed(mounts):
+        if mount.startswith(workdir + "/"):
+            subprocess.run(["umount", "-l", mount], check=False)
+
+
 def wait_until(condition, what):
     deadline = time.monotonic() + HANG_TIMEOUT
     while not condition():
@@ -230,9 +251,16 @@ class Engine:
         self.argv, self.env, self.workdir, self.guest_dir = argv, env, workdir, guest_dir
         self.runtime_args = []  # `run` options that select rvisor-oci
 
-    def __call__(self, *args, stdin=subprocess.DEVNULL):
+    def __call__(self, *args, stdin=subprocess.DEVNULL, timeout=HANG_TIMEOUT):
         return subprocess.run([*self.argv, *args], stdin=stdin, capture_output=True, env=self.env,
-                              timeout=HANG_TIMEOUT)
+                              timeout=timeout)
+
+    def cleanup(self, *args):
+        """A clean-up command; one that does not answer in time is left to end_leftovers."""
+        try:
+            return self(*args, timeout=60)
+        except subprocess.TimeoutExpired:
+            return None
 
     def ok(self, *args, stdin=subprocess.DEVNULL):
         result = self(*args, stdin=stdin)
@@ -416,8 +444,9 @@ def podman_test(body, x86=False):
                     podman.ok("import", "--arch", "amd64", x86_tarball(workdir), X86_IMAGE)
                 body(podman, guest_dir, workdir)
             finally:
-                podman("rm", "--all", "--force")
-                podman("rmi", "--all", "--force")
+                podman.cleanup("rm", "--all", "--force")
+                podman.cleanup("rmi", "--all", "--force")
+                end_leftovers(workdir)
         return 0
     return test
 
@@ -463,15 +492,16 @@ def docker_test(body, x86=False):
                     print("dockerd's log, last lines:\n" + "".join(f.readlines()[-30:]))
                 raise
             finally:
-                names = docker("ps", "--all", "--quiet").stdout.decode().split()
-                if names:
-                    docker("rm", "--force", *names)
+                listed = docker.cleanup("ps", "--all", "--quiet")
+                if listed and listed.stdout.split():
+                    docker.cleanup("rm", "--force", *listed.stdout.decode().split())
                 daemon.send_signal(signal.SIGTERM)
                 try:
                     daemon.wait(60)
                 except subprocess.TimeoutExpired:
                     daemon.kill()
                     daemon.wait()
+                end_leftovers(workdir)
         return 0
     return test
 
@@ -502,9 +532,9 @@ class Containerd:
         with open(os.path.join(self.workdir, "containerd.log")) as f:
             return "".join(f.readlines()[-30:])
 
-    def __call__(self, *args, stdin=subprocess.DEVNULL):
+    def __call__(self, *args, stdin=subprocess.DEVNULL, timeout=HANG_TIMEOUT):
         return subprocess.run(["ctr", "--address", self.address, *args], stdin=stdin,
-                              capture_output=True, timeout=HANG_TIMEOUT)
+                              capture_output=True, timeout=timeout)
 
     def ok(self, *args):
         result = self(*args)
@@ -512,10 +542,20 @@ class Containerd:
                                        f"{result.stderr.decode().strip()}")
         return result.stdout.decode()
 
+    def run_options(self):
+        """ctr run's options for rvisor-oci as the runc shim's runtime, its root in the test's
+        directory."""
+        return ["--runc-binary", self.runtime, "--runc-root", os.path.join(self.workdir, "runc")]
+
     def run(self, *args):
-        """ctr run with rvisor-oci as the runc shim's runtime, for the riscv64 image unless
-        args name another platform."""
-        return self("run", "--runc-binary", self.runtime, *args)
+        return self("run", *self.run_options(), *args)
+
+    def delete_status(self, container):
+        """ctr task delete of a stopped task: the task's exit status, which ctr only warns of."""
+        result = self("task", "delete", container)
+        expect(result.returncode == 0, f"task delete {container}: {result.stderr!r}")
+        found = re.search(rb"exit with non-zero exit code (\d+)", result.stderr)
+        return int(found.group(1)) if found else 0
 
     def task_status(self, container):
         for line in self.ok("task", "ls").splitlines()[1:]:
@@ -525,11 +565,18 @@ class Containerd:
         return None
 
     def stop(self):
-        for container in self("task", "ls", "--quiet").stdout.decode().split():
-            self("task", "kill", "--signal", "SIGKILL", container)
-            self("task", "delete", "--force", container)
-        for container in self("containers", "ls", "--quiet").stdout.decode().split():
-            self("containers", "delete", container)
+        """Ends the tasks and containers, then containerd (what does not answer in time is left
+        to end_leftovers)."""
+        def quietly(*args):
+            try:
+                return self(*args, timeout=30).stdout.decode().split()
+            except subprocess.TimeoutExpired:
+                return []
+        for container in quietly("task", "ls", "--quiet"):
+            quietly("task", "kill", "--signal", "SIGKILL", container)
+            quietly("task", "delete", "--force", container)
+        for container in quietly("containers", "ls", "--quiet"):
+            quietly("containers", "delete", container)
         self.daemon.send_signal(signal.SIGTERM)
         try:
             self.daemon.wait(60)
@@ -556,6 +603,7 @@ def containerd_test(body):
                 raise
             finally:
                 containerd.stop()
+                end_leftovers(workdir)
         return 0
     return test
 
@@ -579,18 +627,18 @@ def ctr_run(ctr, guest_dir, workdir):
 
 def ctr_interactive(ctr, guest_dir, workdir):
     """ctr run -t: a shell on the user's terminal (a pty here)."""
-    terminal = Terminal(["ctr", "--address", ctr.address, "run", "--runc-binary", ctr.runtime,
-                         "--rm", "-t", "--platform", "linux/riscv64", IMAGE, "tty1", "sh"])
+    terminal = Terminal(["ctr", "--address", ctr.address, "run", *ctr.run_options(), "--rm", "-t",
+                         "--platform", "linux/riscv64", IMAGE, "tty1", "sh"])
     try:
         shell_on_terminal(terminal, guest_dir)
     finally:
         terminal.close()
 
 
-def ctr_detached(ctr, name, log, *args):
-    """ctr run -d, its output to the file log."""
-    ctr.ok("run", "--runc-binary", ctr.runtime, "-d", "--platform", "linux/riscv64",
-           "--log-uri", f"file://{log}", *args)
+def ctr_detached(ctr, log, *args):
+    """ctr run -d of the riscv64 image, its output to the file log."""
+    ctr.ok("run", *ctr.run_options(), "-d", "--platform", "linux/riscv64", "--log-uri",
+           f"file://{log}", *args)
 
 
 def file_has(path, text):
@@ -602,10 +650,10 @@ def file_has(path, text):
 
 
 def ctr_exec(ctr, guest_dir, workdir):
-    """ctr task exec into a detached task: without a terminal (output, status), with -t on the
-    user's pty (a terminal in the guest), in the same VM."""
+    """ctr task exec into a detached task: without a terminal (output, status), and with -t an
+    interactive shell on the user's pty (a terminal in the guest), in the same VM."""
     log = os.path.join(workdir, "host.log")
-    ctr_detached(ctr, "host", log, IMAGE, "host", "sh", "-c",
+    ctr_detached(ctr, log, IMAGE, "host", "sh", "-c",
                  "echo booted > /tmp/marker; echo ready; sleep 1000")
     wait_until(lambda: file_has(log, "ready"), "the detached task's output")
     result = ctr("task", "exec", "--exec-id", "e1", "host", "sh", "-c",
@@ -615,13 +663,9 @@ def ctr_exec(ctr, guest_dir, workdir):
            f"task exec: {result.returncode} {result.stdout!r} {result.stderr!r}")
     expect_guest_kernel(out[1], guest_dir, "task exec")
     terminal = Terminal(["ctr", "--address", ctr.address, "task", "exec", "-t", "--exec-id", "e2",
-                         "host", "sh", "-c", "echo tty-$((20 + 1)) $(uname -r) $(tty); exit 2"])
+                         "host", "sh"])
     try:
-        match = terminal.read_until(rb"tty-21 (\S+) (\S+)\r\n")
-        expect_guest_kernel(match.group(1).decode(), guest_dir, "task exec -t")
-        expect(match.group(2).startswith(b"/dev/pts/"), f"exec -t's tty is {match.group(2)!r}")
-        status = terminal.wait()
-        expect(status == 2, f"task exec -t's exit status {status}: {terminal.seen!r}")
+        shell_on_terminal(terminal, guest_dir)
     finally:
         terminal.close()
     expect(ctr.task_status("host") == "RUNNING", "the task after its execs")
@@ -631,7 +675,7 @@ def ctr_lifecycle(ctr, guest_dir, workdir):
     """ctr task kill: SIGUSR1 and SIGTERM to a trap (its status), SIGKILL to a process that
     ignores SIGTERM (137); task pause and resume stop and go on with the whole VM."""
     log = os.path.join(workdir, "trapper.log")
-    ctr_detached(ctr, "trapper", log, IMAGE, "trapper", *TRAPPER)
+    ctr_detached(ctr, log, IMAGE, "trapper", *TRAPPER)
     wait_until(lambda: file_has(log, "ready"), "the trapper's output")
     ctr.ok("task", "kill", "--signal", "SIGUSR1", "trapper")
     wait_until(lambda: file_has(log, "caught-usr1"), "the SIGUSR1 trap")
@@ -639,23 +683,23 @@ def ctr_lifecycle(ctr, guest_dir, workdir):
     ctr.ok("task", "kill", "trapper")  # SIGTERM
     wait_until(lambda: ctr.task_status("trapper") == "STOPPED", "the trapper stopping")
     expect(file_has(log, "caught-term"), "the SIGTERM trap ran")
-    result = ctr("task", "delete", "trapper")
-    expect(result.returncode == 7, f"task delete gives the trap's status: {result.returncode}")
+    status = ctr.delete_status("trapper")
+    expect(status == 7, f"the trap's exit status {status}")
 
     log = os.path.join(workdir, "stubborn.log")
-    ctr_detached(ctr, "stubborn", log, IMAGE, "stubborn", *STUBBORN)
+    ctr_detached(ctr, log, IMAGE, "stubborn", *STUBBORN)
     wait_until(lambda: file_has(log, "ready"), "the stubborn task's output")
     ctr.ok("task", "kill", "stubborn")
     time.sleep(2)
     expect(ctr.task_status("stubborn") == "RUNNING", "SIGTERM ended a process that ignores it")
     ctr.ok("task", "kill", "--signal", "SIGKILL", "stubborn")
     wait_until(lambda: ctr.task_status("stubborn") == "STOPPED", "SIGKILL ending the task")
-    result = ctr("task", "delete", "stubborn")
-    expect(result.returncode == 137, f"task delete after SIGKILL: {result.returncode}")
+    status = ctr.delete_status("stubborn")
+    expect(status == 137, f"the exit status after SIGKILL: {status}")
 
     data = os.path.join(workdir, "counter-data")
     os.makedirs(data)
-    ctr_detached(ctr, "counter", os.path.join(workdir, "counter.log"), "--mount",
+    ctr_detached(ctr, os.path.join(workdir, "counter.log"), "--mount",
                  f"type=bind,src={data},dst=/data,options=rbind:rw", IMAGE, "counter", *COUNTER)
 
     def pause():
@@ -669,6 +713,8 @@ def ctr_lifecycle(ctr, guest_dir, workdir):
     expect_paused_counter(data, pause, resume)
     ctr.ok("task", "kill", "--all", "--signal", "SIGKILL", "counter")
     wait_until(lambda: ctr.task_status("counter") == "STOPPED", "SIGKILL ending the counter")
+    status = ctr.delete_status("counter")
+    expect(status == 137, f"the counter's exit status after SIGKILL: {status}")
 
 
 TESTS = {
