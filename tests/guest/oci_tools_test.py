@@ -331,7 +331,8 @@ def engine_interactive(engine, guest_dir, workdir):
 
 def engine_exec(engine, guest_dir, workdir):
     """exec into a detached container: attached without a terminal (output, stderr, status),
-    with -t (a terminal in the guest), with -i (stdin piped), and in the same VM."""
+    with -t (a terminal in the guest), with -i (stdin piped), with -it an interactive shell on
+    the user's pty; all in the container's VM."""
     result = engine.run("-d", "--name", "host", IMAGE, "sh", "-c",
                         "echo booted > /tmp/marker; sleep 1000")
     expect(result.returncode == 0, f"run -d: {result.stderr!r}")
@@ -353,6 +354,11 @@ def engine_exec(engine, guest_dir, workdir):
                         stdin=stdin)
     expect(result.returncode == 0 and result.stdout == b"got to exec\n",
            f"exec -i: {result.returncode} {result.stdout!r} {result.stderr!r}")
+    terminal = Terminal([*engine.argv, "exec", "-it", "host", "sh"], env=engine.env)
+    try:
+        shell_on_terminal(terminal, guest_dir)
+    finally:
+        terminal.close()
     expect(engine.status("host") == "running", "the container after its execs")
     engine.ok("rm", "--force", "host")
 
