@@ -528,8 +528,8 @@ class Containerd:
                     f'[grpc]\n  address = "{self.address}"\n'
                     f'[ttrpc]\n  address = "{self.address}.ttrpc"\n')
         with open(os.path.join(workdir, "containerd.log"), "wb") as log:
-            self.daemon = subprocess.Popen(["containerd", "--config", config], stdin=subprocess.DEVNULL,
-                                           stdout=log, stderr=log)
+            self.daemon = subprocess.Popen(["containerd", "--config", config],
+                                           stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         wait_until(lambda: self.daemon.poll() is not None or self("version").returncode == 0,
                    "containerd answering")
         expect(self.daemon.poll() is None, f"containerd exited: {self.log()}")
@@ -597,18 +597,21 @@ def containerd_test(body):
             return SKIP
         runtime = os.path.join(os.path.dirname(os.path.abspath(rvisor)), "rvisor-oci")
         with tempfile.TemporaryDirectory() as workdir:
-            containerd = Containerd(runtime, workdir)
+            containerd = None
             try:
+                containerd = Containerd(runtime, workdir)
                 archive = oci_archive(workdir, busybox_tarball(workdir, guest_dir), IMAGE,
                                       "riscv64")
                 containerd.ok("images", "import", "--platform", "linux/riscv64", archive)
                 expect(IMAGE in containerd.ok("images", "ls", "--quiet"), "the imported image")
                 body(containerd, guest_dir, workdir)
             except Failure:
-                print("containerd's log, last lines:\n" + containerd.log())
+                if containerd:
+                    print("containerd's log, last lines:\n" + containerd.log())
                 raise
             finally:
-                containerd.stop()
+                if containerd:
+                    containerd.stop()
                 end_leftovers(workdir)
         return 0
     return test
