@@ -272,6 +272,12 @@ class Engine:
         """`run` with rvisor-oci and no network."""
         return self("run", *self.runtime_args, "--network", "none", *args, stdin=stdin)
 
+    def detached(self, name, *args):
+        """`run -d --name name` with rvisor-oci and no network."""
+        result = self.run("-d", "--name", name, *args)
+        expect(result.returncode == 0, f"run -d --name {name}: status {result.returncode} "
+                                       f"{result.stderr.decode().strip()}")
+
     def exit_code(self, container):
         return int(self.ok("wait", container).strip().splitlines()[-1])
 
@@ -333,9 +339,7 @@ def engine_exec(engine, guest_dir, workdir):
     """exec into a detached container: attached without a terminal (output, stderr, status),
     with -t (a terminal in the guest), with -i (stdin piped), with -it an interactive shell on
     the user's pty; all in the container's VM."""
-    result = engine.run("-d", "--name", "host", IMAGE, "sh", "-c",
-                        "echo booted > /tmp/marker; sleep 1000")
-    expect(result.returncode == 0, f"run -d: {result.stderr!r}")
+    engine.detached("host", IMAGE, "sh", "-c", "echo booted > /tmp/marker; sleep 1000")
     result = engine("exec", "host", "sh", "-c", "cat /tmp/marker; uname -r; echo err >&2; exit 4")
     out = result.stdout.decode().splitlines()
     expect(result.returncode == 4 and len(out) == 2 and out[0] == "booted",
@@ -367,7 +371,7 @@ def engine_lifecycle(engine, guest_dir, workdir):
     """stop of a container that traps SIGTERM (its trap's status) and of one that ignores it
     (SIGKILL after the timeout: 137); kill -s USR1 reaches a trap; pause/unpause stop and go on
     with the whole VM (a counter on a shared directory stands still)."""
-    expect(engine.run("-d", "--name", "trapper", IMAGE, *TRAPPER).returncode == 0, "run trapper")
+    engine.detached("trapper", IMAGE, *TRAPPER)
     engine.wait_for_log("trapper", "ready")
     engine.ok("kill", "-s", "USR1", "trapper")
     engine.wait_for_log("trapper", "caught-usr1")
@@ -377,8 +381,7 @@ def engine_lifecycle(engine, guest_dir, workdir):
     expect("caught-term" in engine("logs", "trapper").stdout.decode(), "the SIGTERM trap ran")
     engine.ok("rm", "trapper")
 
-    expect(engine.run("-d", "--name", "stubborn", IMAGE, *STUBBORN).returncode == 0,
-           "run stubborn")
+    engine.detached("stubborn", IMAGE, *STUBBORN)
     engine.wait_for_log("stubborn", "ready")
     started = time.monotonic()
     engine.ok("stop", "-t", "2", "stubborn")
@@ -388,8 +391,7 @@ def engine_lifecycle(engine, guest_dir, workdir):
 
     data = os.path.join(workdir, "counter-data")
     os.makedirs(data)
-    expect(engine.run("-d", "--name", "counter", "-v", f"{data}:/data", IMAGE,
-                      *COUNTER).returncode == 0, "run counter")
+    engine.detached("counter", "-v", f"{data}:/data", IMAGE, *COUNTER)
 
     def pause():
         engine.ok("pause", "counter")
