@@ -1,8 +1,10 @@
 """Container start times, side by side in one run (bench/containers.sh): Podman running a riscv64
 busybox image with rvisor-oci (a VM per container, started from a template and booted cold) and
 with runc under qemu-user (binfmt_misc, no isolation), and a native x86-64 image with runc; then
-rvisor-oci alone, from `create` and from `start` to the container's first byte of output.
-Medians of interleaved runs, and ratios."""
+rvisor-oci alone, from `create` and from `start` to the container's first byte of output; then
+the five bench/kernels programs (built static for riscv64, in the same image) run in a container
+with rvisor-oci and with runc + qemu-user, each program timing its own loop. Medians of
+interleaved runs, and ratios."""
 import gzip
 import os
 import shutil
@@ -56,6 +58,38 @@ def median_time(command, env, runs):
     return statistics.median(times)
 
 
+KERNELS = {"crc": 2000, "sort": 85, "chase": 16, "nbody": 100000, "matmul": 2100}
+
+
+def build_kernels(rootfs):
+    """bench/kernels/*.c, static riscv64 (as bench/kernels.sh builds them), in ROOTFS/bench."""
+    os.makedirs(os.path.join(rootfs, "bench"))
+    script = ["#!/bin/sh"]
+    for name, iterations in KERNELS.items():
+        subprocess.run(["riscv64-linux-gnu-gcc", "-O2", "-ffp-contract=off", "-static",
+                        "-march=rv64gc", "-mabi=lp64d", "-o", os.path.join(rootfs, "bench", name),
+                        os.path.join("bench", "kernels", f"{name}.c"), "-lm"], check=True)
+        script.append(f"/bench/{name} {iterations}")
+    with open(os.path.join(rootfs, "bench", "run.sh"), "w") as f:
+        f.write("\n".join(script) + "\n")
+    os.chmod(os.path.join(rootfs, "bench", "run.sh"), 0o755)
+
+
+def kernel_times(command, env):
+    """The seconds each program reports (KERNEL <name> <seconds> <checksum>)."""
+    result = subprocess.run(command, env=env, capture_output=True, stdin=subprocess.DEVNULL,
+                            timeout=1800)
+    times = {}
+    for line in result.stdout.decode().splitlines():
+        fields = line.split()
+        if len(fields) == 4 and fields[0] == "KERNEL":
+            times[fields[1]] = float(fields[2])
+    if result.returncode != 0 or set(times) != set(KERNELS):
+        raise SystemExit(f"bench: {' '.join(command)}: status {result.returncode}, "
+                         f"{result.stdout.decode()} {result.stderr.decode()}")
+    return times
+
+
 def first_output(oci, root, bundle, runs, env):
     """rvisor-oci create + start, and start alone, to the container's first byte of output:
     medians."""
@@ -104,6 +138,7 @@ def main():
         with gzip.open(os.path.join(guest_dir, "initramfs.cpio.gz")) as archive:
             subprocess.run(["cpio", "-idm", "--quiet"], input=archive.read(), cwd=rootfs,
                            check=True)
+        build_kernels(rootfs)
         subprocess.run(["tar", "-C", rootfs, "-cf", os.path.join(work, "rv.tar"), "."], check=True)
         native = os.path.join(work, "native")
         os.makedirs(native)
@@ -156,6 +191,16 @@ def main():
         first = {"from a template": first_output(oci, os.path.join(work, "oci-root"), warm, runs,
                                                  env),
                  "cold boot": first_output(oci, os.path.join(work, "oci-root"), cold, runs, env)}
+        kernel_commands = {"rvisor-oci": [*ours, "localhost/bench-rv:1", "/bench/run.sh"]}
+        if "runc + qemu-user" in commands:
+            kernel_commands["runc + qemu-user"] = [
+                *podman, "--runtime", shutil.which("runc"), "run", "--rm", "--network", "none",
+                "localhost/bench-rv:1", "/bench/run.sh"]
+        kernel_samples = {name: {kernel: [] for kernel in KERNELS} for name in kernel_commands}
+        for _ in range(runs):
+            for name, command in kernel_commands.items():
+                for kernel, seconds in kernel_times(command, env).items():
+                    kernel_samples[name][kernel].append(seconds)
         subprocess.run([*podman, "rmi", "--all", "--force"], env=env, capture_output=True)
 
     print(f"\npodman run --rm IMAGE true, median of {runs} interleaved runs:")
@@ -168,6 +213,22 @@ def main():
     for name, (from_create, from_start) in first.items():
         print(f"  {name:<16} create + start {from_create * 1000:6.0f} ms, "
               f"start alone {from_start * 1000:6.0f} ms")
+
+    print(f"\nbench/kernels in a container, seconds (median of {runs}):")
+    medians = {name: {kernel: statistics.median(times) for kernel, times in samples.items()}
+               for name, samples in kernel_samples.items()}
+    names = list(medians)
+    print("  kernel  " + "".join(f"{name:>18}" for name in names)
+          + ("   qemu-user / rvisor-oci" if len(names) > 1 else ""))
+    ratios = []
+    for kernel in KERNELS:
+        row = "".join(f"{medians[name][kernel]:18.3f}" for name in names)
+        if len(names) > 1:
+            ratios.append(medians[names[1]][kernel] / medians[names[0]][kernel])
+            row += f"   {ratios[-1]:6.2f}"
+        print(f"  {kernel:<8}{row}")
+    if ratios:
+        print(f"  geomean {'':>36}   {statistics.geometric_mean(ratios):6.2f}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,14 @@
 // rvisor-agent: PID 1 of a container VM. It mounts what programs expect, then serves the agent
-// protocol (protocol.h) on vsock port 1024 until the host asks it to power off.
+// protocol (protocol.h) on vsock port 1024, and joins host connections on port 1025 to the
+// guest's TCP servers (stream_join_service.h), until the host asks it to power off.
 #include "console.h"
+#include "network_setup.h"
 #include "power.h"
 #include "process_table.h"
 #include "reaper.h"
 #include "rpc_server.h"
+#include "stream_join_header.h"
+#include "stream_join_service.h"
 
 #include <cerrno>
 #include <csignal>
@@ -47,7 +51,12 @@ void mount_pseudo_filesystems()
     }
 }
 
-rvisor::agent::UniqueFd listen_on_vsock()
+// Connections the guest kernel queues before the agent accepts them; beyond it the kernel resets
+// the next. A host may open many at once (a burst of forwarded clients), faster than one vCPU
+// shared with the processes accepts them and starts their threads.
+constexpr int kListenBacklog = 1024;
+
+rvisor::agent::UniqueFd listen_on_vsock(uint32_t port)
 {
     rvisor::agent::UniqueFd listener(socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!listener)
@@ -55,11 +64,11 @@ rvisor::agent::UniqueFd listen_on_vsock()
     sockaddr_vm address {};
     address.svm_family = AF_VSOCK;
     address.svm_cid = VMADDR_CID_ANY;
-    address.svm_port = rvisor::agent::kAgentPort;
+    address.svm_port = port;
     if (bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0
-        || listen(listener.get(), 64) != 0)
+        || listen(listener.get(), kListenBacklog) != 0)
         rvisor::agent::fail(
-            std::string("listening on vsock port 1024 failed: ") + std::strerror(errno));
+            "listening on vsock port " + std::to_string(port) + " failed: " + std::strerror(errno));
     return listener;
 }
 
@@ -69,8 +78,11 @@ int main()
 {
     // An exception nobody caught, in any thread, would end PID 1 and panic the kernel.
     std::set_terminate([] { rvisor::agent::fail("stopped by an unexpected error"); });
-    if (getpid() == 1)
+    if (getpid() == 1) {
         mount_pseudo_filesystems();
+        if (auto error = rvisor::agent::bring_up_loopback())
+            rvisor::agent::print_line("rvisor-agent: " + error->message);
+    }
     // Before any thread starts, so that every thread inherits it.
     rvisor::agent::Reaper::block_child_signal();
     // A host that goes away mid-stream is an error value, not a signal (sends use MSG_NOSIGNAL;
@@ -81,7 +93,9 @@ int main()
     rvisor::agent::Reaper reaper(processes);
     reaper.start();
     rvisor::agent::RequestHandlers handlers(processes);
-    rvisor::agent::RpcServer server(listen_on_vsock(), handlers);
+    rvisor::agent::StreamJoinService streams(listen_on_vsock(rvisor::agent::kStreamJoinPort));
+    streams.start();
+    rvisor::agent::RpcServer server(listen_on_vsock(rvisor::agent::kAgentPort), handlers);
     rvisor::agent::print_line("RVISOR-AGENT-READY");
     server.serve();
 }

@@ -1,6 +1,7 @@
 #include "process_table.h"
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -52,7 +53,17 @@ std::optional<CallError> ProcessTable::start(const std::string& exec_id)
         exec_error_reader = std::move(process->launched.exec_error_reader);
     }
     // Outside the lock: the child's set-up up to its exec takes as long as it takes.
-    return start_process(std::move(start_writer), std::move(exec_error_reader));
+    std::optional<CallError> failed
+        = start_process(std::move(start_writer), std::move(exec_error_reader));
+    if (failed) {
+        // The child exits right after it reports; the caller that hears of the failure must
+        // not then see the process running (ListProcesses, signals). The reaper records it.
+        std::unique_lock lock(m_mutex);
+        Process* process = find(exec_id);
+        m_changed.wait_for(
+            lock, std::chrono::seconds(1), [&] { return process->wait_status.has_value(); });
+    }
+    return failed;
 }
 
 std::variant<ExitStatus, CallError> ProcessTable::wait(const std::string& exec_id)

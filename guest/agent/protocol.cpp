@@ -1,5 +1,6 @@
 #include "protocol.h"
 
+#include <arpa/inet.h>
 #include <cerrno>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -238,6 +239,29 @@ WriteFile parse_write_file(Params& params)
     return call;
 }
 
+std::string ipv4_address(Params& params, const char* name)
+{
+    std::string text = params.string(name);
+    in_addr address {};
+    if (inet_pton(AF_INET, text.c_str(), &address) != 1)
+        refuse("ConfigureNetwork's \"" + std::string(name) + "\" must be a dotted IPv4 address");
+    return text;
+}
+
+ConfigureNetwork parse_configure_network(Params& params)
+{
+    ConfigureNetwork call;
+    call.interface = params.string("interface");
+    if (call.interface.empty() || call.interface.size() > kMaxInterfaceNameSize
+        || call.interface.find('/') != std::string::npos)
+        refuse("ConfigureNetwork's \"interface\" must be a name of 1 to 15 bytes");
+    call.address = ipv4_address(params, "address");
+    call.prefix_length = static_cast<uint32_t>(params.unsigned_number("prefix_length", 32));
+    if (params.find("gateway"))
+        call.gateway = ipv4_address(params, "gateway");
+    return call;
+}
+
 Call parse_call(const std::string& method, Params& params)
 {
     if (method == "Ping")
@@ -320,6 +344,10 @@ Call parse_call(const std::string& method, Params& params)
     }
     if (method == "PowerOff")
         return PowerOff {};
+    if (method == "ConfigureNetwork")
+        return parse_configure_network(params);
+    if (method == "ListListeners")
+        return ListListeners {};
     refuse("there is no method \"" + method + "\"", ENOSYS);
 }
 
@@ -365,6 +393,12 @@ json params_json(const Call& call)
                 return { { "target", c.target }, { "path", c.path } };
             } else if constexpr (std::is_same_v<T, SetHostname>) {
                 return { { "hostname", c.hostname } };
+            } else if constexpr (std::is_same_v<T, ConfigureNetwork>) {
+                json out = { { "interface", c.interface }, { "address", c.address },
+                    { "prefix_length", c.prefix_length } };
+                if (c.gateway)
+                    out["gateway"] = *c.gateway;
+                return out;
             } else {
                 return json::object();
             }
@@ -389,6 +423,11 @@ json result_json(const Result& result)
                     list.push_back(
                         { { "exec_id", p.exec_id }, { "pid", p.pid }, { "running", p.running } });
                 return { { "processes", list } };
+            } else if constexpr (std::is_same_v<T, ListenerList>) {
+                json list = json::array();
+                for (const TcpListener& l : r.listeners)
+                    list.push_back({ { "address", l.address }, { "port", l.port } });
+                return { { "listeners", list } };
             } else {
                 return json::object();
             }
@@ -406,9 +445,10 @@ std::string dump(const json& value)
 
 std::string_view method_name(const Call& call)
 {
-    static constexpr std::string_view names[] = { "Ping", "CreateProcess", "OpenStdio",
-        "StartProcess", "WaitProcess", "SignalProcess", "CloseStdin", "TtyWinResize",
-        "ListProcesses", "Refresh", "Mount", "WriteFile", "Symlink", "SetHostname", "PowerOff" };
+    static constexpr std::string_view names[]
+        = { "Ping", "CreateProcess", "OpenStdio", "StartProcess", "WaitProcess", "SignalProcess",
+              "CloseStdin", "TtyWinResize", "ListProcesses", "Refresh", "Mount", "WriteFile",
+              "Symlink", "SetHostname", "PowerOff", "ConfigureNetwork", "ListListeners" };
     static_assert(std::size(names) == std::variant_size_v<Call>);
     return names[call.index()];
 }

@@ -14,7 +14,9 @@ namespace rvisor::agent {
 
 // The guest port the agent listens on (AF_VSOCK, any cid).
 inline constexpr uint32_t kAgentPort = 1024;
-inline constexpr uint32_t kProtocolVersion = 1;
+// Version 2 added ConfigureNetwork, ListListeners and the stream join service
+// (stream_join_header.h); a host that needs them checks Ping's version.
+inline constexpr uint32_t kProtocolVersion = 2;
 // A frame is a 4-byte big-endian length, then that many bytes of one JSON object.
 inline constexpr size_t kFrameHeaderSize = 4;
 inline constexpr uint32_t kMaxFrameSize = 1 << 20;
@@ -31,6 +33,8 @@ inline constexpr size_t kMaxSymlinkTarget = 4095;
 inline constexpr size_t kMaxHostnameSize = 64;
 inline constexpr uint32_t kDefaultUmask = 022;
 inline constexpr uint32_t kDefaultFileMode = 0644;
+// IFNAMSIZ less the NUL.
+inline constexpr size_t kMaxInterfaceNameSize = 15;
 
 // --- Requests: one struct per method; field names are the JSON names. ---
 
@@ -122,9 +126,20 @@ struct SetHostname {
 
 struct PowerOff { };
 
+// The guest's network interface, set up by hand: the VM's user-mode network has a fixed
+// address plan, so there is no DHCP client to run. Addresses are dotted IPv4.
+struct ConfigureNetwork {
+    std::string interface; // "eth0"; 1 to 15 bytes
+    std::string address;
+    uint32_t prefix_length = 24; // 0 to 32
+    std::optional<std::string> gateway; // the default route's
+};
+
+struct ListListeners { };
+
 using Call = std::variant<Ping, CreateProcess, OpenStdio, StartProcess, WaitProcess, SignalProcess,
     CloseStdin, TtyWinResize, ListProcesses, Refresh, Mount, WriteFile, Symlink, SetHostname,
-    PowerOff>;
+    PowerOff, ConfigureNetwork, ListListeners>;
 
 struct Request {
     uint64_t id = 0;
@@ -165,7 +180,20 @@ struct ProcessList {
     std::vector<ProcessInfo> processes;
 };
 
-using Result = std::variant<Empty, PingResult, ExitStatus, ProcessList>;
+// A TCP socket listening in the guest: its bound address as text ("0.0.0.0", "::",
+// "127.0.0.1") and its port.
+struct TcpListener {
+    std::string address;
+    uint16_t port = 0;
+    bool operator==(const TcpListener&) const = default;
+    auto operator<=>(const TcpListener&) const = default;
+};
+
+struct ListenerList {
+    std::vector<TcpListener> listeners;
+};
+
+using Result = std::variant<Empty, PingResult, ExitStatus, ProcessList, ListenerList>;
 
 // A handler's refusal: an errno value and one sentence.
 struct CallError {

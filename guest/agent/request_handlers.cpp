@@ -1,8 +1,10 @@
 #include "request_handlers.h"
 
 #include "container_filesystem.h"
+#include "network_setup.h"
 #include "power.h"
 #include "stdio_streams.h"
+#include "tcp_listeners.h"
 
 #include <cerrno>
 #include <cstring>
@@ -72,6 +74,10 @@ Outcome RequestHandlers::handle(const Call& call, int socket)
             return { system_error("sethostname"), {} };
         return { Empty {}, {} };
     }
+    if (auto* c = std::get_if<ConfigureNetwork>(&call))
+        return done(configure_network(*c));
+    if (std::holds_alternative<ListListeners>(call))
+        return { ListenerList { read_tcp_listeners() }, {} };
     return power_off();
 }
 

@@ -11,7 +11,7 @@ namespace rvisor::cpu {
 class Tlb {
 public:
     static constexpr unsigned kKinds = 3;
-    static constexpr uint64_t kEntries = 256;
+    static constexpr uint64_t kEntries = 2048;
 
     // The layout translated code reads for its inline hit test: index() picks the entry, tag()
     // is what it must hold, and host_minus_virtual turns the address into a host pointer.

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <thread>
 #include <unistd.h>
 #include <utility>
@@ -120,6 +121,15 @@ AgentConnection::AgentConnection(AgentConnection&& other) noexcept
     : m_fd(std::exchange(other.m_fd, -1))
     , m_next_id(other.m_next_id)
 {
+}
+
+void AgentConnection::set_timeout(std::chrono::milliseconds timeout)
+{
+    timeval value {};
+    value.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    value.tv_usec = static_cast<suseconds_t>(timeout.count() % 1000 * 1000);
+    ::setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &value, sizeof value);
+    ::setsockopt(m_fd, SOL_SOCKET, SO_SNDTIMEO, &value, sizeof value);
 }
 
 nlohmann::json AgentConnection::call(const std::string& method, const nlohmann::json& params)

@@ -39,6 +39,11 @@ public:
     AgentConnection& operator=(const AgentConnection&) = delete;
     AgentConnection& operator=(AgentConnection&&) = delete;
 
+    // From now on a call whose request or reply takes longer than `timeout` fails (a
+    // std::runtime_error) instead of waiting: for callers that must not hang on a paused or
+    // hung VM.
+    void set_timeout(std::chrono::milliseconds timeout);
+
     // One call: the result object, or AgentError; std::runtime_error when the connection breaks
     // or the reply is not the protocol's.
     nlohmann::json call(const std::string& method, const nlohmann::json& params = nullptr);

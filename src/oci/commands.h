@@ -8,7 +8,7 @@
 namespace rvisor::oci {
 
 // `args` is the command line, which runc gets unchanged when the bundle's program is not RISC-V
-// (foreign_image.h).
+// (foreign_image.h). The monitor's warnings and template reports go to `log`.
 int run_create(const StateStore& store, const CreateCommand& command,
     const std::vector<std::string>& args, const RuntimeLog& log);
 int run_start(const StateStore& store, const StartCommand& command);

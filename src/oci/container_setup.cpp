@@ -39,6 +39,51 @@ bool read_only(const MountSpec& mount)
     return std::find(mount.options.begin(), mount.options.end(), "ro") != mount.options.end();
 }
 
+// The guest's side of the user-mode network's fixed plan (host/slirp_network.h): its address,
+// the gateway (the namespace's own loopback seen from the guest) and slirp's DNS forwarder.
+constexpr const char* kGuestInterface = "eth0";
+constexpr const char* kGuestAddress = "10.0.2.15";
+constexpr unsigned kGuestPrefixLength = 24;
+constexpr const char* kGatewayAddress = "10.0.2.2";
+constexpr const char* kResolvConf = "nameserver 10.0.2.3\n";
+
+bool binds_destination(const ContainerSpec& spec, const std::string& destination)
+{
+    return std::any_of(spec.mounts.begin(), spec.mounts.end(),
+        [&](const MountSpec& mount) { return mount.destination == destination; });
+}
+
+// Engines bind-mount their own /etc/resolv.conf (Podman always, with the host's name servers,
+// which the guest reaches through slirp too). Without one, the image's name servers that only
+// made sense on the image builder's network are replaced by slirp's forwarder, over the file
+// and not in it (the root is the host's directory): only when the image has a plain file there
+// to mount over.
+bool needs_resolv_conf(const ContainerSpec& spec)
+{
+    std::error_code error;
+    return !binds_destination(spec, "/etc/resolv.conf")
+        && std::filesystem::is_regular_file(
+            std::filesystem::symlink_status(spec.root / "etc/resolv.conf", error));
+}
+
+void add_network_calls(const ContainerSpec& spec, std::vector<AgentCall>& calls)
+{
+    calls.push_back({ "ConfigureNetwork",
+        { { "interface", kGuestInterface }, { "address", kGuestAddress },
+            { "prefix_length", kGuestPrefixLength }, { "gateway", kGatewayAddress } } });
+    if (!needs_resolv_conf(spec))
+        return;
+    const std::string copy = "/run/rvisor/files/resolv.conf";
+    calls.push_back({ "WriteFile",
+        { { "path", copy }, { "mode", 0644 },
+            { "content",
+                agent::encode_base64(std::vector<uint8_t>(
+                    kResolvConf, kResolvConf + std::char_traits<char>::length(kResolvConf))) } } });
+    calls.push_back({ "Mount",
+        { { "source", copy }, { "target", guest_target("/etc/resolv.conf") }, { "fstype", "" },
+            { "options", { "bind" } } } });
+}
+
 std::vector<uint8_t> file_bytes(const std::string& path)
 {
     std::ifstream file(path, std::ios::binary);
@@ -134,6 +179,8 @@ std::vector<AgentCall> container_setup_calls(const ContainerSpec& spec, const Co
         }
     }
     add_default_devices(spec, calls);
+    if (vm.network)
+        add_network_calls(spec, calls);
     if (!spec.hostname.empty())
         calls.push_back({ "SetHostname", { { "hostname", spec.hostname } } });
     return calls;

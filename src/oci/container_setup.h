@@ -2,7 +2,8 @@
 // The agent calls that turn a booted container VM into the bundle's container: the root
 // filesystem's share mounted, the bundle's mounts made beneath it (directory binds from their
 // own shares, file binds from copies the agent writes, kernel file systems as asked), the
-// hostname set, and the container's process created (not started).
+// guest's network interface configured when it has one, the hostname set, and the container's
+// process created (not started).
 #include "oci/bundle.h"
 #include "oci/container_vm.h"
 

@@ -1,5 +1,6 @@
 #include "oci/container_vm.h"
 
+#include "oci/network_namespace.h"
 #include "vmm/vm_spec_builder.h"
 
 #include <fmt/format.h>
@@ -91,6 +92,18 @@ uint64_t plan_memory(const ContainerSpec& spec)
     return static_cast<uint64_t>(*limit) & ~uint64_t { 4095 };
 }
 
+std::optional<ContainerNetwork> plan_network(const ContainerSpec& spec)
+{
+    const NamespaceSpec* network = spec.namespace_of("network");
+    if (!network)
+        return ContainerNetwork {};
+    if (network->path.empty())
+        return std::nullopt;
+    // Checked now, so that create fails with the reason rather than the VM later.
+    const NetworkNamespace checked(network->path);
+    return ContainerNetwork { checked.path() };
+}
+
 bool has_option(const MountSpec& mount, const char* option)
 {
     return std::find(mount.options.begin(), mount.options.end(), option) != mount.options.end();
@@ -144,7 +157,14 @@ ContainerVm plan_container_vm(const ContainerSpec& spec, const RuntimeImages& im
         vm.spec.shares.push_back({ mount.source, tag, read_only });
         vm.shared_mounts.push_back({ tag, mount.destination, read_only });
     }
-    const unsigned used = vm.spec.fixed_virtio_devices();
+    vm.network = plan_network(spec);
+    if (vm.network) {
+        machine::NetConfig nic;
+        nic.dns = true;
+        vm.spec.nets.push_back(nic);
+    }
+    const unsigned used
+        = vm.spec.fixed_virtio_devices() + static_cast<unsigned>(vm.spec.nets.size());
     if (used > VmSpec::kVirtioSlots)
         throw std::runtime_error(
             fmt::format("config.json: {} directory bind mounts do not fit the VM (at most {})",

@@ -1,12 +1,13 @@
 #pragma once
 // The VM a container runs in, from its bundle: what the guest is given (kernel, the agent's
 // initramfs, RAM, harts, the root filesystem and each directory bind mount as a virtio-fs
-// share, the vsock device the agent listens on) and what the runtime's defaults and the
-// bundle's `io.rvisor.*` annotations change (docs/containers.md).
+// share, the vsock device the agent listens on, a user-mode network interface) and what the
+// runtime's defaults and the bundle's `io.rvisor.*` annotations change (docs/containers.md).
 #include "machine/vm_spec.h"
 #include "oci/bundle.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,13 @@ struct SharedMount {
     bool read_only = false;
 };
 
+// The guest's network: one user-mode (slirp) interface whose host sockets live in the bundle's
+// network namespace, or in the runtime's own when the bundle names none (host networking), and
+// the port forwards from that namespace to the guest's TCP listeners.
+struct ContainerNetwork {
+    std::optional<std::filesystem::path> namespace_path; // none: the runtime's own namespace
+};
+
 struct ContainerVm {
     machine::VmSpec spec;
     std::string root_tag; // the share holding the root filesystem
@@ -32,6 +40,9 @@ struct ContainerVm {
     // Bind mounts of single files (Podman's /etc/hosts, /etc/resolv.conf...), which a share
     // cannot carry: the agent is given their contents.
     std::vector<MountSpec> file_mounts;
+    // None when the bundle asks for a new, empty network namespace: runc's container would have
+    // only a loopback interface, so the guest gets no network device.
+    std::optional<ContainerNetwork> network;
     // Whether the VM may start from (and leave) a template: annotation io.rvisor.template.
     bool use_template = true;
 };
@@ -45,7 +56,8 @@ inline constexpr uint64_t kDefaultContainerMemory = 256ull << 20;
 inline constexpr uint64_t kContainerCid = 3;
 
 // Throws std::runtime_error with one sentence naming the field or annotation that cannot be
-// honoured. `vsock_socket` is where the agent's vsock device listens on the host.
+// honoured (a network namespace path that does not exist or is not one). `vsock_socket` is where
+// the agent's vsock device listens on the host.
 ContainerVm plan_container_vm(const ContainerSpec& spec, const RuntimeImages& images,
     const std::filesystem::path& vsock_socket);
 

@@ -2,9 +2,12 @@
 
 #include "agent/protocol.h"
 #include "api/unix_http_client.h"
+#include "host/unique_fd.h"
 #include "host/unix_socket.h"
 #include "oci/agent_client.h"
 #include "oci/container_setup.h"
+#include "oci/network_namespace.h"
+#include "oci/port_forwarder.h"
 #include "oci/process_session.h"
 #include "oci/ready_report.h"
 #include "oci/signal_forwarding.h"
@@ -24,9 +27,11 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <poll.h>
 #include <stdexcept>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -71,12 +76,19 @@ std::vector<std::string> vm_command(
     return args;
 }
 
-// The VM process: rvisor run or restore, which dies with the monitor (PR_SET_PDEATHSIG).
+// The VM process: rvisor run or restore, which dies with the monitor (PR_SET_PDEATHSIG), in the
+// container's network namespace when it has one, so that the guest's user-mode network opens
+// its sockets there.
 class VmProcess {
 public:
-    VmProcess(const MonitorSetup& setup, const std::optional<VmTemplate>& clone_of)
+    VmProcess(const MonitorSetup& setup, const std::optional<VmTemplate>& clone_of,
+        const NetworkNamespace* network_namespace)
     {
         const std::vector<std::string> args = vm_command(setup, clone_of);
+        const std::string join_failure = network_namespace
+            ? fmt::format(
+                "cannot join the network namespace {}: ", network_namespace->path().string())
+            : std::string();
         const pid_t monitor = ::getpid();
         m_pid = ::fork();
         if (m_pid < 0)
@@ -91,6 +103,14 @@ public:
             ::dup2(null, STDIN_FILENO);
             ::dup2(null, STDOUT_FILENO);
             ::dup2(errors >= 0 ? errors : null, STDERR_FILENO);
+            if (network_namespace && !network_namespace->enter()) {
+                // Nothing allocated after the fork: vm.err's last line is the monitor's reason.
+                const char* reason = std::strerror(errno);
+                for (const char* text : { join_failure.c_str(), reason, "\n" })
+                    [[maybe_unused]] ssize_t ignored
+                        = ::write(STDERR_FILENO, text, std::strlen(text));
+                ::_exit(1);
+            }
             sigset_t none;
             sigemptyset(&none);
             ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -101,6 +121,8 @@ public:
             ::execv(argv[0], argv.data());
             ::_exit(127);
         }
+        // Through syscall(2): glibc 2.36's <sys/pidfd.h> lacks C linkage for C++.
+        m_pidfd = host::UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0)));
     }
 
     // Whether it has exited (collecting it if so).
@@ -120,19 +142,26 @@ public:
     {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (!exited()) {
-            if (std::chrono::steady_clock::now() >= deadline) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left <= 0ms) {
                 ::kill(m_pid, SIGKILL);
                 std::lock_guard lock(m_mutex);
                 ::waitpid(m_pid, nullptr, 0);
                 m_exited = true;
                 return;
             }
-            std::this_thread::sleep_for(20ms);
+            // The container's exit waits on this: woken the moment the VM goes, not a poll
+            // interval later (a kernel without pidfds gets the interval).
+            pollfd gone { m_pidfd.get(), POLLIN, 0 };
+            if (m_pidfd.get() < 0 || ::poll(&gone, 1, static_cast<int>(left.count())) < 0)
+                std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(left, 20ms));
         }
     }
 
 private:
     pid_t m_pid = -1;
+    host::UniqueFd m_pidfd;
     std::mutex m_mutex;
     bool m_exited = false;
 };
@@ -195,6 +224,9 @@ private:
     void set_up()
     {
         m_commands = host::create_listening_socket(m_setup.files.monitor());
+        if (m_setup.vm.network && m_setup.vm.network->namespace_path)
+            m_network_namespace
+                = std::make_shared<const NetworkNamespace>(*m_setup.vm.network->namespace_path);
         std::optional<AgentConnection> control = m_setup.clone_of ? start_clone() : std::nullopt;
         if (!control)
             control.emplace(boot());
@@ -213,6 +245,11 @@ private:
         }
         const int stdio[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
         m_session.create(*m_setup.spec.process, m_setup.console_socket, stdio);
+        if (m_setup.vm.network) {
+            m_port_forwarder = std::make_unique<PortForwarder>(
+                m_setup.files.vsock(), m_network_namespace, m_setup.log);
+            m_port_forwarder->start();
+        }
     }
 
     std::string name() const { return m_setup.files.dir.filename().string(); }
@@ -220,7 +257,7 @@ private:
 
     AgentConnection boot()
     {
-        m_vm = std::make_unique<VmProcess>(m_setup, std::nullopt);
+        m_vm = std::make_unique<VmProcess>(m_setup, std::nullopt, m_network_namespace.get());
         AgentConnection control(m_setup.files.vsock(), kAgentTimeout, [this] { return vm_gone(); });
         if (m_setup.templates)
             leave_template();
@@ -233,7 +270,7 @@ private:
     std::optional<AgentConnection> start_clone()
     {
         const VmTemplate& clone_of = *m_setup.clone_of;
-        m_vm = std::make_unique<VmProcess>(m_setup, clone_of);
+        m_vm = std::make_unique<VmProcess>(m_setup, clone_of, m_network_namespace.get());
         try {
             AgentConnection control(
                 m_setup.files.vsock(), kCloneTimeout, [this] { return vm_gone(); });
@@ -344,7 +381,9 @@ private:
 
     const MonitorSetup& m_setup;
     const int m_report_fd;
+    std::shared_ptr<const NetworkNamespace> m_network_namespace; // none: the monitor's own
     std::unique_ptr<VmProcess> m_vm;
+    std::unique_ptr<PortForwarder> m_port_forwarder; // its threads live until the monitor exits
     host::ListeningSocket m_commands;
     ProcessSession m_session { m_setup.files.vsock(), kInitExecId };
 };

@@ -3,7 +3,8 @@
 // the container's and whose exit status is the container process's (128+N after signal N), as
 // conmon and containerd's shim expect of runc's. It runs the VM as its child (which dies with
 // it), sets the container up through the agent, relays the container's stdio on the
-// descriptors `create` was given, takes later commands (start, kill) on a Unix socket, and
+// descriptors `create` was given, forwards the guest's TCP ports from the container's network
+// namespace (port_forwarder.h), takes later commands (start, kill) on a Unix socket, and
 // when the process has exited powers the VM off and exits.
 #include "oci/bundle.h"
 #include "oci/container_vm.h"
@@ -37,7 +38,7 @@ struct MonitorSetup {
     ContainerVm vm;
     std::filesystem::path rvisor; // the VMM binary
     std::optional<std::filesystem::path> console_socket; // where a terminal's pty master goes
-    RuntimeLog log;
+    RuntimeLog log; // --log: warnings (a port not forwarded) and template reports
     // Fast start: the template to clone the VM from, if there is one, and the cache in which a
     // cold-booted VM leaves one for the containers after it (no cache: templates are off).
     std::optional<VmTemplate> clone_of;

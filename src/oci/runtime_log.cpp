@@ -30,6 +30,8 @@ void RuntimeLog::error(const std::string& message) const
 
 void RuntimeLog::info(const std::string& message) const { write("info", message); }
 
+void RuntimeLog::warning(const std::string& message) const { write("warning", message); }
+
 void RuntimeLog::write(const char* level, const std::string& message) const
 {
     if (!m_file)

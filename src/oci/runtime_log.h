@@ -18,6 +18,9 @@ public:
 
     void error(const std::string& message) const;
     void info(const std::string& message) const;
+    // What went wrong without failing the command (a port not forwarded): in the file only,
+    // since the monitor's stderr is the container's.
+    void warning(const std::string& message) const;
 
 private:
     void write(const char* level, const std::string& message) const;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace rvisor::oci {
 
@@ -54,6 +56,26 @@ std::string read_text(const std::filesystem::path& path)
 }
 
 bool process_exists(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
+
+// Whether a template's files are still the ones on disk: once the kernel, the initramfs or rvisor
+// is rebuilt, no identity can name the template again, and it only takes space (in /run, RAM).
+bool files_unchanged(const std::filesystem::path& directory)
+{
+    const json identity = json::parse(read_text(directory / "identity.json"), nullptr, false);
+    if (!identity.is_object() || !identity.contains("files") || !identity["files"].is_object())
+        return false;
+    std::vector<json> files;
+    for (const auto& [role, entry] : identity["files"].items()) {
+        if (entry.is_array())
+            files.insert(files.end(), entry.begin(), entry.end());
+        else
+            files.push_back(entry);
+    }
+    return std::all_of(files.begin(), files.end(), [](const json& file) {
+        return file.is_object() && file.contains("path") && file["path"].is_string()
+            && file_identity(file["path"].get<std::string>()) == file;
+    });
+}
 
 } // namespace
 
@@ -154,15 +176,21 @@ PendingTemplate TemplateCache::prepare(const std::string& identity) const
     if (error)
         throw std::runtime_error(fmt::format(
             "cannot make the template cache {}: {}", m_directory.string(), error.message()));
+    std::vector<std::filesystem::path> leftovers;
     for (const auto& entry : std::filesystem::directory_iterator(m_directory, error)) {
         const std::string name = entry.path().filename().string();
-        if (!name.starts_with(kPendingPrefix))
+        if (!name.starts_with(kPendingPrefix)) {
+            if (!files_unchanged(entry.path()))
+                leftovers.push_back(entry.path());
             continue;
+        }
         const pid_t writer
             = static_cast<pid_t>(std::atol(name.substr(name.rfind('-') + 1).c_str()));
         if (writer > 0 && !process_exists(writer))
-            std::filesystem::remove_all(entry.path(), error);
+            leftovers.push_back(entry.path());
     }
+    for (const auto& leftover : leftovers)
+        std::filesystem::remove_all(leftover, error);
     const std::filesystem::path destination = directory_of(identity);
     const std::filesystem::path pending = m_directory
         / fmt::format("{}{}-{}", kPendingPrefix, destination.filename().string(), ::getpid());

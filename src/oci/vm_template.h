@@ -54,8 +54,9 @@ public:
 
     // The template of this identity, when one has been published.
     std::optional<VmTemplate> find(const std::string& identity) const;
-    // A fresh directory to write the template of this identity in. Leftovers of monitors that
-    // died while writing one are removed first. Throws std::runtime_error.
+    // A fresh directory to write the template of this identity in. Leftovers are removed first:
+    // what monitors that died while writing left, and templates whose kernel, initramfs or
+    // rvisor has changed since. Throws std::runtime_error.
     PendingTemplate prepare(const std::string& identity) const;
 
 private:

@@ -1,6 +1,8 @@
 // libFuzzer target: what a host sends the guest agent on one connection (README.md), through
-// the agent's own framing and decoder (guest/agent/protocol.cpp, compiled for the host).
+// the agent's own framing and decoder (guest/agent/protocol.cpp, compiled for the host), and the
+// stream join service's lines (stream_join_header.cpp), which either side reads from the other.
 #include "agent/protocol.h"
+#include "agent/stream_join_header.h"
 #include "fuzz_check.h"
 
 #include <cstdint>
@@ -41,6 +43,23 @@ void check_request(std::string_view payload)
     check_reply(rvisor::agent::encode_error(request.id, { 1, "x" }));
 }
 
+// Each payload as a stream join line too: what parses writes back the same.
+void check_stream_join_lines(std::string_view line)
+{
+    if (auto port = rvisor::agent::parse_stream_join_request(line)) {
+        check(rvisor::agent::stream_join_request(*port) == std::string(line) + "\n",
+            "an accepted request line is written back the same");
+    }
+    if (auto refusal = rvisor::agent::parse_stream_join_reply(line)) {
+        check(refusal->error_number > 0, "a refusal carries an errno");
+        std::string reply = rvisor::agent::stream_join_reply(*refusal);
+        check(reply.size() <= rvisor::agent::kMaxStreamJoinLine, "a reply fits in its line");
+        auto again = rvisor::agent::parse_stream_join_reply(reply.substr(0, reply.size() - 1));
+        check(again && again->error_number == refusal->error_number,
+            "a refusal is written back with its errno");
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
@@ -55,7 +74,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         size -= sizeof header;
         if (length > rvisor::agent::kMaxFrameSize || length > size)
             return 0;
-        check_request(std::string_view(reinterpret_cast<const char*>(data), length));
+        const std::string_view payload(reinterpret_cast<const char*>(data), length);
+        check_request(payload);
+        check_stream_join_lines(payload);
         data += length;
         size -= length;
     }

@@ -21,6 +21,7 @@ import time
 from guest_test import HANG_TIMEOUT, SKIP, Guest, boot_args, expect, test_main
 
 AGENT_PORT = 1024
+STREAM_JOIN_PORT = 1025
 MAX_FRAME = 1 << 20
 
 
@@ -176,8 +177,8 @@ def expect_exit(status, code):
 
 def basics(uds, guest):
     connection = AgentConnection(uds)
-    expect(connection.result("Ping") == {"version": 1}, "Ping")
-    expect(connection.result("Ping", {}) == {"version": 1}, "Ping with empty params")
+    expect(connection.result("Ping") == {"version": 2}, "Ping")
+    expect(connection.result("Ping", {}) == {"version": 2}, "Ping with empty params")
 
     out, err, status = run_process(uds, "exit3", ["sh", "-c", "echo out; echo err >&2; exit 3"])
     expect(out == b"out\n" and err == b"err\n", f"stdout {out!r} stderr {err!r}")
@@ -247,7 +248,7 @@ def signals(uds, guest):
     thread.start()
     time.sleep(0.5)
     # WaitProcess blocks only its own connection.
-    expect(connection.result("Ping") == {"version": 1}, "Ping while another connection waits")
+    expect(connection.result("Ping") == {"version": 2}, "Ping while another connection waits")
     listed = connection.result("ListProcesses")["processes"]
     expect(listed[0]["running"], f"{listed}")
     connection.result("SignalProcess", {"exec_id": "sleep", "signal": signal.SIGTERM})
@@ -369,7 +370,7 @@ def container(uds, guest):
 
 def bad_frames(uds, guest):
     keeper = AgentConnection(uds)
-    expect(keeper.result("Ping") == {"version": 1}, "Ping")
+    expect(keeper.result("Ping") == {"version": 2}, "Ping")
 
     connection = AgentConnection(uds)
     connection.error("Launch", {}, errno.ENOSYS)
@@ -383,7 +384,7 @@ def bad_frames(uds, guest):
         expect(reply and reply["id"] is None and reply["error"]["errno"] == errno.EINVAL,
                f"{payload!r}: {reply}")
     # The connection still serves after its mistakes.
-    expect(connection.result("Ping") == {"version": 1}, "Ping after errors")
+    expect(connection.result("Ping") == {"version": 2}, "Ping after errors")
 
     # A length over 1 MiB: an error, then the connection closes.
     connection.socket.sendall(struct.pack(">I", MAX_FRAME + 1))
@@ -403,8 +404,8 @@ def bad_frames(uds, guest):
         pass
     garbage.close()
 
-    expect(keeper.result("Ping") == {"version": 1}, "the first connection after the others' errors")
-    expect(AgentConnection(uds).result("Ping") == {"version": 1}, "a new connection")
+    expect(keeper.result("Ping") == {"version": 2}, "the first connection after the others' errors")
+    expect(AgentConnection(uds).result("Ping") == {"version": 2}, "a new connection")
 
 
 def concurrent(uds, guest):
@@ -432,9 +433,103 @@ def concurrent(uds, guest):
     expect(not failures, "; ".join(failures))
 
 
+def stream_join_line(uds, line):
+    """A stream join connection (port 1025) that sent `line`: (socket, the agent's answer)."""
+    joined = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    joined.settimeout(HANG_TIMEOUT)
+    joined.connect(uds)
+    joined.sendall(f"CONNECT {STREAM_JOIN_PORT}\n".encode() + line)
+    answers = b""
+    while answers.count(b"\n") < 2:
+        byte = joined.recv(1)
+        expect(byte, f"the stream join connection closed after {answers!r}")
+        answers += byte
+    vsock_answer, agent_answer = answers.split(b"\n")[:2]
+    expect(vsock_answer.startswith(b"OK "), f"reply {vsock_answer!r} to CONNECT 1025")
+    return joined, agent_answer
+
+
+def stream_join(uds, guest):
+    """A guest with no network: ListListeners sees a server, the stream join service reaches it
+    (a half-closed request too) and refuses a port nothing listens on and a malformed line; a
+    silent connection holds nothing up, and 128 of them make the next stream's EAGAIN;
+    ConfigureNetwork without the device is ENODEV."""
+    connection = AgentConnection(uds)
+    _, _, status = run_process(uds, "www", ["sh", "-c", "mkdir -p /tmp/www && "
+                                                        "echo hello > /tmp/www/index.html"])
+    expect_exit(status, 0)
+    connection.result("CreateProcess",
+                      {"exec_id": "httpd", "args": ["httpd", "-f", "-p", "7000", "-h", "/tmp/www"]})
+    connection.result("StartProcess", {"exec_id": "httpd"})
+    deadline = time.monotonic() + 30
+    while True:
+        listeners = connection.result("ListListeners")["listeners"]
+        if any(listener["port"] == 7000 for listener in listeners):
+            break
+        expect(time.monotonic() < deadline, f"httpd never listened: {listeners}")
+        time.sleep(0.1)
+    expect(listeners == [{"address": "0.0.0.0", "port": 7000}], f"ListListeners: {listeners}")
+
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.connect(uds)
+    silent.sendall(f"CONNECT {STREAM_JOIN_PORT}\n".encode())
+    joined, answer = stream_join_line(uds, b"TCP 7000\n")
+    expect(answer == b"OK", f"the agent's answer for port 7000: {answer!r}")
+    joined.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
+    joined.shutdown(socket.SHUT_WR)
+    response = b""
+    while chunk := joined.recv(65536):
+        response += chunk
+    expect(response.startswith(b"HTTP/1.") and response.endswith(b"\r\n\r\nhello\n"),
+           f"the page through the stream: {response!r}")
+    joined.close()
+    silent.close()
+
+    refused, answer = stream_join_line(uds, b"TCP 7001\n")
+    expect(answer.startswith(f"ERROR {errno.ECONNREFUSED} ".encode()), f"port 7001: {answer!r}")
+    expect(refused.recv(1) == b"", "the refused stream is closed")
+    refused.close()
+    malformed, answer = stream_join_line(uds, b"UDP 53\n")
+    expect(answer.startswith(f"ERROR {errno.EINVAL} ".encode()), f"a bad line: {answer!r}")
+    malformed.close()
+
+    # 128 streams at once: silent connections fill every place, the next is refused at once
+    # with EAGAIN, and once they close a stream joins again.
+    silent = []
+    for _ in range(128):
+        waiting = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        waiting.settimeout(HANG_TIMEOUT)
+        waiting.connect(uds)
+        waiting.sendall(f"CONNECT {STREAM_JOIN_PORT}\n".encode())
+        reply = b""
+        while not reply.endswith(b"\n"):
+            byte = waiting.recv(1)
+            expect(byte, f"stream {len(silent)}: the vsock socket closed after {reply!r}")
+            reply += byte
+        silent.append(waiting)
+    over, answer = stream_join_line(uds, b"TCP 7000\n")
+    expect(answer.startswith(f"ERROR {errno.EAGAIN} ".encode()), f"stream 129: {answer!r}")
+    over.close()
+    for waiting in silent:
+        waiting.close()
+    deadline = time.monotonic() + 30
+    while True:
+        joined, answer = stream_join_line(uds, b"TCP 7000\n")
+        joined.close()
+        if answer == b"OK":
+            break
+        expect(time.monotonic() < deadline, f"no stream joins after the silent ones: {answer!r}")
+        time.sleep(0.1)
+
+    connection.error("ConfigureNetwork", {"interface": "eth0", "address": "10.0.2.15",
+                                          "prefix_length": 24}, errno.ENODEV)
+    connection.result("SignalProcess", {"exec_id": "httpd", "signal": 9})
+    connection.close()
+
+
 def power_off(uds, guest):
     connection = AgentConnection(uds)
-    expect(connection.result("Ping") == {"version": 1}, "Ping")
+    expect(connection.result("Ping") == {"version": 2}, "Ping")
     connection.result("PowerOff")
     connection.close()  # the agent waits for this, so that its reply is not lost at power off
     status, _ = guest.finish()
@@ -450,6 +545,7 @@ TESTS = {
     "container": with_agent(container),
     "bad-frames": with_agent(bad_frames),
     "concurrent": with_agent(concurrent),
+    "stream-join": with_agent(stream_join),
     "power-off": with_agent(power_off),
 }
 

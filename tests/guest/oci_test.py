@@ -63,13 +63,14 @@ class Runtime:
         return json.loads(self.ok("state", container).stdout)
 
     def create(self, container, bundle, stdout=subprocess.DEVNULL, stderr=None,
-               stdin=subprocess.DEVNULL, extra=()):
+               stdin=subprocess.DEVNULL, extra=(), global_flags=()):
         """Creates the container with its stdio as given (stderr, shared by rvisor-oci's errors
         and the container's, to a file unless given: the monitor keeps it open, so a pipe would
         not end); the monitor's pid."""
         pid_file = os.path.join(self.workdir, f"{container}.pid")
         with open(os.path.join(self.workdir, f"{container}.stderr"), "w+b") as errors:
-            result = self.run("create", "--bundle", bundle, "--pid-file", pid_file, *extra,
+            result = self.run(*global_flags, "create", "--bundle", bundle, "--pid-file", pid_file,
+                              *extra,
                               container, stdin=stdin, stdout=stdout,
                               stderr=errors if stderr is None else stderr)
             errors.seek(0)

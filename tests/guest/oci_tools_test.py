@@ -3,7 +3,8 @@
 containerd's `ctr` and dockerd run a riscv64 busybox image, imported from the reference guest's
 initramfs, each container in a VM of its own (its `uname -r` is the guest kernel's), and hand an
 x86-64 image to runc. Each test keeps the tool's images and containers in a directory of its own,
-and starts (and stops) its own containerd or dockerd. No registry, no network: `--network none`.
+and starts (and stops) its own containerd or dockerd. No registry; no network (`--network none`)
+but in podman-ports.
 
 usage: oci_tools_test.py RVISOR GUEST_DIR TEST_NAME   (see TESTS below)
 Exit 0 = pass, 1 = fail, 77 = skipped (ctest SKIP_RETURN_CODE).
@@ -52,11 +53,15 @@ def expect_guest_kernel(release, guest_dir, what):
 
 
 def busybox_tarball(workdir, guest_dir):
-    """The reference guest's busybox tree as a root filesystem tar: the riscv64 image's layer."""
+    """The reference guest's busybox tree, with a page in /www/index.html, as a root filesystem
+    tar: the riscv64 image's layer."""
     rootfs = os.path.join(workdir, "rootfs")
     os.makedirs(rootfs)
     with gzip.open(os.path.join(guest_dir, "initramfs.cpio.gz")) as archive:
         subprocess.run(["cpio", "-idm", "--quiet"], input=archive.read(), cwd=rootfs, check=True)
+    os.makedirs(os.path.join(rootfs, "www"))
+    with open(os.path.join(rootfs, "www", "index.html"), "w") as f:
+        f.write("served by the guest through podman\n")
     tarball = os.path.join(workdir, "rootfs.tar")
     subprocess.run(["tar", "-C", rootfs, "-cf", tarball, "."], check=True)
     return tarball
@@ -418,6 +423,32 @@ def engine_foreign(engine, guest_dir, workdir):
     expect_guest_kernel(result.stdout.decode().strip(), guest_dir, "the riscv64 image")
 
 
+def podman_ports(podman, guest_dir, workdir):
+    """podman run -d -p 18080:8080 on Podman's default bridge network: the guest's server
+    answers on the host's 127.0.0.1:18080 (Podman's rules send it to the container's namespace,
+    where rvisor-oci forwards it to the guest)."""
+    if not shutil.which("curl"):
+        print("skipped: curl is missing")
+        return SKIP
+    started = podman("run", "-d", "--name", "web", "-p", "18080:8080", IMAGE, "httpd", "-f",
+                     "-p", "8080", "-h", "/www")
+    expect(started.returncode == 0, f"podman run -d -p: {started.stderr.decode()}")
+    deadline = time.monotonic() + 60
+    while True:
+        result = subprocess.run(["curl", "-s", "-f", "--max-time", "5",
+                                 "http://127.0.0.1:18080/index.html"], capture_output=True)
+        if result.returncode == 0:
+            break
+        if time.monotonic() > deadline:
+            logs = podman("logs", "web")
+            raise Failure(f"curl http://127.0.0.1:18080/: status {result.returncode}; "
+                          f"podman logs: {logs.stdout!r} {logs.stderr!r}")
+        time.sleep(0.25)
+    expect(result.stdout == b"served by the guest through podman\n",
+           f"the page through Podman's port: {result.stdout!r}")
+    podman.ok("rm", "--force", "web")
+
+
 def skip_without(*programs):
     """True (and why) when a program is missing, or this is not root."""
     missing = [program for program in programs if not shutil.which(program)]
@@ -450,7 +481,8 @@ def podman_test(body, x86=False):
                           IMAGE)
                 if x86:
                     podman.ok("import", "--arch", "amd64", x86_tarball(workdir), X86_IMAGE)
-                body(podman, guest_dir, workdir)
+                if body(podman, guest_dir, workdir) == SKIP:
+                    return SKIP
             finally:
                 podman.cleanup("rm", "--all", "--force")
                 podman.cleanup("rmi", "--all", "--force")
@@ -734,6 +766,7 @@ TESTS = {
     "podman-exec": podman_test(engine_exec),
     "podman-lifecycle": podman_test(engine_lifecycle),
     "podman-foreign": podman_test(engine_foreign, x86=True),
+    "podman-ports": podman_test(podman_ports),
     "ctr-run": containerd_test(ctr_run),
     "ctr-interactive": containerd_test(ctr_interactive),
     "ctr-exec": containerd_test(ctr_exec),

@@ -40,6 +40,7 @@ TEST(OciContainerSetupTest, TheRootThenEachMountInOrderThenTheHostname)
     spec.root = dir / "rootfs";
     spec.root_readonly = true;
     spec.hostname = "box";
+    spec.namespaces = { { "network", "" } }; // no network: no calls for it
     spec.mounts = {
         MountSpec { "/proc", "proc", "proc", { "nosuid" } },
         MountSpec { "/tmp", "tmpfs", "tmpfs", { "nosuid", "tmpcopyup" } },
@@ -115,4 +116,39 @@ TEST(OciContainerSetupTest, DefaultDevicesAndLinksGoIntoTheContainersDev)
     const std::vector<std::string> found = targets();
     std::filesystem::remove_all(dir);
     EXPECT_EQ(found, expected);
+}
+
+TEST(OciContainerSetupTest, ANetworkIsConfiguredAndTheImagesResolvConfOverlaid)
+{
+    const auto dir = std::filesystem::temp_directory_path()
+        / ("rvisor-container-setup-net-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "rootfs/etc");
+    std::ofstream(dir / "rootfs/etc/resolv.conf") << "nameserver 192.168.1.1\n";
+    std::ofstream(dir / "resolv.conf") << "nameserver 8.8.8.8\n";
+    ContainerSpec spec;
+    spec.root = dir / "rootfs";
+    const auto vm = plan_container_vm(spec, { "/k", { "/i" } }, dir / "v.sock");
+    const std::vector<AgentCall> calls = container_setup_calls(spec, vm);
+    ASSERT_EQ(calls.size(), 4u);
+    EXPECT_EQ(calls[1].method, "ConfigureNetwork");
+    EXPECT_EQ(calls[1].params,
+        nlohmann::json({ { "interface", "eth0" }, { "address", "10.0.2.15" },
+            { "prefix_length", 24 }, { "gateway", "10.0.2.2" } }));
+    EXPECT_EQ(calls[2].method, "WriteFile");
+    EXPECT_EQ(calls[2].params["content"], "bmFtZXNlcnZlciAxMC4wLjIuMwo="); // nameserver 10.0.2.3
+    EXPECT_EQ(calls[3].params["source"], calls[2].params["path"]);
+    EXPECT_EQ(calls[3].params["target"], "/run/rvisor/rootfs/etc/resolv.conf");
+
+    // The engine's own resolv.conf is left as it is.
+    spec.mounts
+        = { MountSpec { "/etc/resolv.conf", "bind", (dir / "resolv.conf").string(), { "bind" } } };
+    const auto bound
+        = container_setup_calls(spec, plan_container_vm(spec, { "/k", { "/i" } }, dir / "v.sock"));
+    ASSERT_EQ(bound.size(), 4u);
+    EXPECT_EQ(bound[3].method, "ConfigureNetwork");
+    // An image without the file gets none made in its root.
+    spec.mounts.clear();
+    std::filesystem::remove(dir / "rootfs/etc/resolv.conf");
+    EXPECT_EQ(container_setup_calls(spec, vm).size(), 2u);
+    std::filesystem::remove_all(dir);
 }

@@ -129,8 +129,52 @@ TEST_F(OciContainerVmTest, DirectoryBindsAreSharesFilesGoToTheAgent)
     EXPECT_EQ(error(),
         "config.json: the bind mount source " + (m_dir / "missing").string() + " does not exist");
     m_spec.mounts.pop_back();
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 3; ++i)
         m_spec.mounts.push_back(
             MountSpec { "/d" + std::to_string(i), "bind", (m_dir / "data").string(), {} });
+    // The network device takes a slot: without one, a fourth share fits.
+    EXPECT_EQ(error(), "config.json: 4 directory bind mounts do not fit the VM (at most 3)");
+    m_spec.namespaces = { { "network", "" } };
+    EXPECT_EQ(plan().shared_mounts.size(), 4u);
+    m_spec.mounts.push_back(MountSpec { "/d4", "bind", (m_dir / "data").string(), {} });
     EXPECT_EQ(error(), "config.json: 5 directory bind mounts do not fit the VM (at most 4)");
+}
+
+TEST_F(OciContainerVmTest, HostNetworkingGivesAUserNicInTheRuntimesNamespace)
+{
+    m_spec.namespaces = { { "pid", "" }, { "mount", "" } };
+    const ContainerVm vm = plan();
+    ASSERT_TRUE(vm.network);
+    EXPECT_FALSE(vm.network->namespace_path);
+    ASSERT_EQ(vm.spec.nets.size(), 1u);
+    EXPECT_EQ(vm.spec.nets[0].kind, rvisor::machine::NetConfig::Kind::User);
+    EXPECT_TRUE(vm.spec.nets[0].dns);
+    EXPECT_TRUE(vm.spec.nets[0].hostfwds.empty());
+}
+
+TEST_F(OciContainerVmTest, ANewEmptyNetworkNamespaceGivesNoNic)
+{
+    m_spec.namespaces = { { "network", "" } };
+    const ContainerVm vm = plan();
+    EXPECT_FALSE(vm.network);
+    EXPECT_TRUE(vm.spec.nets.empty());
+}
+
+TEST_F(OciContainerVmTest, ANamedNetworkNamespaceIsCheckedAndJoined)
+{
+    // This process's own namespace is a network namespace anyone may open.
+    m_spec.namespaces = { { "network", "/proc/self/ns/net" } };
+    const ContainerVm vm = plan();
+    ASSERT_TRUE(vm.network);
+    EXPECT_EQ(vm.network->namespace_path, "/proc/self/ns/net");
+    EXPECT_EQ(vm.spec.nets.size(), 1u);
+    m_spec.namespaces = { { "network", (m_dir / "no-such-netns").string() } };
+    EXPECT_EQ(error(),
+        "config.json: the network namespace " + (m_dir / "no-such-netns").string()
+            + " does not exist");
+    m_spec.namespaces = { { "network", (m_dir / "hosts").string() } };
+    EXPECT_EQ(
+        error(), "config.json: " + (m_dir / "hosts").string() + " is not a network namespace");
+    m_spec.namespaces = { { "network", "/proc/self/ns/uts" } };
+    EXPECT_EQ(error(), "config.json: /proc/self/ns/uts is not a network namespace");
 }

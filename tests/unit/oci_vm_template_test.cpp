@@ -150,6 +150,28 @@ TEST_F(OciVmTemplateTest, LeftoversOfDeadWritersAreRemoved)
     EXPECT_TRUE(std::filesystem::exists(alive)) << "a live writer's directory was removed";
 }
 
+TEST_F(OciVmTemplateTest, TemplatesOfRebuiltFilesAreRemoved)
+{
+    const TemplateCache cache(m_dir / "root");
+    PendingTemplate old_kernel = cache.prepare(identity());
+    ASSERT_TRUE(write(old_kernel, "old"));
+    m_spec.memory *= 2;
+    PendingTemplate other_shape = cache.prepare(identity());
+    ASSERT_TRUE(write(other_shape, "other"));
+    const auto kept = cache.find(identity());
+    ASSERT_TRUE(kept);
+
+    m_spec.memory /= 2;
+    const std::string before = identity();
+    std::ofstream(m_dir / "Image") << "the kernel, rebuilt";
+    const auto retired = cache.find(before);
+    ASSERT_TRUE(retired) << "found by the identity it was made with";
+    PendingTemplate fresh = cache.prepare(identity());
+    EXPECT_FALSE(std::filesystem::exists(retired->state_file.parent_path()));
+    EXPECT_FALSE(std::filesystem::exists(kept->state_file.parent_path()))
+        << "the other shape used the same kernel: it is retired too";
+}
+
 TEST_F(OciVmTemplateTest, AnUnpublishedTemplateIsRemoved)
 {
     const TemplateCache cache(m_dir / "root");

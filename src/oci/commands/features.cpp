@@ -7,7 +7,8 @@ namespace rvisor::oci {
 
 // The runtime spec's features document (features.md): what a caller may rely on. Each container
 // is a VM, so the host-kernel features runc lists (namespaces, cgroups, seccomp, AppArmor,
-// SELinux) are the guest's business and not offered here; docs/containers.md lists what is.
+// SELinux) are the guest's business and not offered here, except the network namespace, which
+// the VM joins; docs/containers.md lists what is.
 int run_features()
 {
     const nlohmann::json features = {

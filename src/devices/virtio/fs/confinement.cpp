@@ -10,7 +10,7 @@ namespace rvisor::devices::virtio::fs {
 
 int last_error() { return errno != 0 ? errno : EIO; }
 
-int open_beneath(int directory, const char* name, uint64_t flags, mode_t mode, UniqueFd& out)
+int open_beneath(int directory, const char* name, uint64_t flags, mode_t mode, host::UniqueFd& out)
 {
     open_how how {};
     how.flags = flags | O_NOFOLLOW | O_CLOEXEC;
@@ -23,7 +23,7 @@ int open_beneath(int directory, const char* name, uint64_t flags, mode_t mode, U
     } while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return last_error();
-    out = UniqueFd(static_cast<int>(fd));
+    out = host::UniqueFd(static_cast<int>(fd));
     return 0;
 }
 

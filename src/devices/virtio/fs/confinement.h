@@ -1,7 +1,7 @@
 #pragma once
 // The host calls through which PassthroughFs reaches inodes without leaving the shared
 // directory (passthrough_fs.h says why each is safe).
-#include "devices/virtio/fs/unique_fd.h"
+#include "host/unique_fd.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -23,7 +23,7 @@ int last_error();
 // The one way an inode is found beneath a directory fd: openat2() with no "..", no symlink on
 // the way and none at the end followed (an O_PATH lookup gets the link itself), no magic link.
 // 0 or an errno.
-int open_beneath(int directory, const char* name, uint64_t flags, mode_t mode, UniqueFd& out);
+int open_beneath(int directory, const char* name, uint64_t flags, mode_t mode, host::UniqueFd& out);
 
 // The magic link naming the inode an fd refers to. Syscalls that take a path and no fd resolve
 // it to that inode itself, a symlink included, without following it further.

@@ -9,7 +9,7 @@ InodeTable::InodeTable(size_t limit)
 {
 }
 
-void InodeTable::set_root(UniqueFd fd, dev_t device, ino_t inode)
+void InodeTable::set_root(host::UniqueFd fd, dev_t device, ino_t inode)
 {
     Inode root;
     root.fd = std::move(fd);
@@ -42,7 +42,7 @@ std::optional<uint64_t> InodeTable::find(dev_t device, ino_t inode) const
 }
 
 std::optional<uint64_t> InodeTable::add_lookup(
-    UniqueFd fd, dev_t device, ino_t inode, mode_t type, uint64_t parent, std::string name)
+    host::UniqueFd fd, dev_t device, ino_t inode, mode_t type, uint64_t parent, std::string name)
 {
     if (auto existing = find(device, inode)) {
         Inode& known = m_inodes.at(*existing);

@@ -1,5 +1,5 @@
 #pragma once
-#include "devices/virtio/fs/unique_fd.h"
+#include "host/unique_fd.h"
 
 #include <sys/types.h>
 
@@ -15,7 +15,7 @@ namespace rvisor::devices::virtio::fs {
 
 // A host inode the guest holds a nodeid for.
 struct Inode {
-    UniqueFd fd; // O_PATH | O_NOFOLLOW: names the inode, grants no I/O
+    host::UniqueFd fd; // O_PATH | O_NOFOLLOW: names the inode, grants no I/O
     dev_t device { 0 };
     ino_t inode { 0 };
     mode_t type { 0 }; // S_IFMT bits
@@ -40,15 +40,15 @@ public:
     explicit InodeTable(size_t limit);
 
     // The root, which is never forgotten.
-    void set_root(UniqueFd fd, dev_t device, ino_t inode);
+    void set_root(host::UniqueFd fd, dev_t device, ino_t inode);
     Inode* find(uint64_t nodeid);
     const Inode* find(uint64_t nodeid) const;
     std::optional<uint64_t> find(dev_t device, ino_t inode) const;
 
     // One more lookup of the inode `fd` names (which it keeps if the inode is new, else
     // closes) under (parent, name); its nodeid, or nothing when the table is full.
-    std::optional<uint64_t> add_lookup(
-        UniqueFd fd, dev_t device, ino_t inode, mode_t type, uint64_t parent, std::string name);
+    std::optional<uint64_t> add_lookup(host::UniqueFd fd, dev_t device, ino_t inode, mode_t type,
+        uint64_t parent, std::string name);
     // Pays back `count` lookups; at zero the inode is dropped (and the parents it pinned).
     void forget(uint64_t nodeid, uint64_t count);
     // The inode now goes by (parent, name), or by no known path with `parent` 0.

@@ -96,7 +96,7 @@ PassthroughFs::PassthroughFs(
         throw std::runtime_error("cannot share " + directory.string() + ": "
             + (error == ENOTDIR ? std::string("it is not a directory") : std::strerror(error)));
     }
-    UniqueFd root(fd);
+    host::UniqueFd root(fd);
     struct stat st { };
     if (stat_inode(root.get(), st) != 0)
         throw std::runtime_error(
@@ -117,7 +117,7 @@ void PassthroughFs::destroy()
 int PassthroughFs::lookup_entry(
     uint64_t parent, const Inode& parent_inode, const char* name, Entry& entry)
 {
-    UniqueFd fd;
+    host::UniqueFd fd;
     if (int error = open_beneath(parent_inode.fd.get(), name, O_PATH, 0, fd))
         return error;
     struct stat st { };
@@ -169,7 +169,7 @@ int PassthroughFs::setattr(
     }
     if (change.size) {
         Handle* handle = fh ? find_handle(nodeid, *fh, false) : nullptr;
-        UniqueFd reopened;
+        host::UniqueFd reopened;
         int fd = handle ? handle->fd.get() : -1;
         if (fd < 0) {
             if (int error = reopen(*inode, O_WRONLY, reopened))
@@ -359,7 +359,7 @@ int PassthroughFs::link(
     return lookup_entry(new_parent, *parent_inode, component.c_str(), entry);
 }
 
-int PassthroughFs::reopen(const Inode& inode, int flags, UniqueFd& out) const
+int PassthroughFs::reopen(const Inode& inode, int flags, host::UniqueFd& out) const
 {
     if (inode.type == S_IFLNK)
         return ELOOP;
@@ -373,12 +373,12 @@ int PassthroughFs::reopen(const Inode& inode, int flags, UniqueFd& out) const
     } while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return last_error();
-    out = UniqueFd(fd);
+    out = host::UniqueFd(fd);
     return 0;
 }
 
 int PassthroughFs::add_handle(
-    uint64_t nodeid, UniqueFd fd, uint32_t flags, bool directory, uint64_t& fh)
+    uint64_t nodeid, host::UniqueFd fd, uint32_t flags, bool directory, uint64_t& fh)
 {
     if (m_handles.size() >= m_max_handles)
         return ENFILE;
@@ -411,7 +411,7 @@ int PassthroughFs::open(uint64_t nodeid, uint32_t flags, uint64_t& fh)
         return EROFS;
     if (inode->type == S_IFDIR)
         return EISDIR;
-    UniqueFd fd;
+    host::UniqueFd fd;
     if (int error = reopen(*inode, static_cast<int>(flags), fd))
         return error;
     // Reopened after a restore without truncating again.
@@ -434,7 +434,7 @@ int PassthroughFs::create(uint64_t parent, std::string_view name, mode_t mode, u
     const std::string component(name);
     // Exclusive first, so that the mode is set only on a file this call made: O_CREAT of an
     // existing file leaves its mode alone.
-    UniqueFd fd;
+    host::UniqueFd fd;
     int error = open_beneath(
         parent_inode->fd.get(), component.c_str(), flags | O_CREAT | O_EXCL, wanted, fd);
     const bool created = error == 0;
@@ -449,8 +449,8 @@ int PassthroughFs::create(uint64_t parent, std::string_view name, mode_t mode, u
         return EISDIR; // O_CREAT on an existing directory fails on the host; anything else too
     // The inode table's O_PATH fd comes from the file just opened, never from the name again,
     // which the guest may have changed meanwhile.
-    UniqueFd path_fd(::open(magic_link_path(fd.get()).c_str(), O_PATH | O_CLOEXEC));
-    if (!path_fd.valid())
+    host::UniqueFd path_fd(::open(magic_link_path(fd.get()).c_str(), O_PATH | O_CLOEXEC));
+    if (!path_fd)
         return last_error();
     auto nodeid
         = m_inodes.add_lookup(std::move(path_fd), st.st_dev, st.st_ino, S_IFREG, parent, component);
@@ -554,7 +554,7 @@ int PassthroughFs::opendir(uint64_t nodeid, uint32_t, uint64_t& fh)
         return ESTALE;
     if (inode->type != S_IFDIR)
         return ENOTDIR;
-    UniqueFd fd;
+    host::UniqueFd fd;
     if (int error = reopen(*inode, O_RDONLY | O_DIRECTORY, fd))
         return error;
     return add_handle(nodeid, std::move(fd), O_RDONLY | O_DIRECTORY, true, fh);
@@ -725,7 +725,7 @@ int PassthroughFs::fallocate(
 int PassthroughFs::syncfs(uint64_t)
 {
     // syncfs() takes no O_PATH fd.
-    UniqueFd root;
+    host::UniqueFd root;
     if (int error = reopen(*m_inodes.find(InodeTable::kRootId), O_RDONLY | O_DIRECTORY, root))
         return error;
     return ::syncfs(root.get()) == 0 ? 0 : last_error();

@@ -1,7 +1,7 @@
 #pragma once
 #include "devices/virtio/fs/file_system.h"
 #include "devices/virtio/fs/inode_table.h"
-#include "devices/virtio/fs/unique_fd.h"
+#include "host/unique_fd.h"
 #include "state/state_reader.h"
 #include "state/state_writer.h"
 
@@ -98,7 +98,7 @@ private:
     // An open file or directory of the guest's.
     struct Handle {
         uint64_t nodeid { 0 };
-        UniqueFd fd;
+        host::UniqueFd fd;
         uint32_t flags { 0 };
         bool directory { false };
         // A directory's getdents64() bytes not yet handed out, and the offset of the first.
@@ -115,10 +115,11 @@ private:
     // RELEASE and RELEASEDIR, FSYNC and FSYNCDIR: the same but for the kind of handle.
     int release_handle(uint64_t nodeid, uint64_t fh, bool directory);
     int sync_handle(uint64_t nodeid, uint64_t fh, bool directory, bool data_only);
-    int add_handle(uint64_t nodeid, UniqueFd fd, uint32_t flags, bool directory, uint64_t& fh);
+    int add_handle(
+        uint64_t nodeid, host::UniqueFd fd, uint32_t flags, bool directory, uint64_t& fh);
     // A nodeid whose path the host renamed out from under us still works (its fd follows the
     // inode), and stays confined to what lies beneath it.
-    int reopen(const Inode&, int flags, UniqueFd&) const;
+    int reopen(const Inode&, int flags, host::UniqueFd&) const;
     // Gives a just-created inode the mode the guest asked for (its umask already applied), in
     // case the process umask took more bits off.
     void apply_mode(const Inode&, mode_t wanted) const;

@@ -70,7 +70,7 @@ void PassthroughFs::load(state::StateReader& in)
             continue;
         if (!is_single_component(name))
             in.fail("inode " + std::to_string(nodeid) + " has a name that is not one component");
-        UniqueFd fd;
+        host::UniqueFd fd;
         if (int error = open_beneath(parent_inode->fd.get(), name.c_str(), O_PATH, 0, fd))
             in.fail("the shared directory no longer holds " + path_of(parent)
                 + (parent == InodeTable::kRootId ? "" : "/") + name + ": " + std::strerror(error));
@@ -101,7 +101,7 @@ void PassthroughFs::load(state::StateReader& in)
         Inode* inode = m_inodes.find(nodeid);
         if (!inode)
             continue; // its inode went stale, and so does the handle
-        UniqueFd fd;
+        host::UniqueFd fd;
         const int open_flags = directory ? O_RDONLY | O_DIRECTORY : static_cast<int>(flags);
         if ((directory && inode->type != S_IFDIR) || (!directory && inode->type != S_IFREG))
             in.fail("file handle " + std::to_string(fh) + " names an inode of another type");
