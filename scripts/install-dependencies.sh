@@ -18,6 +18,7 @@ packages=(
   libc6-dev-riscv64-cross                         # (static riscv64 Linux programs: only recommended)
   opensbi device-tree-compiler                      # --bios tests, --dump-dtb checks
   cpio podman runc                                  # rvisor-oci: busybox roots, Podman, runc
+  containerd docker.io                              # rvisor-oci under ctr and dockerd (tests)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-misc bc)

@@ -5,6 +5,7 @@
 #include "oci/container_setup.h"
 
 #include <chrono>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace rvisor::oci {
@@ -15,6 +16,19 @@ using namespace std::chrono_literals;
 
 // The VM is up when a session starts; a connection that takes longer has lost its agent.
 constexpr auto kAgentTimeout = 10s;
+
+// A process with a terminal writes to its pty only: the caller's stdio goes, as runc's container
+// holds none of it. containerd's runc shim reads create's and exec's stdout and stderr to their
+// end, so while this process kept them, `ctr run -t` and `docker run -t` waited forever.
+void release_stdio(const int (&stdio)[3])
+{
+    const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0)
+        return;
+    for (const int fd : stdio)
+        ::dup2(null, fd);
+    ::close(null);
+}
 
 } // namespace
 
@@ -44,6 +58,7 @@ void ProcessSession::create(const ProcessSpec& process,
                         { "cols", process.console_size->width } });
         m_output.push_back(std::make_unique<StdioRelay>(open("stdout"), terminal, false));
         m_input = std::make_unique<StdioRelay>(::dup(terminal), open("stdin"), true);
+        release_stdio(stdio);
         return;
     }
     m_output.push_back(std::make_unique<StdioRelay>(open("stdout"), stdio[1], false));

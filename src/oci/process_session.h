@@ -20,7 +20,8 @@ public:
     ProcessSession(std::filesystem::path vsock, std::string exec_id);
 
     // CreateProcess, then the stdio: `stdio` are the host's stdin, stdout and stderr for a
-    // process without a terminal. Throws std::runtime_error or AgentError.
+    // process without a terminal; with one they are pointed at /dev/null (the caller may wait
+    // for their end). Throws std::runtime_error or AgentError.
     void create(const ProcessSpec& process,
         const std::optional<std::filesystem::path>& console_socket, const int (&stdio)[3]);
     void start();
