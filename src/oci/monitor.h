@@ -9,6 +9,7 @@
 #include "oci/bundle.h"
 #include "oci/container_vm.h"
 #include "oci/runtime_log.h"
+#include "oci/state_store.h"
 #include "oci/vm_template.h"
 
 #include <filesystem>
@@ -17,17 +18,20 @@
 
 namespace rvisor::oci {
 
-// The files of one container's directory under the runtime's root.
+// The files of one container: its directory under the runtime's root, and its sockets (in
+// the directory, or a shorter one: StateStore::socket_directory).
 struct ContainerFiles {
-    explicit ContainerFiles(std::filesystem::path directory)
-        : dir(std::move(directory))
+    ContainerFiles(const StateStore& store, const ContainerId& id)
+        : dir(store.directory(id))
+        , sockets(store.socket_directory(id))
     {
     }
     std::filesystem::path dir;
+    std::filesystem::path sockets;
     std::filesystem::path vm_config() const { return dir / "vm.json"; }
-    std::filesystem::path vsock() const { return dir / "vsock.sock"; }
-    std::filesystem::path monitor() const { return dir / "monitor.sock"; }
-    std::filesystem::path api() const { return dir / "api.sock"; }
+    std::filesystem::path vsock() const { return sockets / "vsock.sock"; }
+    std::filesystem::path monitor() const { return sockets / "monitor.sock"; }
+    std::filesystem::path api() const { return sockets / "api.sock"; }
     std::filesystem::path console_log() const { return dir / "console.log"; }
     std::filesystem::path vm_errors() const { return dir / "vm.err"; }
 };

@@ -1,6 +1,7 @@
 #include "oci/state_store.h"
 
 #include "control/vm_process.h"
+#include "oci/stable_hash.h"
 
 #include <fmt/format.h>
 
@@ -12,6 +13,7 @@
 #include <stdexcept>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 namespace rvisor::oci {
@@ -65,6 +67,16 @@ StateStore::StateStore(std::filesystem::path root, ProcessAlive alive)
     ::chmod(m_root.c_str(), 0700);
 }
 
+std::filesystem::path StateStore::socket_directory(const ContainerId& id) const
+{
+    // The longest socket name: the vsock device's "vsock.sock_PORT" for a 32-bit port.
+    constexpr size_t kLongestName = sizeof("vsock.sock_4294967295") - 1;
+    constexpr size_t kSunPath = sizeof(sockaddr_un::sun_path) - 1;
+    if (directory(id).string().size() + 1 + kLongestName <= kSunPath)
+        return directory(id);
+    return m_root / "@sockets" / fmt::format("{:016x}", stable_hash(id.str()));
+}
+
 ContainerLock StateStore::create(const ContainerId& id) const
 {
     const auto path = directory(id);
@@ -76,7 +88,20 @@ ContainerLock StateStore::create(const ContainerId& id) const
     const int fd = lock_directory(path);
     if (fd < 0)
         throw system_error(fmt::format("cannot lock {}", path.string()));
-    return ContainerLock(fd);
+    ContainerLock lock(fd);
+    if (const auto sockets = socket_directory(id); sockets != path) {
+        // One left by a container of this id that was never deleted is this one's now: the id
+        // is locked.
+        std::error_code error;
+        std::filesystem::remove_all(sockets, error);
+        std::filesystem::create_directories(sockets.parent_path(), error);
+        if (::mkdir(sockets.c_str(), 0700) != 0) {
+            const auto failure = system_error(fmt::format("cannot make {}", sockets.string()));
+            std::filesystem::remove_all(path, error);
+            throw failure;
+        }
+    }
+    return lock;
 }
 
 ContainerLock StateStore::lock(const ContainerId& id) const
@@ -136,6 +161,8 @@ void StateStore::save(const ContainerState& state) const
 void StateStore::remove(const ContainerId& id) const
 {
     std::error_code error;
+    if (const auto sockets = socket_directory(id); sockets != directory(id))
+        std::filesystem::remove_all(sockets, error);
     std::filesystem::remove_all(directory(id), error);
     if (error)
         throw std::runtime_error(

@@ -43,6 +43,10 @@ public:
 
     const std::filesystem::path& root() const { return m_root; }
     std::filesystem::path directory(const ContainerId& id) const { return m_root / id.str(); }
+    // Where the container's Unix sockets go: its directory, unless a socket path there would
+    // not fit sun_path (Docker's root and 64-character ids do not), then a short one of its
+    // own, ROOT/@sockets/HASH ('@' is never in an id). create() makes it, remove() removes it.
+    std::filesystem::path socket_directory(const ContainerId& id) const;
 
     // A new container's directory, locked. Throws "container ID already exists".
     ContainerLock create(const ContainerId& id) const;

@@ -1,5 +1,6 @@
 #include "oci/vm_template.h"
 
+#include "oci/stable_hash.h"
 #include "vmm/vm_spec_builder.h"
 
 #include <fmt/format.h>
@@ -34,17 +35,6 @@ json file_identity(const std::filesystem::path& path)
     return { { "path", path.string() }, { "size", status.st_size },
         { "mtime_ns", status.st_mtim.tv_sec * 1000000000ll + status.st_mtim.tv_nsec },
         { "inode", status.st_ino } };
-}
-
-// FNV-1a: a stable name for the directory; identity.json inside it settles collisions.
-uint64_t fnv1a(const std::string& text)
-{
-    uint64_t hash = 0xcbf29ce484222325ull;
-    for (const char c : text) {
-        hash ^= static_cast<uint8_t>(c);
-        hash *= 0x100000001b3ull;
-    }
-    return hash;
 }
 
 std::string read_text(const std::filesystem::path& path)
@@ -153,7 +143,7 @@ TemplateCache::TemplateCache(const std::filesystem::path& root)
 
 std::filesystem::path TemplateCache::directory_of(const std::string& identity) const
 {
-    return m_directory / fmt::format("{:016x}", fnv1a(identity));
+    return m_directory / fmt::format("{:016x}", stable_hash(identity));
 }
 
 std::optional<VmTemplate> TemplateCache::find(const std::string& identity) const

@@ -127,3 +127,37 @@ TEST_F(OciStateStoreTest, DamagedAndNewerRecordsAreRefusedWithTheReason)
     std::ofstream(m_root / "c2" / "state.json") << "{nonsense";
     EXPECT_NE(error_of([&] { m_store.load(id); }).find("is damaged"), std::string::npos);
 }
+
+TEST_F(OciStateStoreTest, SocketsOfLongIdsGoToAShortDirectoryOfTheirOwn)
+{
+    const ContainerId short_id("c1");
+    EXPECT_EQ(m_store.socket_directory(short_id), m_store.directory(short_id));
+
+    // As long as Docker's: a 64-character id under /var/run/docker/runtime-runc/moby.
+    const auto root = m_root / "var/run/docker/runtime-runc/moby";
+    const StateStore docker(root);
+    const ContainerId long_id(std::string(64, 'a'));
+    const auto sockets = docker.socket_directory(long_id);
+    EXPECT_NE(sockets, docker.directory(long_id));
+    EXPECT_EQ(sockets.parent_path(), root / "@sockets");
+    EXPECT_LE((sockets / "vsock.sock_4294967295").string().size(), 107u);
+    EXPECT_NE(docker.socket_directory(ContainerId(std::string(64, 'b'))), sockets);
+}
+
+TEST_F(OciStateStoreTest, ALongIdsSocketDirectoryComesAndGoesWithIt)
+{
+    const ContainerId id(std::string(64, 'f'));
+    const auto sockets = m_store.socket_directory(id);
+    if (sockets == m_store.directory(id))
+        GTEST_SKIP() << "the temporary directory is short enough for sockets in place";
+    std::filesystem::create_directories(sockets);
+    std::ofstream(sockets / "stale") << "a container of this id never deleted";
+    {
+        const auto lock = m_store.create(id);
+        EXPECT_TRUE(std::filesystem::is_directory(sockets));
+        EXPECT_FALSE(std::filesystem::exists(sockets / "stale"));
+    }
+    EXPECT_EQ(m_store.ids(), std::vector<std::string> { id.str() });
+    m_store.remove(id);
+    EXPECT_FALSE(std::filesystem::exists(sockets));
+}

@@ -45,7 +45,7 @@ int run_create(const StateStore& store, const CreateCommand& command,
         exec_runc(store.root(), args);
     const RuntimeFiles files = find_runtime_files();
     const auto lock = store.create(id);
-    const ContainerFiles paths(store.directory(id));
+    const ContainerFiles paths(store, id);
     std::optional<ReportingChild> monitor;
     try {
         ContainerVm vm = plan_container_vm(spec, files.images, paths.vsock());

@@ -95,7 +95,7 @@ int run_exec(const StateStore& store, const ExecCommand& command)
 {
     const ContainerId id(command.id);
     const ProcessSpec process = process_of(command);
-    const auto vsock = ContainerFiles(store.directory(id)).vsock();
+    const auto vsock = ContainerFiles(store, id).vsock();
     {
         const auto lock = store.lock(id);
         require_status(id.str(), store.load(id).status, ContainerCommand::Exec);

@@ -12,7 +12,7 @@ int run_kill(const StateStore& store, const KillCommand& command)
     const auto lock = store.lock(id);
     const ContainerState state = store.load(id);
     require_status(id.str(), state.status, ContainerCommand::Kill);
-    send_to_monitor(ContainerFiles(store.directory(id)).monitor(),
+    send_to_monitor(ContainerFiles(store, id).monitor(),
         { { "command", "kill" }, { "signal", signal }, { "all", command.all } });
     return 0;
 }

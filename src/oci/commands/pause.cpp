@@ -14,8 +14,8 @@ int run_pause(const StateStore& store, const PauseCommand& command)
     ContainerState state = store.load(id);
     require_status(
         id.str(), state.status, command.pause ? ContainerCommand::Pause : ContainerCommand::Resume);
-    const auto reply = api::unix_http_request(ContainerFiles(store.directory(id)).api(), "PATCH",
-        "/vm", nlohmann::json { { "state", command.pause ? "Paused" : "Resumed" } });
+    const auto reply = api::unix_http_request(ContainerFiles(store, id).api(), "PATCH", "/vm",
+        nlohmann::json { { "state", command.pause ? "Paused" : "Resumed" } });
     if (reply.status != 204)
         throw std::runtime_error(fmt::format("cannot {} container {}: {}",
             command.pause ? "pause" : "resume", id.str(), reply.fault_message()));

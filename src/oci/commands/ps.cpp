@@ -14,7 +14,7 @@ int run_ps(const StateStore& store, const PsCommand& command)
     const auto lock = store.lock(id);
     const ContainerState state = store.load(id);
     require_status(id.str(), state.status, ContainerCommand::Exec);
-    AgentConnection agent(ContainerFiles(store.directory(id)).vsock(), std::chrono::seconds(5));
+    AgentConnection agent(ContainerFiles(store, id).vsock(), std::chrono::seconds(5));
     const nlohmann::json processes = agent.call("ListProcesses").at("processes");
     if (command.json) {
         nlohmann::json pids = nlohmann::json::array();

@@ -10,7 +10,7 @@ int run_start(const StateStore& store, const StartCommand& command)
     const auto lock = store.lock(id);
     ContainerState state = store.load(id);
     require_status(id.str(), state.status, ContainerCommand::Start);
-    send_to_monitor(ContainerFiles(store.directory(id)).monitor(), { { "command", "start" } });
+    send_to_monitor(ContainerFiles(store, id).monitor(), { { "command", "start" } });
     state.status = ContainerStatus::Running;
     store.save(state);
     return 0;
