@@ -16,6 +16,7 @@
 #include "control/control_program.h"
 #include "fuzz_check.h"
 
+#include <brotli/decode.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -194,8 +195,9 @@ std::string header_value(std::string_view head, std::string_view name)
     return {};
 }
 
-// httplib gzips a response body whenever the request's Accept-Encoding merely contains "gzip";
-// the fault inside is what must be well-formed. Empty when the body is not valid gzip.
+// httplib compresses a response body whenever the request's Accept-Encoding merely contains "br"
+// (brotli) or else "gzip"; the fault inside is what must be well-formed. Empty when the body is
+// not valid gzip.
 std::string gunzip(std::string_view body)
 {
     z_stream stream {};
@@ -214,6 +216,19 @@ std::string gunzip(std::string_view body)
     }
     inflateEnd(&stream);
     return result == Z_STREAM_END ? out : std::string();
+}
+
+// As gunzip(), for brotli.
+std::string unbrotli(std::string_view body)
+{
+    std::string out(64 * 1024, '\0'); // far more than any fault message
+    size_t size = out.size();
+    if (BrotliDecoderDecompress(body.size(), reinterpret_cast<const uint8_t*>(body.data()), &size,
+            reinterpret_cast<uint8_t*>(out.data()))
+        != BROTLI_DECODER_RESULT_SUCCESS)
+        return {};
+    out.resize(size);
+    return out;
 }
 
 // Checks the response to one request (after any 100 Continue) and that nothing follows it.
@@ -251,9 +266,12 @@ void check_response(std::string_view output, const std::string& method)
     if (status < 400)
         return;
     const std::string encoding = header_value(head, "Content-Encoding");
-    check(encoding.empty() || encoding == "gzip", "a body is plain or gzipped");
-    const std::string fault_body = encoding.empty() ? std::string(body) : gunzip(body);
-    check(!fault_body.empty(), "a gzipped body inflates");
+    check(encoding.empty() || encoding == "gzip" || encoding == "br",
+        "a body is plain, gzipped or brotli");
+    const std::string fault_body = encoding.empty() ? std::string(body)
+        : encoding == "gzip"                        ? gunzip(body)
+                                                    : unbrotli(body);
+    check(!fault_body.empty(), "a compressed body inflates");
     check(fault_body.find('\n') == std::string_view::npos, "a fault is one line");
     const json fault = json::parse(fault_body, nullptr, false);
     check(fault.is_object() && fault.size() == 1 && fault.contains("fault_message")
