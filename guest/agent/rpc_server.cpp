@@ -1,9 +1,8 @@
 #include "rpc_server.h"
 
-#include "power.h"
+#include "accept_connection.h"
 
 #include <cerrno>
-#include <cstring>
 #include <sys/socket.h>
 #include <system_error>
 #include <thread>
@@ -49,17 +48,7 @@ bool send_frame(int fd, const std::string& payload)
 void RpcServer::serve()
 {
     for (;;) {
-        int connection = accept4(m_listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
-        if (connection < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
-                // Out of resources for now: the waiting connection gets its turn later.
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                continue;
-            }
-            fail(std::string("accept failed: ") + std::strerror(errno));
-        }
+        const int connection = accept_connection(m_listener.get(), "accept");
         try {
             std::thread([this, connection] { serve_connection(UniqueFd(connection)); }).detach();
         } catch (const std::system_error&) {

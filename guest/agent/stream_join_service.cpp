@@ -1,13 +1,12 @@
 #include "stream_join_service.h"
 
-#include "power.h"
+#include "accept_connection.h"
 #include "socket_relay.h"
 #include "stream_join_header.h"
 #include "tcp_listeners.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -98,16 +97,8 @@ void StreamJoinService::start()
 void StreamJoinService::serve()
 {
     for (;;) {
-        int connection = accept4(m_listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
-        if (connection < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                continue;
-            }
-            fail(std::string("accept on the stream join port failed: ") + std::strerror(errno));
-        }
+        const int connection
+            = accept_connection(m_listener.get(), "accept on the stream join port");
         if (m_streams.fetch_add(1) >= kMaxStreams) {
             m_streams.fetch_sub(1);
             send_line(connection,
