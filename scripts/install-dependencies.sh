@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev                          # libFuzzer for the translator's fuzz target
   libslirp-dev libglib2.0-dev                      # user-mode networking (slirp.pc needs glib)
   libcpp-httplib-dev liblzma-dev                    # the API server; CRC-64 of snapshot files
+  libhttp-parser-dev                                # the function gateway reads functions' replies
   libseccomp-dev                                    # the seccomp filter of each VM process
   e2fsprogs                                         # disk tests build ext4 images
   python3-yaml python3-jsonschema                   # the control API test reads openapi.yaml
