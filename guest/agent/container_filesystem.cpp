@@ -57,6 +57,26 @@ std::optional<CallError> make_mount_point(const Mount& request, bool is_bind)
     return std::nullopt;
 }
 
+// An overlay's upper and work directories, which must exist before the mount: made, as the
+// engines that prepare overlays on the host do, so that one call sets up a writable layer over a
+// read-only root (a tmpfs holding both keeps each VM's writes its own).
+std::optional<CallError> make_overlay_directories(const std::string& data)
+{
+    for (size_t start = 0; start < data.size();) {
+        size_t end = data.find(',', start);
+        if (end == std::string::npos)
+            end = data.size();
+        const std::string option = data.substr(start, end - start);
+        for (const char* key : { "upperdir=", "workdir=" }) {
+            if (option.starts_with(key) && option.size() > std::strlen(key))
+                if (auto error = make_directories(option.substr(std::strlen(key))))
+                    return error;
+        }
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<CallError> mount_filesystem(const Mount& request)
@@ -71,6 +91,9 @@ std::optional<CallError> mount_filesystem(const Mount& request)
             "mounting " + request.target + " needs an fstype, or a bind or rbind option" };
     if (auto error = make_mount_point(request, is_bind))
         return error;
+    if (request.fstype == "overlay")
+        if (auto error = make_overlay_directories(options.data))
+            return error;
     const char* fstype = is_bind ? nullptr : request.fstype.c_str();
     const char* data = options.data.empty() ? nullptr : options.data.c_str();
     if (mount(request.source.c_str(), request.target.c_str(), fstype, options.flags, data) != 0)

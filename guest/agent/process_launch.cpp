@@ -143,6 +143,12 @@ std::variant<LaunchedProcess, CallError> launch_process(const CreateProcess& req
         terminal_slave = UniqueFd(open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
         if (!terminal_slave)
             return system_error("opening the pty's terminal");
+    } else if (request.console_output) {
+        child_stdin = UniqueFd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+        child_stdout = UniqueFd(open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC));
+        child_stderr = UniqueFd(fcntl(child_stdout.get(), F_DUPFD_CLOEXEC, 0));
+        if (!child_stdin || !child_stdout || !child_stderr)
+            return system_error("opening the console for the process's output");
     } else {
         auto in = make_pipe(), out = make_pipe(), err = make_pipe();
         if (!in || !out || !err)

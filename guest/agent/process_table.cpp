@@ -160,6 +160,8 @@ std::variant<UniqueFd, CallError> ProcessTable::attach_output(
     } else {
         fd = std::move(
             is_stdout ? process->launched.stdout_reader : process->launched.stderr_reader);
+        if (!fd)
+            return CallError { EINVAL, "process \"" + exec_id + "\"'s output goes to the console" };
     }
     attached = true;
     ++process->streams_draining;

@@ -280,6 +280,9 @@ Call parse_call(const std::string& method, Params& params)
         call.gid = static_cast<uint32_t>(params.optional_unsigned("gid", UINT32_MAX - 1, 0));
         call.additional_gids = params.ids("additional_gids");
         call.terminal = params.optional_bool("terminal");
+        call.console_output = params.optional_bool("console_output");
+        if (call.terminal && call.console_output)
+            refuse("CreateProcess's \"terminal\" and \"console_output\" exclude each other");
         call.rootfs = params.optional_string("rootfs");
         if (call.rootfs && (call.rootfs->empty() || (*call.rootfs)[0] != '/'))
             refuse("CreateProcess's \"rootfs\" must be an absolute path");
@@ -360,6 +363,8 @@ json params_json(const Call& call)
                 json out = { { "exec_id", c.exec_id }, { "args", c.args }, { "env", c.env },
                     { "cwd", c.cwd }, { "uid", c.uid }, { "gid", c.gid },
                     { "additional_gids", c.additional_gids }, { "terminal", c.terminal } };
+                if (c.console_output)
+                    out["console_output"] = true;
                 if (c.rootfs)
                     out["rootfs"] = *c.rootfs;
                 json limits = json::array();

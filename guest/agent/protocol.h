@@ -60,6 +60,10 @@ struct CreateProcess {
     std::vector<ResourceLimit> rlimits; // at most one per resource
     bool no_new_privileges = false;
     uint32_t umask = kDefaultUmask;
+    // stdout and stderr to the VM's console, stdin from /dev/null, no OpenStdio streams: for
+    // servers whose output must outlive any one host connection (functions restored from a
+    // snapshot, whose console each clone logs on its own).
+    bool console_output = false;
 };
 
 enum class StdioStream { Stdin, Stdout, Stderr };

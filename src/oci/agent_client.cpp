@@ -6,12 +6,14 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <thread>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 namespace rvisor::oci {
 
@@ -178,6 +180,18 @@ int AgentConnection::open_stdio(const std::string& exec_id, const std::string& s
 {
     call("OpenStdio", { { "exec_id", exec_id }, { "stream", stream } });
     return std::exchange(m_fd, -1);
+}
+
+void refresh_clone(AgentConnection& agent)
+{
+    std::vector<uint8_t> entropy(64);
+    if (::getentropy(entropy.data(), entropy.size()) != 0)
+        throw std::runtime_error(
+            fmt::format("cannot draw entropy for the VM: {}", std::strerror(errno)));
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    agent.call("Refresh",
+        { { "realtime_ns", std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() },
+            { "entropy", agent::encode_base64(entropy) } });
 }
 
 } // namespace rvisor::oci

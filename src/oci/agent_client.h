@@ -62,4 +62,8 @@ private:
     uint64_t m_next_id = 1;
 };
 
+// A clone wakes with its snapshot's clock and entropy pool, which every sibling shares: Refresh
+// gives it the host's time and fresh entropy. Throws as AgentConnection::call does.
+void refresh_clone(AgentConnection& agent);
+
 } // namespace rvisor::oci

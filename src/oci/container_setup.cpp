@@ -47,6 +47,10 @@ constexpr unsigned kGuestPrefixLength = 24;
 constexpr const char* kGatewayAddress = "10.0.2.2";
 constexpr const char* kResolvConf = "nameserver 10.0.2.3\n";
 
+// A root with private writes: the share, and the tmpfs holding the overlay's upper layer.
+constexpr const char* kRootLowerLayer = "/run/rvisor/root-share";
+constexpr const char* kRootUpperLayer = "/run/rvisor/root-layer";
+
 bool binds_destination(const ContainerSpec& spec, const std::string& destination)
 {
     return std::any_of(spec.mounts.begin(), spec.mounts.end(),
@@ -128,10 +132,25 @@ void add_default_devices(const ContainerSpec& spec, std::vector<AgentCall>& call
 std::vector<AgentCall> container_setup_calls(const ContainerSpec& spec, const ContainerVm& vm)
 {
     std::vector<AgentCall> calls;
-    calls.push_back({ "Mount",
-        { { "source", vm.root_tag }, { "target", kGuestRootfs }, { "fstype", "virtiofs" },
-            { "options",
-                spec.root_readonly ? nlohmann::json { "ro" } : nlohmann::json::array() } } });
+    if (vm.private_root_writes) {
+        calls.push_back({ "Mount",
+            { { "source", vm.root_tag }, { "target", kRootLowerLayer }, { "fstype", "virtiofs" },
+                { "options", { "ro" } } } });
+        calls.push_back({ "Mount",
+            { { "source", "rootfs-layer" }, { "target", kRootUpperLayer }, { "fstype", "tmpfs" },
+                { "options", { "mode=0755" } } } });
+        calls.push_back({ "Mount",
+            { { "source", "overlay" }, { "target", kGuestRootfs }, { "fstype", "overlay" },
+                { "options",
+                    { fmt::format("lowerdir={}", kRootLowerLayer),
+                        fmt::format("upperdir={}/upper", kRootUpperLayer),
+                        fmt::format("workdir={}/work", kRootUpperLayer) } } } });
+    } else {
+        calls.push_back({ "Mount",
+            { { "source", vm.root_tag }, { "target", kGuestRootfs }, { "fstype", "virtiofs" },
+                { "options",
+                    spec.root_readonly ? nlohmann::json { "ro" } : nlohmann::json::array() } } });
+    }
     size_t next_share = 0;
     size_t next_file = 0;
     for (const MountSpec& mount : spec.mounts) {

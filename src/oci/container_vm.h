@@ -45,6 +45,10 @@ struct ContainerVm {
     std::optional<ContainerNetwork> network;
     // Whether the VM may start from (and leave) a template: annotation io.rvisor.template.
     bool use_template = true;
+    // The root share read-only beneath an overlay whose writable layer is a tmpfs in the guest:
+    // the container writes to its root, and what it writes is the VM's own (a function's
+    // clones share one root and never see each other's writes).
+    bool private_root_writes = false;
 };
 
 // A bind mount onto /dev/shm (Podman's and Docker's per-container shared memory), which the guest

@@ -2,6 +2,7 @@
 
 #include "agent/protocol.h"
 #include "api/unix_http_client.h"
+#include "host/child_process.h"
 #include "host/unique_fd.h"
 #include "host/unix_socket.h"
 #include "oci/agent_client.h"
@@ -76,95 +77,19 @@ std::vector<std::string> vm_command(
     return args;
 }
 
-// The VM process: rvisor run or restore, which dies with the monitor (PR_SET_PDEATHSIG), in the
-// container's network namespace when it has one, so that the guest's user-mode network opens
-// its sockets there.
-class VmProcess {
-public:
-    VmProcess(const MonitorSetup& setup, const std::optional<VmTemplate>& clone_of,
-        const NetworkNamespace* network_namespace)
-    {
-        const std::vector<std::string> args = vm_command(setup, clone_of);
-        const std::string join_failure = network_namespace
-            ? fmt::format(
-                "cannot join the network namespace {}: ", network_namespace->path().string())
-            : std::string();
-        const pid_t monitor = ::getpid();
-        m_pid = ::fork();
-        if (m_pid < 0)
-            throw std::runtime_error(fmt::format("cannot start the VM: {}", std::strerror(errno)));
-        if (m_pid == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (::getppid() != monitor)
-                ::_exit(1);
-            const int null = ::open("/dev/null", O_RDWR);
-            const int errors = ::open(
-                setup.files.vm_errors().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-            ::dup2(null, STDIN_FILENO);
-            ::dup2(null, STDOUT_FILENO);
-            ::dup2(errors >= 0 ? errors : null, STDERR_FILENO);
-            if (network_namespace && !network_namespace->enter()) {
-                // Nothing allocated after the fork: vm.err's last line is the monitor's reason.
-                const char* reason = std::strerror(errno);
-                for (const char* text : { join_failure.c_str(), reason, "\n" })
-                    [[maybe_unused]] ssize_t ignored
-                        = ::write(STDERR_FILENO, text, std::strlen(text));
-                ::_exit(1);
-            }
-            sigset_t none;
-            sigemptyset(&none);
-            ::sigprocmask(SIG_SETMASK, &none, nullptr);
-            std::vector<char*> argv;
-            for (const std::string& arg : args)
-                argv.push_back(const_cast<char*>(arg.c_str()));
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        // Through syscall(2): glibc 2.36's <sys/pidfd.h> lacks C linkage for C++.
-        m_pidfd = host::UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0)));
-    }
-
-    // Whether it has exited (collecting it if so).
-    bool exited()
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_exited)
-            return true;
-        int status = 0;
-        if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
-            m_exited = true;
-        return m_exited;
-    }
-
-    // Waits up to `timeout` for it to exit, then kills it.
-    void finish(std::chrono::milliseconds timeout)
-    {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (!exited()) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left <= 0ms) {
-                ::kill(m_pid, SIGKILL);
-                std::lock_guard lock(m_mutex);
-                ::waitpid(m_pid, nullptr, 0);
-                m_exited = true;
-                return;
-            }
-            // The container's exit waits on this: woken the moment the VM goes, not a poll
-            // interval later (a kernel without pidfds gets the interval).
-            pollfd gone { m_pidfd.get(), POLLIN, 0 };
-            if (m_pidfd.get() < 0 || ::poll(&gone, 1, static_cast<int>(left.count())) < 0)
-                std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(left, 20ms));
-        }
-    }
-
-private:
-    pid_t m_pid = -1;
-    host::UniqueFd m_pidfd;
-    std::mutex m_mutex;
-    bool m_exited = false;
-};
+// The VM process: rvisor run or restore, which dies with the monitor, in the container's network
+// namespace when it has one, so that the guest's user-mode network opens its sockets there.
+std::unique_ptr<host::ChildProcess> start_vm(const MonitorSetup& setup,
+    const std::optional<VmTemplate>& clone_of, const NetworkNamespace* network_namespace)
+{
+    if (!network_namespace)
+        return std::make_unique<host::ChildProcess>(
+            vm_command(setup, clone_of), setup.files.vm_errors());
+    return std::make_unique<host::ChildProcess>(
+        vm_command(setup, clone_of), setup.files.vm_errors(),
+        [network_namespace] { return network_namespace->enter(); },
+        fmt::format("cannot join the network namespace {}: ", network_namespace->path().string()));
+}
 
 // The last line rvisor wrote on stderr, which says why a VM stopped.
 std::string last_error_line(const std::filesystem::path& path)
@@ -257,7 +182,7 @@ private:
 
     AgentConnection boot()
     {
-        m_vm = std::make_unique<VmProcess>(m_setup, std::nullopt, m_network_namespace.get());
+        m_vm = start_vm(m_setup, std::nullopt, m_network_namespace.get());
         AgentConnection control(m_setup.files.vsock(), kAgentTimeout, [this] { return vm_gone(); });
         if (m_setup.templates)
             leave_template();
@@ -270,7 +195,7 @@ private:
     std::optional<AgentConnection> start_clone()
     {
         const VmTemplate& clone_of = *m_setup.clone_of;
-        m_vm = std::make_unique<VmProcess>(m_setup, clone_of, m_network_namespace.get());
+        m_vm = start_vm(m_setup, clone_of, m_network_namespace.get());
         try {
             AgentConnection control(
                 m_setup.files.vsock(), kCloneTimeout, [this] { return vm_gone(); });
@@ -290,19 +215,6 @@ private:
                 clone_of.state_file.parent_path().string(), reason, name()));
             return std::nullopt;
         }
-    }
-
-    // A clone wakes with its template's clock and entropy pool, which every sibling shares.
-    static void refresh_clone(AgentConnection& control)
-    {
-        std::vector<uint8_t> entropy(64);
-        if (::getentropy(entropy.data(), entropy.size()) != 0)
-            throw std::runtime_error(
-                fmt::format("cannot draw entropy for the VM: {}", std::strerror(errno)));
-        const auto now = std::chrono::system_clock::now().time_since_epoch();
-        control.call("Refresh",
-            { { "realtime_ns", std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() },
-                { "entropy", agent::encode_base64(entropy) } });
     }
 
     // The guest is at the agent's ready point, nothing of the container in it yet: the moment
@@ -382,7 +294,7 @@ private:
     const MonitorSetup& m_setup;
     const int m_report_fd;
     std::shared_ptr<const NetworkNamespace> m_network_namespace; // none: the monitor's own
-    std::unique_ptr<VmProcess> m_vm;
+    std::unique_ptr<host::ChildProcess> m_vm;
     std::unique_ptr<PortForwarder> m_port_forwarder; // its threads live until the monitor exits
     host::ListeningSocket m_commands;
     ProcessSession m_session { m_setup.files.vsock(), kInitExecId };

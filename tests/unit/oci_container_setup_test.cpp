@@ -77,6 +77,28 @@ TEST(OciContainerSetupTest, TheRootThenEachMountInOrderThenTheHostname)
     EXPECT_EQ(calls[10].params["hostname"], "box");
 }
 
+TEST(OciContainerSetupTest, PrivateRootWritesGoToAnOverlayOverTheReadOnlyShare)
+{
+    ContainerSpec spec;
+    spec.root = "/nowhere/rootfs";
+    spec.namespaces = { { "network", "" } };
+    auto vm = plan_container_vm(spec, { "/k", { "/i" } }, "/nowhere/v.sock");
+    vm.private_root_writes = true;
+    const std::vector<AgentCall> calls = container_setup_calls(spec, vm);
+
+    ASSERT_EQ(calls.size(), 3u);
+    EXPECT_EQ(calls[0].params["source"], vm.root_tag);
+    EXPECT_EQ(calls[0].params["options"], nlohmann::json({ "ro" }));
+    EXPECT_EQ(calls[1].params["fstype"], "tmpfs");
+    EXPECT_EQ(calls[2].params["fstype"], "overlay");
+    EXPECT_EQ(calls[2].params["target"], "/run/rvisor/rootfs");
+    const std::string lower = calls[0].params["target"];
+    const std::string layer = calls[1].params["target"];
+    EXPECT_EQ(calls[2].params["options"],
+        nlohmann::json(
+            { "lowerdir=" + lower, "upperdir=" + layer + "/upper", "workdir=" + layer + "/work" }));
+}
+
 TEST(OciContainerSetupTest, DefaultDevicesAndLinksGoIntoTheContainersDev)
 {
     const auto dir = std::filesystem::temp_directory_path()
