@@ -2,8 +2,13 @@
 
 #include "api/unix_http_client.h"
 #include "cli/console_attach.h"
+#include "cli/default_socket.h"
 #include "control/control_api.h"
 #include "control/control_program.h"
+#include "fn/function_api.h"
+#include "fn/function_platform.h"
+#include "fn/gateway.h"
+#include "oci/runtime_files.h"
 #include "vmm/vm_spec_builder.h"
 
 #include <fmt/format.h>
@@ -21,13 +26,6 @@ namespace rvisor::cli {
 namespace {
 
 using nlohmann::json;
-
-std::string default_socket()
-{
-    if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime && *runtime)
-        return std::string(runtime) + "/rvisor.sock";
-    return fmt::format("/tmp/rvisor-{}.sock", getuid());
-}
 
 std::string default_state_dir()
 {
@@ -53,6 +51,8 @@ ControlCommands::ControlCommands(CLI::App& app)
         "--api-sock", m_socket, "the API's Unix socket (default $XDG_RUNTIME_DIR/rvisor.sock)");
     m_serve->add_option("--state-dir", m_state_dir,
         "where VMs are recorded (default $XDG_STATE_HOME/rvisor or ~/.local/state/rvisor)");
+    m_serve->add_option("--http", m_http,
+        "serve the function gateway, /fn/NAME/..., on ADDR:PORT (docs/serverless.md)");
 
     m_vm = app.add_subcommand("vm", "manage the control program's VMs (docs/control.md)");
     m_vm->add_option("--api-sock", m_socket, "the control program's socket")->configurable();
@@ -107,9 +107,26 @@ int ControlCommands::serve()
     pthread_sigmask(SIG_BLOCK, &stop, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    control::ControlProgram program(m_state_dir, std::filesystem::read_symlink("/proc/self/exe"));
-    control::ControlApi api(m_socket, program);
-    fmt::print(stderr, "rvisor: serving on {} (state in {})\n", m_socket, m_state_dir);
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
+    control::ControlProgram program(m_state_dir, self);
+    // Functions boot the kernel and agent initramfs containers use (docs/containers.md).
+    oci::RuntimeImages images;
+    std::string images_missing;
+    try {
+        images = oci::find_runtime_files().images;
+    } catch (const std::exception& error) {
+        images_missing = error.what();
+    }
+    fn::FunctionPlatform functions(m_state_dir, self, images, images_missing);
+    std::optional<fn::Gateway> gateway;
+    if (!m_http.empty()) {
+        gateway.emplace(fn::parse_listen_address(m_http), functions);
+        functions.set_gateway(gateway->base_url());
+    }
+    control::ControlApi api(m_socket, program, fn::function_api_routes(functions),
+        [&functions] { return functions.metrics(); });
+    fmt::print(stderr, "rvisor: serving on {} (state in {}){}\n", m_socket, m_state_dir,
+        gateway ? fmt::format(", functions at {}/fn/", gateway->base_url()) : "");
     int signal = 0;
     sigwait(&stop, &signal);
     return 0;

@@ -23,6 +23,7 @@ private:
     CLI::App* m_vm = nullptr;
     std::string m_socket;
     std::string m_state_dir;
+    std::string m_http;
     // `vm` subcommands, by name, with their arguments.
     std::vector<CLI::App*> m_actions;
     std::string m_id, m_config, m_snapshot, m_memory_file;

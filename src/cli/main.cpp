@@ -3,6 +3,7 @@
 // `rvisor: error: ...`, and exit status 1.
 #include "api/api_server.h"
 #include "cli/control_commands.h"
+#include "cli/function_commands.h"
 #include "host/console.h"
 #include "host/one_line.h"
 #include "host/sandbox.h"
@@ -239,6 +240,7 @@ int main(int argc, char** argv)
     info_command->add_option("STATE", info_file, "the snapshot's state file")->required();
 
     rvisor::cli::ControlCommands control(app);
+    rvisor::cli::FunctionCommands functions(app);
 
     if (const auto unknown = unknown_command(app, argc, argv))
         return fail(*unknown);
@@ -256,6 +258,8 @@ int main(int argc, char** argv)
 
     try {
         if (const auto status = control.run())
+            return *status;
+        if (const auto status = functions.run())
             return *status;
     } catch (const std::exception& error) {
         return fail(error.what());

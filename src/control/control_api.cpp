@@ -15,7 +15,8 @@ constexpr const char* kVm = R"(/vms/([^/]+))";
 
 } // namespace
 
-std::vector<api::Route> control_api_routes(ControlProgram& program)
+std::vector<api::Route> control_api_routes(
+    ControlProgram& program, std::function<std::string()> more_metrics)
 {
     using Request = httplib::Request;
     using Response = httplib::Response;
@@ -61,15 +62,30 @@ std::vector<api::Route> control_api_routes(ControlProgram& program)
                 response.set_content(program.console(request.matches[1]), "text/plain");
             } },
         { "/metrics", "GET",
-            [&program](const Request&, Response& response) {
+            [&program, more_metrics](const Request&, Response& response) {
                 response.status = 200;
-                response.set_content(program.metrics(), "text/plain; version=0.0.4");
+                response.set_content(program.metrics() + (more_metrics ? more_metrics() : ""),
+                    "text/plain; version=0.0.4");
             } },
     };
 }
 
-ControlApi::ControlApi(const std::filesystem::path& socket_path, ControlProgram& program)
-    : m_server(socket_path, control_api_routes(program), kWorkers)
+namespace {
+
+std::vector<api::Route> joined(std::vector<api::Route> routes, std::vector<api::Route> more)
+{
+    routes.insert(
+        routes.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    return routes;
+}
+
+} // namespace
+
+ControlApi::ControlApi(const std::filesystem::path& socket_path, ControlProgram& program,
+    std::vector<api::Route> more_routes, std::function<std::string()> more_metrics)
+    : m_server(socket_path,
+        joined(control_api_routes(program, std::move(more_metrics)), std::move(more_routes)),
+        kWorkers)
 {
 }
 

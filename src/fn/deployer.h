@@ -1,0 +1,32 @@
+#pragma once
+// Deploying a function revision: boot its VM, set up its root and start its server, wait until
+// the server answers on its readiness path, send the warm-up requests, then pause the VM and
+// snapshot it. Every instance of the revision is a clone of that snapshot (docs/serverless.md).
+#include "fn/function_spec.h"
+#include "machine/vm_spec.h"
+#include "oci/container_vm.h"
+
+#include <filesystem>
+
+namespace rvisor::fn {
+
+struct DeploySetup {
+    std::filesystem::path rvisor;
+    oci::RuntimeImages images;
+    FunctionSpec function;
+    std::filesystem::path rootfs; // the function's root directory, found for an image
+    std::filesystem::path directory; // the revision's, made here
+};
+
+struct Revision {
+    std::filesystem::path state_file;
+    std::filesystem::path memory_file;
+    machine::FsShareConfig root_share;
+};
+
+// Throws api::ApiError: 400 when the command cannot start, exits, or its port does not answer
+// within the function's timeout_s (with the last line of its output), 500 when the host
+// failed. The deploy VM is stopped either way; on failure the directory is removed.
+Revision deploy_revision(const DeploySetup& setup);
+
+} // namespace rvisor::fn
