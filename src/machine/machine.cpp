@@ -576,6 +576,8 @@ namespace {
 constexpr uint32_t kMachineSectionVersion = 1;
 constexpr uint32_t kHartSectionVersion = 1;
 constexpr uint32_t kDeviceSectionVersion = 1;
+// 2: the vsock device keeps its next host port.
+constexpr uint32_t kVirtioSectionVersion = 2;
 
 template <typename Save> state::Section section(std::string tag, uint32_t version, Save&& save)
 {
@@ -629,7 +631,7 @@ std::vector<state::Section> Machine::save_state() const
     sections.push_back(
         section("rtc", kDeviceSectionVersion, [&](state::StateWriter& out) { m_rtc->save(out); }));
     for (size_t slot = 0; slot < m_virtio_transports.size(); ++slot)
-        sections.push_back(section(virtio_tag(slot), kDeviceSectionVersion,
+        sections.push_back(section(virtio_tag(slot), kVirtioSectionVersion,
             [&](state::StateWriter& out) { m_virtio_transports[slot]->save(out); }));
     return sections;
 }
@@ -680,11 +682,12 @@ void Machine::load_state(const SectionLookup& find)
         m_harts[index]->lines->set_level(ssip, (levels & cpu::bit(ssip)) != 0);
         in.finish();
     }
-    auto load_device = [&](const std::string& tag, auto& device) {
-        state::StateReader in = reader(tag, kDeviceSectionVersion);
-        device.load(in);
-        in.finish();
-    };
+    auto load_device
+        = [&](const std::string& tag, auto& device, uint32_t newest = kDeviceSectionVersion) {
+              state::StateReader in = reader(tag, newest);
+              device.load(in);
+              in.finish();
+          };
     load_device("plic", *m_plic);
     load_device("aclint", *m_aclint);
     load_device("uart", *m_uart);
@@ -692,7 +695,7 @@ void Machine::load_state(const SectionLookup& find)
     for (size_t slot = 0; slot < m_virtio_transports.size(); ++slot) {
         // Loaded paused: activating a device must not start its queue work before run().
         m_virtio_transports[slot]->pause();
-        load_device(virtio_tag(slot), *m_virtio_transports[slot]);
+        load_device(virtio_tag(slot), *m_virtio_transports[slot], kVirtioSectionVersion);
     }
 }
 

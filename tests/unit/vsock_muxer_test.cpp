@@ -216,3 +216,16 @@ TEST_F(VsockMuxerTest, GuestConnectionsReachPathUnderscorePortOrAreReset)
     muxer->send_to_host(from_guest(Op::ReadWrite, 702), {});
     EXPECT_EQ(next_packet().op, Op::Reset); // no such connection
 }
+
+TEST_F(VsockMuxerTest, HostPortsGoOnFromWhereASnapshotLeftThem)
+{
+    // A restored guest may still hold (reset) connections on the ports its snapshot's host
+    // used; the clone's connections must not take them again.
+    const uint32_t first = muxer->next_host_port();
+    muxer->set_next_host_port(first + 5);
+    const auto [fd, port] = connect_from_host();
+    EXPECT_EQ(port, first + 5);
+    EXPECT_EQ(muxer->next_host_port(), first + 6);
+    EXPECT_THROW(muxer->set_next_host_port(1024), std::invalid_argument);
+    ::close(fd);
+}

@@ -1,6 +1,10 @@
 #include "devices/virtio/vsock.h"
 
 #include "devices/virtio/features.h"
+#include "state/state_reader.h"
+#include "state/state_writer.h"
+
+#include <fmt/format.h>
 
 #include <array>
 #include <string>
@@ -62,6 +66,21 @@ void VirtioVsock::reset()
     m_transport_reset_owed = false;
     m_reset_sent_at.reset();
     m_muxer->reset(m_guest_cid);
+}
+
+void VirtioVsock::save(state::StateWriter& out) const { out.u32(m_muxer->next_host_port()); }
+
+void VirtioVsock::load(state::StateReader& in)
+{
+    if (in.version() >= 2) {
+        const uint32_t port = in.u32();
+        try {
+            m_muxer->set_next_host_port(port);
+        } catch (const std::invalid_argument&) {
+            in.fail(fmt::format("the next host port {} is below the host's range", port));
+        }
+    }
+    m_transport_reset_owed = true;
 }
 
 void VirtioVsock::process_queues()

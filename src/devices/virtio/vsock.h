@@ -61,8 +61,10 @@ public:
     void wait_until_idle() override { m_worker.wait_until_idle(); }
     // For a caller that serves the host side itself: one round, without waiting.
     void serve_host_sockets() { m_muxer->serve_host_sockets(0); }
-    // Nothing of its own is saved; a loaded device owes the guest a transport reset event.
-    void load(state::StateReader&) override { m_transport_reset_owed = true; }
+    // Saved: the next host port (section version 2; older snapshots start from the first).
+    // Connections are not: a loaded device owes the guest a transport reset event.
+    void save(state::StateWriter&) const override;
+    void load(state::StateReader&) override;
 
 private:
     void process_queues();

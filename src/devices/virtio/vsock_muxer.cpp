@@ -88,6 +88,20 @@ void VsockMuxer::reset(uint64_t guest_cid)
     m_wakeup.raise();
 }
 
+uint32_t VsockMuxer::next_host_port()
+{
+    std::lock_guard lock(m_mutex);
+    return m_next_host_port;
+}
+
+void VsockMuxer::set_next_host_port(uint32_t port)
+{
+    if (port < kFirstHostPort)
+        throw std::invalid_argument("the next host port is below the host's range");
+    std::lock_guard lock(m_mutex);
+    m_next_host_port = port;
+}
+
 uint32_t VsockMuxer::credit_for_guest(const Connection& connection) const
 {
     const uint32_t in_flight = connection.sent - connection.peer_fwd_cnt;

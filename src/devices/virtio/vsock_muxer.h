@@ -60,6 +60,12 @@ public:
     // Every connection closed (the driver reset the device, or the VM was restored: the guest
     // is told with a transport reset event). The guest's cid may change with it.
     void reset(uint64_t guest_cid);
+    // The port the host's next connection takes. A snapshot keeps it: the guest it restores
+    // may still hold connections (reset, not yet closed by their programs) on the ports taken
+    // before, and a new connection on one of them would be refused as part of the old one.
+    uint32_t next_host_port();
+    // Throws std::invalid_argument for a port below the host's range.
+    void set_next_host_port(uint32_t port);
     // One round of the host side: waits up to timeout_ms (-1: no limit) for a socket or a
     // wake-up, then serves what is ready. False once the muxer is being destroyed.
     bool serve_host_sockets(int timeout_ms);
