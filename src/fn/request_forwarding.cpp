@@ -239,8 +239,11 @@ void forward_request(host::UniqueFd stream, const httplib::Request& request,
         else if (!hop_by_hop(lower, listed))
             response.headers.emplace(name, value);
     }
-    if (reader->complete()) {
-        response.set_content(reader->take_body(), content_type);
+    std::string body = reader->take_body();
+    // An empty error body would be taken for httplib's own error and given a fault_message
+    // (api/http_server.h): a content provider marks it as the function's.
+    if (reader->complete() && (!body.empty() || response.status < 400)) {
+        response.set_content(body, content_type);
         if (content_type.empty())
             response.headers.erase("Content-Type");
         done(true);
@@ -248,12 +251,13 @@ void forward_request(host::UniqueFd stream, const httplib::Request& request,
     }
     // httplib calls the provider as the client takes the body, and the releaser once, with
     // whether the provider finished: then the instance is free for the next request.
-    auto finished = std::make_shared<bool>(false);
+    auto finished = std::make_shared<bool>(reader->complete() && body.empty());
     // A body of known length ends when httplib has sent that many bytes; a chunked one when
     // the provider says so (a DataSink of the former has no done()).
-    auto next_piece = [reader, finished](httplib::DataSink& sink, bool chunked) {
+    auto next_piece = [reader, finished, first = std::make_shared<std::string>(std::move(body))](
+                          httplib::DataSink& sink, bool chunked) {
         try {
-            std::string piece = reader->take_body();
+            std::string piece = first->empty() ? reader->take_body() : std::exchange(*first, {});
             while (piece.empty() && !reader->complete()) {
                 reader->read_more();
                 piece = reader->take_body();

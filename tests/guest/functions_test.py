@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+"""Functions (docs/serverless.md): `rvisor serve --http` deploys busybox httpd from the reference
+guest's tree as a function, and the gateway answers requests from clones of its snapshot.
+
+Usage: functions_test.py RVISOR GUEST_DIR TEST
+"""
+import concurrent.futures
+import gzip
+import http.client
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+import jsonschema
+import yaml
+
+from control_test import OPENAPI, Daemon, resolve
+from guest_test import HANG_TIMEOUT, Failure, expect, test_main
+
+SKIP = 77
+
+CGI = """#!/bin/sh
+case "$QUERY_STRING" in *sleep*) sleep 1;; esac
+echo "Content-Type: text/plain"
+echo ""
+echo "method=$REQUEST_METHOD"
+echo "query=$QUERY_STRING"
+echo "forwarded=$HTTP_X_FORWARDED_FOR"
+echo "proto=$HTTP_X_FORWARDED_PROTO"
+echo "random=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n')"
+echo "seen=$(cat /www/written 2>/dev/null)"
+echo "$$" > /www/written
+echo "body=$(cat)"
+"""
+
+
+def make_rootfs(workdir, guest_dir):
+    """The reference guest's busybox tree with a page and a CGI script in /www."""
+    rootfs = os.path.join(workdir, "rootfs")
+    os.makedirs(rootfs)
+    with gzip.open(os.path.join(guest_dir, "initramfs.cpio.gz")) as archive:
+        subprocess.run(["cpio", "-idm", "--quiet"], input=archive.read(), cwd=rootfs, check=True)
+    os.makedirs(os.path.join(rootfs, "www", "cgi-bin"))
+    with open(os.path.join(rootfs, "www", "index.html"), "w") as f:
+        f.write("hello from a function\n")
+    script = os.path.join(rootfs, "www", "cgi-bin", "echo")
+    with open(script, "w") as f:
+        f.write(CGI)
+    os.chmod(script, 0o755)
+    return rootfs
+
+
+class FunctionDaemon(Daemon):
+    """`rvisor serve` with its gateway on a free loopback port."""
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.rvisor, "serve", "--api-sock", self.sock, "--state-dir", self.state_dir,
+             "--http", "127.0.0.1:0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + HANG_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                raise Failure(f"rvisor serve exited: {self.process.stderr.read().decode()}")
+            try:
+                if self.call("GET", "/functions")[0] == 200:
+                    return
+            except OSError:
+                pass
+            expect(time.monotonic() < deadline, "rvisor serve never answered")
+            time.sleep(0.02)
+
+    def deploy(self, name, rootfs, **fields):
+        body = {"name": name, "rootfs": rootfs, "command": ["httpd", "-f", "-p", "8080", "-h",
+                                                            "/www"], **fields}
+        status, reply = self.call("POST", "/functions", body)
+        expect(status == 201, f"deploy {name}: {status} {reply}")
+        return reply
+
+    def gateway(self, name):
+        status, reply = self.call("GET", f"/functions/{name}")
+        expect(status == 200, f"show {name}: {status} {reply}")
+        return urllib.parse.urlsplit(reply["url"]).netloc
+
+    def show(self, name):
+        status, reply = self.call("GET", f"/functions/{name}")
+        expect(status == 200, f"show {name}: {status} {reply}")
+        return reply
+
+
+def request(netloc, method, path, body=None, headers=None):
+    """(status, headers, body) of one request to the gateway."""
+    connection = http.client.HTTPConnection(netloc, timeout=HANG_TIMEOUT)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def fields(body):
+    """The CGI script's key=value lines."""
+    return dict(line.split("=", 1) for line in body.decode().splitlines() if "=" in line)
+
+
+def wait_for(what, predicate):
+    deadline = time.monotonic() + HANG_TIMEOUT
+    while not predicate():
+        expect(time.monotonic() < deadline, f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def instance_pids(state_dir):
+    """The pids of the rvisor processes restoring from this state directory's snapshots."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if b"restore" in args and any(state_dir.encode() in arg for arg in args):
+            pids.append(int(entry))
+    return pids
+
+
+def suite(body):
+    def test(rvisor, guest_dir):
+        agent = os.path.join(os.path.dirname(os.path.abspath(rvisor)), "guest",
+                             "agent-initramfs.cpio")
+        if not os.path.exists(agent) or not shutil.which("cpio"):
+            print("skipped: the agent's initramfs or cpio is missing")
+            return SKIP
+        with tempfile.TemporaryDirectory() as workdir:
+            daemon = FunctionDaemon(rvisor, workdir)
+            try:
+                body(daemon, make_rootfs(workdir, guest_dir), workdir)
+                daemon.stop()
+            finally:
+                daemon.kill()
+        return 0
+    return test
+
+
+@suite
+def test_invoke(daemon, rootfs, workdir):
+    """Deploy, then cold and warm invocations: paths, queries, bodies, forwarded headers, the
+    CLI, logs and metrics; every /functions path checked against docs/api/openapi.yaml."""
+    with open(OPENAPI) as f:
+        document = yaml.safe_load(f)
+    seen = set()
+
+    def call(method, path, body=None, raw=None, template=None):
+        status, reply = daemon.call(method, path, body, raw)
+        responses = document["paths"][template or path][method.lower()]["responses"]
+        expect(str(status) in responses, f"{method} {path}: {status} undocumented ({reply})")
+        content = resolve(document, responses[str(status)]).get("content", {})
+        if "application/json" in content:
+            jsonschema.validate(reply, content["application/json"]["schema"])
+        seen.add((template or path, method.lower(), str(status)))
+        return status, reply
+
+    expect(call("GET", "/functions")[1] == [], "no functions at first")
+    command = ["httpd", "-f", "-p", "8080", "-h", "/www"]
+    status, reply = call("POST", "/functions", {"name": "hello", "rootfs": rootfs,
+                                                "command": command})
+    expect(status == 201 and reply["state"] == "Ready" and reply["instances"] == 0,
+           f"deploy: {status} {reply}")
+    one = "/functions/{name}"
+    expect(call("GET", "/functions/hello", template=one)[1]["name"] == "hello", "show")
+    expect(call("GET", "/functions/nope", template=one)[0] == 404, "show unknown")
+    expect(call("POST", "/functions", {"name": "hello", "rootfs": rootfs,
+                                       "command": command})[0] == 409, "deploy twice")
+    for body in [{"name": "x", "command": command},
+                 {"name": "x", "rootfs": rootfs},
+                 {"name": "bad name!", "rootfs": rootfs, "command": command},
+                 {"name": "x", "rootfs": rootfs, "command": command, "colour": 1},
+                 {"name": "x", "rootfs": os.path.join(workdir, "none"), "command": command},
+                 {"name": "x", "rootfs": rootfs, "command": command, "port": 0},
+                 {"name": "x", "rootfs": rootfs, "command": command, "warmup": {"path": "x"}}]:
+        status, reply = call("POST", "/functions", body)
+        expect(status == 400 and reply["fault_message"], f"POST {body}: {status} {reply}")
+    expect(call("POST", "/functions", raw="{nope")[0] == 400, "bad JSON")
+
+    netloc = daemon.gateway("hello")
+    status, _, page = request(netloc, "GET", "/fn/hello/")
+    expect(status == 200 and page == b"hello from a function\n", f"cold: {status} {page}")
+    status, _, page = request(netloc, "GET", "/fn/hello/index.html")
+    expect(status == 200 and page == b"hello from a function\n", f"warm: {status} {page}")
+    status, headers, reply = request(netloc, "POST", "/fn/hello/cgi-bin/echo?a=1&b=two",
+                                     body=b"payload bytes",
+                                     headers={"X-Forwarded-For": "192.0.2.7"})
+    got = fields(reply)
+    expect(status == 200 and got.get("method") == "POST" and got.get("query") == "a=1&b=two"
+           and got.get("body") == "payload bytes", f"CGI: {status} {reply}")
+    expect(got.get("forwarded") == "192.0.2.7, 127.0.0.1" and got.get("proto") == "http",
+           f"forwarded headers: {reply}")
+    expect(headers.get("Content-Type") == "text/plain", f"reply headers: {headers}")
+    status, _, reply = request(netloc, "GET", "/fn/hello/missing")
+    expect(status == 404, f"the function's own 404 passes through: {status} {reply}")
+    status, _, reply = request(netloc, "GET", "/fn/nope/")
+    expect(status == 404 and b"fault_message" in reply, f"unknown function: {status} {reply}")
+
+    shown = call("GET", "/functions/hello", template=one)[1]
+    expect(shown["invocations"] == 4 and shown["cold_starts"] == 1 and shown["instances"] == 1,
+           f"counters: {shown}")
+    cli = subprocess.run([daemon.rvisor, "fn", "--api-sock", daemon.sock, "invoke", "hello",
+                          "/cgi-bin/echo", "--data", "from the CLI"],
+                         capture_output=True, text=True, timeout=HANG_TIMEOUT)
+    expect(cli.returncode == 0 and "body=from the CLI" in cli.stdout, f"fn invoke: {cli}")
+    cli = subprocess.run([daemon.rvisor, "fn", "--api-sock", daemon.sock, "list"],
+                         capture_output=True, text=True, timeout=HANG_TIMEOUT)
+    expect(cli.returncode == 0 and "hello" in cli.stdout and "Ready" in cli.stdout,
+           f"fn list: {cli}")
+    status, logs = daemon.text("/functions/hello/logs")
+    expect(status == 200 and "--- instance" in logs, f"logs: {status} {logs}")
+    seen.add((one + "/logs", "get", "200"))
+    expect(daemon.text("/functions/nope/logs")[0] == 404, "logs of an unknown function")
+    seen.add((one + "/logs", "get", "404"))
+    status, metrics = daemon.text("/metrics")
+    expect('rvisor_function_invocations_total{name="hello"} 5' in metrics
+           and 'rvisor_function_request_seconds_count{name="hello",start="cold"} 1' in metrics,
+           f"metrics: {metrics}")
+
+    # A revision slow to start: while it deploys, the function refuses another change.
+    slow = ["sh", "-c", "sleep 2; exec httpd -f -p 8080 -h /www"]
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        update = pool.submit(call, "PUT", "/functions/hello",
+                             {"rootfs": rootfs, "command": slow,
+                              "warmup": {"path": "/", "requests": 1}}, None, one)
+        wait_for("the update to start",
+                 lambda: daemon.call("GET", "/functions/hello")[1]["state"] == "Updating")
+        expect(call("PUT", "/functions/hello", {"rootfs": rootfs, "command": command},
+                    template=one)[0] == 409, "PUT during an update")
+        expect(call("DELETE", "/functions/hello", template=one)[0] == 409,
+               "DELETE during an update")
+        status, reply = update.result()
+    expect(status == 200 and reply["revision"] == 2, f"PUT: {status} {reply}")
+    expect(call("PUT", "/functions/nope", {"rootfs": rootfs, "command": command},
+                template=one)[0] == 404, "PUT unknown")
+    expect(call("PUT", "/functions/hello", {"rootfs": rootfs}, template=one)[0] == 400,
+           "PUT without a command")
+    expect(call("DELETE", "/functions/hello", template=one)[0] == 204, "delete")
+    expect(call("DELETE", "/functions/hello", template=one)[0] == 404, "delete twice")
+    expect(not os.path.exists(os.path.join(daemon.state_dir, "functions", "hello")),
+           "the snapshots are gone")
+    documented = {(path, method, status) for path, item in document["paths"].items()
+                  if path.startswith("/functions")
+                  for method, operation in item.items() if method != "parameters"
+                  for status in operation["responses"]}
+    expect(documented <= seen, f"documented but never seen: {documented - seen}")
+
+
+@suite
+def test_bad_deploys(daemon, rootfs, workdir):
+    """A command that cannot start, that exits, or whose port never answers: 400, with the
+    reason, and nothing left behind."""
+    for command, words in [(["/no/such/program"], "cannot start"),
+                           (["sh", "-c", "echo broken config >&2; exit 3"], "exited with status 3"),
+                           (["sleep", "600"], "did not answer")]:
+        status, reply = daemon.call("POST", "/functions", {"name": "bad", "rootfs": rootfs,
+                                                           "command": command, "timeout_s": 3})
+        expect(status == 400 and words in reply.get("fault_message", ""),
+               f"{command}: {status} {reply}")
+        expect(daemon.call("GET", "/functions")[1] == [], "nothing left listed")
+        expect(not os.path.exists(os.path.join(daemon.state_dir, "functions", "bad")),
+               "nothing left on disk")
+        expect(not instance_pids(daemon.state_dir), "no VM left running")
+
+
+@suite
+def test_scale(daemon, rootfs, workdir):
+    """30 requests at once from zero instances all answered by at most max_instances; idle
+    instances stop; min_instances stay."""
+    daemon.deploy("burst", rootfs, max_instances=4, idle_timeout_s=2)
+    netloc = daemon.gateway("burst")
+    with concurrent.futures.ThreadPoolExecutor(30) as pool:
+        results = list(pool.map(lambda _: request(netloc, "GET", "/fn/burst/"), range(30)))
+    bad = [(status, body) for status, _, body in results
+           if status != 200 or body != b"hello from a function\n"]
+    expect(not bad, f"failed requests: {bad[:3]}")
+    shown = daemon.show("burst")
+    expect(1 <= shown["instances"] <= 4 and shown["cold_starts"] <= 4,
+           f"instances within max_instances: {shown}")
+    expect(len(instance_pids(daemon.state_dir)) <= 4, "at most 4 VM processes")
+    wait_for("scale to zero", lambda: daemon.show("burst")["instances"] == 0)
+    wait_for("the instances' processes to go", lambda: not instance_pids(daemon.state_dir))
+
+    status, reply = daemon.call("PUT", "/functions/burst", {
+        "rootfs": rootfs, "command": ["httpd", "-f", "-p", "8080", "-h", "/www"],
+        "min_instances": 1, "idle_timeout_s": 1, "warmup": {"requests": 0}})
+    expect(status == 200, f"PUT: {status} {reply}")
+    wait_for("min_instances", lambda: daemon.show("burst")["instances"] == 1)
+    time.sleep(2.5)
+    expect(daemon.show("burst")["instances"] == 1, "min_instances stays past the idle timeout")
+
+
+@suite
+def test_isolation(daemon, rootfs, workdir):
+    """Two instances: each writes to its root, neither sees the other's write nor changes the
+    host's directory, and their random bytes differ."""
+    daemon.deploy("iso", rootfs, max_instances=2)
+    netloc = daemon.gateway("iso")
+    # Two slow requests at once from zero: each restores an instance of its own.
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        replies = [fields(reply[2]) for reply in pool.map(
+            lambda _: request(netloc, "GET", "/fn/iso/cgi-bin/echo?sleep"), range(2))]
+    expect(daemon.show("iso")["cold_starts"] == 2, f"two instances: {daemon.show('iso')}")
+    expect(replies[0]["random"] != replies[1]["random"],
+           f"random bytes repeat across clones: {replies}")
+    expect(replies[0]["seen"] == "" and replies[1]["seen"] == "",
+           f"a clone saw another's write: {replies}")
+    after = fields(request(netloc, "GET", "/fn/iso/cgi-bin/echo")[2])
+    expect(after["seen"] != "", f"an instance lost its own write: {after}")
+    expect(not os.path.exists(os.path.join(rootfs, "www", "written")),
+           "an instance wrote to the host's directory")
+
+
+@suite
+def test_crash(daemon, rootfs, workdir):
+    """kill -9 of an instance during a request: that request gets 502, the next is served by a
+    new instance."""
+    daemon.deploy("crash", rootfs)
+    netloc = daemon.gateway("crash")
+    expect(request(netloc, "GET", "/fn/crash/")[0] == 200, "first request")
+    pids = instance_pids(daemon.state_dir)
+    expect(len(pids) == 1, f"one instance: {pids}")
+    # A slow request, in the instance when it is killed.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(request, netloc, "GET", "/fn/crash/cgi-bin/echo?sleep")
+        time.sleep(0.4)
+        os.kill(pids[0], signal.SIGKILL)
+        status, _, reply = slow.result()
+    expect(status == 502 and b"fault_message" in reply, f"the killed request: {status} {reply}")
+    status, _, page = request(netloc, "GET", "/fn/crash/")
+    expect(status == 200 and page == b"hello from a function\n", f"after the kill: {status}")
+    shown = daemon.show("crash")
+    expect(shown["cold_starts"] == 2, f"a new instance replaced the dead one: {shown}")
+
+
+@suite
+def test_revision(daemon, rootfs, workdir):
+    """A new revision takes over while requests keep coming: none fails."""
+    daemon.deploy("rev", rootfs, max_instances=2)
+    netloc = daemon.gateway("rev")
+    failures, count, stop = [], [0], threading.Event()
+
+    def load():
+        while not stop.is_set():
+            status, _, body = request(netloc, "GET", "/fn/rev/")
+            count[0] += 1
+            if status != 200:
+                failures.append((status, body))
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    try:
+        with open(os.path.join(rootfs, "www", "index.html"), "w") as f:
+            f.write("hello from a function\n")
+        status, reply = daemon.call("PUT", "/functions/rev", {
+            "rootfs": rootfs, "command": ["httpd", "-f", "-p", "8080", "-h", "/www"],
+            "max_instances": 2})
+        expect(status == 200 and reply["revision"] == 2, f"PUT: {status} {reply}")
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        worker.join()
+    expect(not failures, f"failed during the update: {failures[:3]}")
+    expect(count[0] > 5, f"too few requests during the update: {count[0]}")
+    expect(not os.path.exists(os.path.join(daemon.state_dir, "functions", "rev", "r1")),
+           "the old revision's snapshot is gone")
+
+
+TESTS = {
+    "invoke": test_invoke,
+    "bad-deploys": test_bad_deploys,
+    "scale": test_scale,
+    "isolation": test_isolation,
+    "crash": test_crash,
+    "revision": test_revision,
+}
+
+if __name__ == "__main__":
+    sys.exit(test_main(TESTS))
