@@ -46,14 +46,27 @@ public:
 
     Revision deploy()
     {
+        const auto start = std::chrono::steady_clock::now();
+        const auto since_start = [&] {
+            return std::chrono::duration<double, std::milli>(
+                std::chrono::steady_clock::now() - start)
+                .count();
+        };
+        DeployTimes times;
         {
             oci::AgentConnection agent(vsock(), kBootTimeout, [this] { return m_vm->exited(); });
+            times.agent = since_start();
             set_up(agent);
             start_server(agent);
             wait_until_ready(agent);
+            times.ready = since_start();
         }
         warm_up();
-        return snapshot();
+        times.warm = since_start();
+        Revision revision = snapshot();
+        times.snapshot = since_start();
+        revision.times = times;
+        return revision;
     }
 
 private:
@@ -156,7 +169,7 @@ private:
                     fmt::format(
                         "{} {} on the function's VM: {}", method, path, reply.fault_message()));
         };
-        Revision revision { dir() / "vm.state", dir() / "vm.mem", m_plan.vm.spec.shares.at(0) };
+        Revision revision { dir() / "vm.state", dir() / "vm.mem", m_plan.vm.spec.shares.at(0), {} };
         call("PATCH", "/vm", { { "state", "Paused" } });
         call("PUT", "/snapshot/create",
             { { "snapshot_path", revision.state_file.string() },

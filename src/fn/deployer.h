@@ -18,10 +18,19 @@ struct DeploySetup {
     std::filesystem::path directory; // the revision's, made here
 };
 
+// Where a deploy's time went, in milliseconds from its start.
+struct DeployTimes {
+    double agent = 0; // the VM booted to its agent
+    double ready = 0; // the server answered its readiness path
+    double warm = 0; // the warm-up requests answered
+    double snapshot = 0; // the snapshot written (its own time: snapshot - warm)
+};
+
 struct Revision {
     std::filesystem::path state_file;
     std::filesystem::path memory_file;
     machine::FsShareConfig root_share;
+    DeployTimes times;
 };
 
 // Throws api::ApiError: 400 when the command cannot start, exits, or its port does not answer

@@ -170,7 +170,7 @@ std::shared_ptr<FunctionPlatform::Version> FunctionPlatform::make_version(
     } else {
         // Deployed before this control program started.
         version->files = { version->directory / "vm.state", version->directory / "vm.mem",
-            { rootfs, "rootfs", true } };
+            { rootfs, "rootfs", true }, {} };
     }
     const std::filesystem::path logs = function_dir(spec.name) / "logs";
     std::filesystem::create_directories(logs);
@@ -348,6 +348,11 @@ json FunctionPlatform::describe(Function& function)
         body["in_flight"] = stats.in_flight;
         body["queued"] = stats.queued;
         body["revision"] = version->number;
+        if (version->files.times.snapshot > 0) {
+            const DeployTimes& times = version->files.times;
+            body["deploy_ms"] = { { "agent", times.agent }, { "ready", times.ready },
+                { "warm", times.warm }, { "snapshot", times.snapshot } };
+        }
         body["spec"] = function_spec_json(version->spec);
     }
     if (!m_gateway.empty())
