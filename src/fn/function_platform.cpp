@@ -2,6 +2,7 @@
 
 #include "api/vm_control.h"
 #include "fn/deployer.h"
+#include "fn/image_root.h"
 #include "fn/instance_pool.h"
 #include "fn/request_forwarding.h"
 #include "fn/restored_instance.h"
@@ -75,6 +76,8 @@ struct FunctionPlatform::Version {
         if (retired) {
             std::error_code ignored;
             std::filesystem::remove_all(directory, ignored);
+            if (!spec.image.empty())
+                unmount_image(spec.image);
         }
     }
 };
@@ -145,12 +148,7 @@ std::shared_ptr<FunctionPlatform::Function> FunctionPlatform::find(const std::st
 
 std::filesystem::path FunctionPlatform::find_rootfs(const FunctionSpec& spec) const
 {
-    if (spec.image.empty())
-        return spec.rootfs;
-    throw ApiError(400,
-        fmt::format("The image \"{}\" cannot be used: deploying from an image is not available "
-                    "yet; give \"rootfs\", a directory (podman image mount prints one).",
-            spec.image));
+    return spec.image.empty() ? spec.rootfs : mount_image(spec.image);
 }
 
 std::shared_ptr<FunctionPlatform::Version> FunctionPlatform::make_version(
@@ -189,6 +187,19 @@ std::shared_ptr<FunctionPlatform::Version> FunctionPlatform::make_version(
     return version;
 }
 
+std::shared_ptr<FunctionPlatform::Version> FunctionPlatform::make_revision(
+    const FunctionSpec& spec, unsigned number)
+{
+    const std::filesystem::path rootfs = find_rootfs(spec);
+    try {
+        return make_version(spec, number, rootfs);
+    } catch (...) {
+        if (!spec.image.empty())
+            unmount_image(spec.image);
+        throw;
+    }
+}
+
 void FunctionPlatform::save(const Function& function, const Version& version) const
 {
     const json record = { { "format", kFunctionFormat }, { "revision", version.number },
@@ -220,7 +231,11 @@ void FunctionPlatform::load_existing()
                 throw std::runtime_error(fmt::format("its revision {} has no snapshot", number));
             auto function = std::make_shared<Function>();
             function->name = name;
-            function->current = make_version(spec, number, record.at("rootfs").get<std::string>());
+            // An image's mount may not have outlived the last control program (a reboot).
+            const std::filesystem::path rootfs = spec.image.empty()
+                ? std::filesystem::path(record.at("rootfs").get<std::string>())
+                : mount_image(spec.image);
+            function->current = make_version(spec, number, rootfs);
             function->state = "Ready";
             function->busy = false;
             // Revisions left by a deploy or an update the last control program did not finish.
@@ -252,7 +267,7 @@ json FunctionPlatform::deploy(const json& body)
     }
     std::shared_ptr<Version> version;
     try {
-        version = make_version(spec, 1, find_rootfs(spec));
+        version = make_revision(spec, 1);
         save(*function, *version);
     } catch (...) {
         {
@@ -287,7 +302,7 @@ json FunctionPlatform::update(const std::string& name, const json& body)
     }
     std::shared_ptr<Version> version, old;
     try {
-        version = make_version(spec, number, find_rootfs(spec));
+        version = make_revision(spec, number);
         save(*function, *version);
     } catch (...) {
         std::lock_guard lock(function->mutex);

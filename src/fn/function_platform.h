@@ -70,6 +70,8 @@ private:
     std::shared_ptr<Version> make_version(
         const FunctionSpec& spec, unsigned number, const std::filesystem::path& rootfs);
     std::filesystem::path find_rootfs(const FunctionSpec& spec) const;
+    // A new revision deployed from the spec's root (an image's mounted for it).
+    std::shared_ptr<Version> make_revision(const FunctionSpec& spec, unsigned number);
     void save(const Function& function, const Version& version) const;
     void load_existing();
     nlohmann::json describe(Function& function);

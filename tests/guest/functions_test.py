@@ -59,11 +59,16 @@ def make_rootfs(workdir, guest_dir):
 class FunctionDaemon(Daemon):
     """`rvisor serve` with its gateway on a free loopback port."""
 
+    def __init__(self, rvisor, workdir, env=None):
+        self.env = env
+        super().__init__(rvisor, workdir)
+
     def start(self):
         self.process = subprocess.Popen(
             [self.rvisor, "serve", "--api-sock", self.sock, "--state-dir", self.state_dir,
              "--http", "127.0.0.1:0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=self.env)
         deadline = time.monotonic() + HANG_TIMEOUT
         while True:
             if self.process.poll() is not None:
@@ -380,6 +385,69 @@ def test_revision(daemon, rootfs, workdir):
            "the old revision's snapshot is gone")
 
 
+@suite
+def test_restart(daemon, rootfs, workdir):
+    """The control program stops (its instances with it) and starts again on its state
+    directory: the function is still deployed and serves from zero."""
+    daemon.deploy("again", rootfs)
+    netloc = daemon.gateway("again")
+    expect(request(netloc, "GET", "/fn/again/")[0] == 200, "before the restart")
+    expect(len(instance_pids(daemon.state_dir)) == 1, "one instance")
+    daemon.stop()
+    wait_for("the instance to die with the control program",
+             lambda: not instance_pids(daemon.state_dir))
+    daemon.start()
+    shown = daemon.show("again")
+    expect(shown["state"] == "Ready" and shown["instances"] == 0 and shown["revision"] == 1,
+           f"after the restart: {shown}")
+    status, _, page = request(daemon.gateway("again"), "GET", "/fn/again/")
+    expect(status == 200 and page == b"hello from a function\n", f"served again: {status}")
+
+
+def test_image(rvisor, guest_dir):
+    """A function deployed from an image in Podman's store (a store of the test's own)."""
+    agent = os.path.join(os.path.dirname(os.path.abspath(rvisor)), "guest",
+                         "agent-initramfs.cpio")
+    if (not os.path.exists(agent) or not shutil.which("cpio") or not shutil.which("podman")
+            or os.getuid() != 0):
+        print("skipped: needs the agent's initramfs, cpio, podman and root")
+        return SKIP
+    with tempfile.TemporaryDirectory() as workdir:
+        conf = os.path.join(workdir, "storage.conf")
+        with open(conf, "w") as f:
+            f.write(f'[storage]\ndriver = "vfs"\ngraphroot = "{workdir}/storage"\n'
+                    f'runroot = "{workdir}/run"\n')
+        env = dict(os.environ, CONTAINERS_STORAGE_CONF=conf)
+        rootfs = make_rootfs(workdir, guest_dir)
+        tarball = os.path.join(workdir, "rootfs.tar")
+        subprocess.run(["tar", "-C", rootfs, "-cf", tarball, "."], check=True)
+        subprocess.run(["podman", "import", "--arch", "riscv64", tarball,
+                        "localhost/rvisor-fn:test"], env=env, check=True,
+                       capture_output=True, timeout=HANG_TIMEOUT)
+        daemon = FunctionDaemon(rvisor, workdir, env)
+        try:
+            body = {"name": "img", "image": "localhost/rvisor-fn:test",
+                    "command": ["httpd", "-f", "-p", "8080", "-h", "/www"]}
+            status, reply = daemon.call("POST", "/functions", body)
+            expect(status == 201, f"deploy from the image: {status} {reply}")
+            status, _, page = request(daemon.gateway("img"), "GET", "/fn/img/")
+            expect(status == 200 and page == b"hello from a function\n", f"invoke: {status}")
+            status, reply = daemon.call("POST", "/functions", {**body, "name": "none",
+                                                               "image": "localhost/none:1"})
+            expect(status == 400 and "localhost/none:1" in reply["fault_message"],
+                   f"a missing image: {status} {reply}")
+            expect(daemon.call("DELETE", "/functions/img")[0] == 204, "delete")
+            mounted = subprocess.run(["podman", "image", "mount"], env=env, capture_output=True,
+                                     text=True, timeout=HANG_TIMEOUT).stdout
+            expect("rvisor-fn" not in mounted, f"the image stays mounted: {mounted}")
+            daemon.stop()
+        finally:
+            daemon.kill()
+            subprocess.run(["podman", "rmi", "--all", "--force"], env=env, capture_output=True,
+                           timeout=HANG_TIMEOUT)
+    return 0
+
+
 TESTS = {
     "invoke": test_invoke,
     "bad-deploys": test_bad_deploys,
@@ -387,6 +455,8 @@ TESTS = {
     "isolation": test_isolation,
     "crash": test_crash,
     "revision": test_revision,
+    "restart": test_restart,
+    "image": test_image,
 }
 
 if __name__ == "__main__":
