@@ -21,7 +21,7 @@ import jsonschema
 import yaml
 
 from control_test import OPENAPI, Daemon, resolve
-from guest_test import HANG_TIMEOUT, Failure, expect, test_main
+from guest_test import HANG_TIMEOUT, Failure, build_guest_program, expect, test_main
 
 SKIP = 77
 
@@ -404,6 +404,51 @@ def test_restart(daemon, rootfs, workdir):
     expect(status == 200 and page == b"hello from a function\n", f"served again: {status}")
 
 
+@suite
+def test_own_server(daemon, rootfs, workdir):
+    """The project's own compiled server (tests/guest/programs/http_hello.c) alone in a root:
+    $PORT and env reach it, a chunked request body of 1 MiB arrives whole, a chunked reply of
+    thousands of chunks streams back whole, headers pass as they came."""
+    root = os.path.join(workdir, "c-root")
+    os.makedirs(root)
+    with open(os.path.join(root, "http_hello"), "wb") as f:
+        f.write(build_guest_program(workdir, "http_hello"))
+    os.chmod(os.path.join(root, "http_hello"), 0o755)
+    status, reply = daemon.call("POST", "/functions", {
+        "name": "c", "rootfs": root, "command": ["/http_hello"], "port": 9000,
+        "env": {"GREETING": "hi there"}, "warmup": {"path": "/random", "requests": 2}})
+    expect(status == 201, f"deploy: {status} {reply}")
+    netloc = daemon.gateway("c")
+    status, _, page = request(netloc, "GET", "/fn/c/")
+    expect(status == 200 and page == b"hello from C\nhi there\n", f"GET /: {status} {page}")
+    payload = os.urandom(1 << 20)
+
+    def chunks():
+        for start in range(0, len(payload), 65536):
+            yield payload[start:start + 65536]
+
+    connection = http.client.HTTPConnection(netloc, timeout=HANG_TIMEOUT)
+    connection.request("POST", "/fn/c/echo", body=chunks(), encode_chunked=True,
+                       headers={"Transfer-Encoding": "chunked"})
+    response = connection.getresponse()
+    echoed = response.read()
+    connection.close()
+    expect(response.status == 200 and echoed == payload,
+           f"a chunked 1 MiB body: {response.status}, {len(echoed)} bytes back")
+    status, headers, body = request(netloc, "GET", "/fn/c/stream?n=5000")
+    lines = body.decode().splitlines()
+    expect(status == 200 and len(lines) == 5000 and lines[-1] == "line 4999",
+           f"a streamed reply: {status}, {len(lines)} lines")
+    expect(headers.get("Transfer-Encoding") == "chunked", f"streamed as it came: {headers}")
+    status, _, body = request(netloc, "GET", "/fn/c/headers", headers={"X-Custom": "a b"})
+    text = body.decode()
+    expect(status == 200 and "X-Custom: a b" in text and "X-Forwarded-Proto: http" in text
+           and "X-Forwarded-Host: " in text and "Connection: close" in text,
+           f"headers: {text}")
+    randoms = {request(netloc, "GET", "/fn/c/random")[2] for _ in range(2)}
+    expect(len(randoms) == 2, f"random bytes: {randoms}")
+
+
 def test_image(rvisor, guest_dir):
     """A function deployed from an image in Podman's store (a store of the test's own)."""
     agent = os.path.join(os.path.dirname(os.path.abspath(rvisor)), "guest",
@@ -456,6 +501,7 @@ TESTS = {
     "crash": test_crash,
     "revision": test_revision,
     "restart": test_restart,
+    "own-server": test_own_server,
     "image": test_image,
 }
 
