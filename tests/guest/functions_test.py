@@ -10,6 +10,7 @@ import http.client
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -449,6 +450,62 @@ def test_own_server(daemon, rootfs, workdir):
     expect(len(randoms) == 2, f"random bytes: {randoms}")
 
 
+def test_containerd(rvisor, guest_dir):
+    """Knative's part that runs here (docs/serverless.md): one riscv64 image, served by busybox
+    httpd on $PORT, run through containerd with rvisor-oci (host network: the guest's server is
+    forwarded to the host's port) and deployed as a function; both answer the same page."""
+    from oci_tools_test import IMAGE, Containerd, busybox_tarball, end_leftovers, oci_archive
+    runtime = os.path.join(os.path.dirname(os.path.abspath(rvisor)), "rvisor-oci")
+    agent = os.path.join(os.path.dirname(runtime), "guest", "agent-initramfs.cpio")
+    if (not os.path.exists(runtime) or not os.path.exists(agent) or os.getuid() != 0
+            or not all(shutil.which(tool) for tool in ("containerd", "ctr", "cpio",
+                                                         "containerd-shim-runc-v2"))):
+        print("skipped: needs rvisor-oci, the agent's initramfs, containerd, ctr, cpio and root")
+        return SKIP
+    with tempfile.TemporaryDirectory() as workdir:
+        containerd, daemon = None, None
+        try:
+            os.makedirs(os.path.join(workdir, "containerd"))
+            containerd = Containerd(runtime, os.path.join(workdir, "containerd"))
+            layer = busybox_tarball(workdir, guest_dir)
+            containerd.ok("images", "import", "--platform", "linux/riscv64",
+                          oci_archive(workdir, layer, IMAGE, "riscv64"))
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            server = ["sh", "-c", "exec httpd -f -p $PORT -h /www"]
+            containerd.ok("run", *containerd.run_options(), "-d", "--net-host", "--env",
+                          f"PORT={port}", "--platform", "linux/riscv64", IMAGE, "knative",
+                          *server)
+            page = None
+            deadline = time.monotonic() + HANG_TIMEOUT
+            while page is None:
+                try:
+                    status, _, body = request(f"127.0.0.1:{port}", "GET", "/")
+                    page = body if status == 200 else None
+                except OSError:
+                    pass
+                expect(page is not None or time.monotonic() < deadline,
+                       "the container never answered on $PORT")
+                time.sleep(0.2)
+            daemon = FunctionDaemon(rvisor, workdir)
+            status, reply = daemon.call("POST", "/functions", {
+                "name": "knative", "rootfs": os.path.join(workdir, "rootfs"),
+                "command": server, "port": port})
+            expect(status == 201, f"deploy: {status} {reply}")
+            status, _, body = request(daemon.gateway("knative"), "GET", "/fn/knative/")
+            expect(status == 200 and body == page,
+                   f"the function and the container differ: {body} {page}")
+            daemon.stop()
+        finally:
+            if daemon:
+                daemon.kill()
+            if containerd:
+                containerd.stop()
+            end_leftovers(workdir)
+    return 0
+
+
 def test_image(rvisor, guest_dir):
     """A function deployed from an image in Podman's store (a store of the test's own)."""
     agent = os.path.join(os.path.dirname(os.path.abspath(rvisor)), "guest",
@@ -503,6 +560,7 @@ TESTS = {
     "restart": test_restart,
     "own-server": test_own_server,
     "image": test_image,
+    "containerd": test_containerd,
 }
 
 if __name__ == "__main__":
