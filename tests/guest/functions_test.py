@@ -7,6 +7,7 @@ Usage: functions_test.py RVISOR GUEST_DIR TEST
 import concurrent.futures
 import gzip
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -227,6 +228,27 @@ def test_invoke(daemon, rootfs, workdir):
                          capture_output=True, text=True, timeout=HANG_TIMEOUT)
     expect(cli.returncode == 0 and "hello" in cli.stdout and "Ready" in cli.stdout,
            f"fn list: {cli}")
+    def fn(*args):
+        return subprocess.run([daemon.rvisor, "fn", "--api-sock", daemon.sock, *args],
+                              capture_output=True, text=True, timeout=HANG_TIMEOUT)
+
+    cli = fn("deploy", "cli", "--rootfs", rootfs, "--env", "A=1", "--max-instances", "2", "--",
+             "httpd", "-f", "-p", "8080", "-h", "/www")
+    expect(cli.returncode == 0 and json.loads(cli.stdout)["spec"]["env"] == {"A": "1"},
+           f"fn deploy: {cli}")
+    cli = fn("deploy", "cli2", "--rootfs", rootfs, "--env", "novalue", "--", "httpd")
+    expect(cli.returncode != 0 and "--env novalue" in cli.stderr, f"fn deploy --env: {cli}")
+    cli = fn("invoke", "cli", "/missing")
+    expect(cli.returncode == 1 and "404" in cli.stderr, f"fn invoke of a 404: {cli}")
+    cli = fn("show", "cli")
+    expect(cli.returncode == 0 and json.loads(cli.stdout)["invocations"] == 1, f"fn show: {cli}")
+    cli = fn("logs", "cli")
+    expect(cli.returncode == 0 and "--- instance" in cli.stdout, f"fn logs: {cli}")
+    cli = fn("delete", "cli")
+    expect(cli.returncode == 0, f"fn delete: {cli}")
+    cli = fn("show", "cli")
+    expect(cli.returncode == 1 and 'There is no function "cli"' in cli.stderr,
+           f"fn show of a deleted function: {cli}")
     status, logs = daemon.text("/functions/hello/logs")
     expect(status == 200 and "--- instance" in logs, f"logs: {status} {logs}")
     seen.add((one + "/logs", "get", "200"))
