@@ -152,23 +152,22 @@ std::filesystem::path FunctionPlatform::find_rootfs(const FunctionSpec& spec) co
 }
 
 std::shared_ptr<FunctionPlatform::Version> FunctionPlatform::make_version(
-    const FunctionSpec& spec, unsigned number, const std::filesystem::path& rootfs)
+    const FunctionSpec& spec, unsigned number, const std::filesystem::path& rootfs, bool deployed)
 {
     auto version = std::make_shared<Version>();
     version->spec = spec;
     version->number = number;
     version->rootfs = rootfs;
     version->directory = function_dir(spec.name) / fmt::format("r{}", number);
-    if (!std::filesystem::exists(version->directory / "vm.state")) {
+    if (!deployed) {
         if (!m_images_missing.empty())
             throw ApiError(503, fmt::format("Functions cannot be deployed: {}", m_images_missing));
         std::error_code ignored;
         std::filesystem::remove_all(version->directory, ignored);
         version->files = deploy_revision({ m_rvisor, m_images, spec, rootfs, version->directory });
     } else {
-        // Deployed before this control program started.
         version->files = { version->directory / "vm.state", version->directory / "vm.mem",
-            { rootfs, "rootfs", true }, {} };
+            { rootfs, oci::kRootTag, true }, {} };
     }
     const std::filesystem::path logs = function_dir(spec.name) / "logs";
     std::filesystem::create_directories(logs);
@@ -192,7 +191,7 @@ std::shared_ptr<FunctionPlatform::Version> FunctionPlatform::make_revision(
 {
     const std::filesystem::path rootfs = find_rootfs(spec);
     try {
-        return make_version(spec, number, rootfs);
+        return make_version(spec, number, rootfs, false);
     } catch (...) {
         if (!spec.image.empty())
             unmount_image(spec.image);
@@ -235,7 +234,7 @@ void FunctionPlatform::load_existing()
             const std::filesystem::path rootfs = spec.image.empty()
                 ? std::filesystem::path(record.at("rootfs").get<std::string>())
                 : mount_image(spec.image);
-            function->current = make_version(spec, number, rootfs);
+            function->current = make_version(spec, number, rootfs, true);
             function->state = "Ready";
             function->busy = false;
             // Revisions left by a deploy or an update the last control program did not finish.

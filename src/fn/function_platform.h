@@ -67,8 +67,10 @@ private:
 
     std::shared_ptr<Function> find(const std::string& name);
     std::filesystem::path function_dir(const std::string& name) const;
-    std::shared_ptr<Version> make_version(
-        const FunctionSpec& spec, unsigned number, const std::filesystem::path& rootfs);
+    // Revision `number` of the function: deployed now, or (`deployed`) by an earlier control
+    // program, its snapshot in the revision's directory.
+    std::shared_ptr<Version> make_version(const FunctionSpec& spec, unsigned number,
+        const std::filesystem::path& rootfs, bool deployed);
     std::filesystem::path find_rootfs(const FunctionSpec& spec) const;
     // A new revision deployed from the spec's root (an image's mounted for it).
     std::shared_ptr<Version> make_revision(const FunctionSpec& spec, unsigned number);

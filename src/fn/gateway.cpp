@@ -86,6 +86,9 @@ Gateway::Gateway(const ListenAddress& address, FunctionPlatform& platform)
     auto& http = m_impl->http;
     api::serve_routes(http, routes);
     http.set_payload_max_length(kMaxRequestBody);
+    // A reply's head and body are separate writes: without this the body waits for the client's
+    // acknowledgement of the head (Nagle's algorithm against delayed ACKs).
+    http.set_tcp_nodelay(true);
     http.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
     m_impl->host = address.host;
     m_impl->port = address.port == 0

@@ -139,7 +139,7 @@ ContainerVm plan_container_vm(const ContainerSpec& spec, const RuntimeImages& im
     vm.spec.cpus = plan_cpus(spec);
     vm.spec.memory = plan_memory(spec);
     vm.spec.vsock = machine::VsockConfig { kContainerCid, vsock_socket };
-    vm.root_tag = "rootfs";
+    vm.root_tag = kRootTag;
     vm.spec.shares.push_back({ spec.root, vm.root_tag, spec.root_readonly });
     for (const MountSpec& mount : spec.mounts) {
         if (!mount.is_bind() || is_shm_bind(mount))

@@ -56,6 +56,8 @@ struct ContainerVm {
 bool is_shm_bind(const MountSpec& mount);
 
 inline constexpr uint64_t kDefaultContainerMemory = 256ull << 20;
+// The tag of the share holding the root filesystem.
+inline constexpr const char* kRootTag = "rootfs";
 // The guest's context id; vsock here is rvisor's own, so every VM may use the same.
 inline constexpr uint64_t kContainerCid = 3;
 

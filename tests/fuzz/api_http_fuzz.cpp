@@ -6,13 +6,17 @@
 // socket, no thread, no timeout to wait out), one request after another as on a keep-alive
 // connection. The control program runs in a state directory of its own that holds one VM whose
 // process is gone; the program it would start VMs with does not exist, so a create that passes
-// every check fails to spawn instead of booting a VM.
+// every check fails to spawn instead of booting a VM. The function platform's paths are served
+// too, by a platform without the guest's images: a deploy that passes every check is refused
+// with 503 before any VM starts.
 //
 // Every response must be a well-formed HTTP/1.1 status line and headers with a body of the
 // length they state; a 4xx or 5xx must carry a one-line JSON body {"fault_message": "..."}.
 #include "api/api_server.h"
 #include "api/http_server.h"
 #include "control/control_api.h"
+#include "fn/function_api.h"
+#include "fn/function_platform.h"
 #include "control/control_program.h"
 #include "fuzz_check.h"
 
@@ -153,6 +157,7 @@ public:
             && m_program->list() == json::parse(R"([{"id":"vm0","pid":0,"state":"Crashed"}])"))
             return *m_control_server;
         m_control_server.reset();
+        m_functions.reset();
         m_program.reset();
         std::filesystem::remove_all(m_directory / "vms");
         std::filesystem::create_directories(m_directory / "vms" / "vm0");
@@ -161,8 +166,14 @@ public:
                    { "cpus", 1 }, { "mem_mib", 64 }, { "origin", "config" }, { "created", 0 } };
         m_program = std::make_unique<rvisor::control::ControlProgram>(
             m_directory, m_directory / "no-such-rvisor");
-        m_control_server
-            = std::make_unique<StreamServer>(rvisor::control::control_api_routes(*m_program));
+        m_functions = std::make_unique<rvisor::fn::FunctionPlatform>(m_directory,
+            m_directory / "no-such-rvisor", rvisor::oci::RuntimeImages {},
+            "the fuzz target has no guest images");
+        auto routes = rvisor::control::control_api_routes(
+            *m_program, [this] { return m_functions->metrics(); });
+        for (auto& route : rvisor::fn::function_api_routes(*m_functions))
+            routes.push_back(std::move(route));
+        m_control_server = std::make_unique<StreamServer>(std::move(routes));
         return *m_control_server;
     }
 
@@ -179,6 +190,7 @@ private:
     std::mutex m_vm_mutex;
     StreamServer m_vm_server { rvisor::api::vm_api_routes(m_vm, m_vm_mutex) };
     std::unique_ptr<rvisor::control::ControlProgram> m_program;
+    std::unique_ptr<rvisor::fn::FunctionPlatform> m_functions;
     std::unique_ptr<StreamServer> m_control_server;
 };
 
