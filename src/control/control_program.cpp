@@ -1,4 +1,5 @@
 #include "control/control_program.h"
+#include "host/atomic_file.h"
 
 #include "api/request_body.h"
 #include "api/unix_http_client.h"
@@ -39,14 +40,7 @@ void check_id(const std::string& id)
 
 void write_json_file(const std::filesystem::path& path, const json& value)
 {
-    const auto temporary = path.string() + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        out << value.dump(2) << "\n";
-        if (!out)
-            throw std::runtime_error("cannot write " + path.string());
-    }
-    std::filesystem::rename(temporary, path);
+    host::write_file_atomically(path, value.dump(2) + "\n");
 }
 
 json read_json_file(const std::filesystem::path& path)

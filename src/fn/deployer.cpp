@@ -4,8 +4,8 @@
 #include "api/vm_control.h"
 #include "fn/function_vm.h"
 #include "fn/http_probe.h"
-#include "fn/restored_instance.h"
 #include "host/child_process.h"
+#include "host/last_line.h"
 #include "oci/agent_client.h"
 #include "oci/container_setup.h"
 #include "oci/stream_join_client.h"
@@ -116,7 +116,7 @@ private:
         std::string how = status.at("signal").is_null()
             ? fmt::format("exited with status {}", status.at("exit_code").dump())
             : fmt::format("was killed by signal {}", status.at("signal").dump());
-        const std::string output = last_line_of(dir() / "console.log");
+        const std::string output = host::last_line_of(dir() / "console.log");
         return output.empty() ? how : fmt::format("{} ({})", how, output);
     }
 
@@ -196,7 +196,7 @@ Revision deploy_revision(const DeploySetup& setup)
             throw;
         } catch (const std::exception& error) {
             std::string reason = error.what();
-            const std::string line = last_line_of(setup.directory / "vm.err");
+            const std::string line = host::last_line_of(setup.directory / "vm.err");
             if (!line.empty())
                 reason = fmt::format("{} ({})", reason, line);
             throw ApiError(500, fmt::format("The function's VM failed: {}", reason));

@@ -6,6 +6,7 @@
 #include "fn/instance_pool.h"
 #include "fn/request_forwarding.h"
 #include "fn/restored_instance.h"
+#include "host/atomic_file.h"
 #include "host/console_log.h"
 
 #include <fmt/format.h>
@@ -203,15 +204,12 @@ void FunctionPlatform::save(const Function& function, const Version& version) co
 {
     const json record = { { "format", kFunctionFormat }, { "revision", version.number },
         { "rootfs", version.rootfs.string() }, { "spec", function_spec_json(version.spec) } };
-    const std::filesystem::path path = function_dir(function.name) / "function.json";
-    const std::filesystem::path temporary = path.string() + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        out << record.dump(2) << '\n';
-        if (!out.flush())
-            throw ApiError(500, fmt::format("cannot write {}", temporary.string()));
+    try {
+        host::write_file_atomically(
+            function_dir(function.name) / "function.json", record.dump(2) + "\n");
+    } catch (const std::runtime_error& error) {
+        throw ApiError(500, error.what());
     }
-    std::filesystem::rename(temporary, path);
 }
 
 void FunctionPlatform::load_existing()

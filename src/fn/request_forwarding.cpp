@@ -6,286 +6,435 @@
 #include <http_parser.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <poll.h>
+#include <string_view>
 #include <sys/socket.h>
+#include <utility>
 #include <vector>
 
 namespace rvisor::fn {
 
 namespace {
 
-using api::ApiError;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
-std::string lowercase(std::string text)
+bool equals_ignoring_case(std::string_view a, std::string_view b)
 {
-    std::transform(text.begin(), text.end(), text.begin(),
-        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x))
+            == std::tolower(static_cast<unsigned char>(y));
+    });
 }
 
-// Headers that describe one connection, not the message (RFC 9110 7.6.1), and those a relay
-// sets itself: never passed on in either direction.
-bool hop_by_hop(const std::string& lower, const std::vector<std::string>& named_by_connection)
-{
-    static const char* const kNames[] = { "connection", "keep-alive", "proxy-connection",
-        "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding",
-        "upgrade", "content-length" };
-    return std::find(std::begin(kNames), std::end(kNames), lower) != std::end(kNames)
-        || std::find(named_by_connection.begin(), named_by_connection.end(), lower)
-        != named_by_connection.end();
-}
-
-// The header names a Connection header lists, lowercase.
-std::vector<std::string> connection_options(const httplib::Headers& headers)
-{
-    std::vector<std::string> names;
-    for (const auto& [name, value] : headers) {
-        if (lowercase(name) != "connection")
-            continue;
-        size_t start = 0;
-        while (start <= value.size()) {
-            size_t end = value.find(',', start);
-            if (end == std::string::npos)
-                end = value.size();
-            std::string option = value.substr(start, end - start);
-            option.erase(0, option.find_first_not_of(" \t"));
-            option.erase(option.find_last_not_of(" \t") + 1);
-            if (!option.empty())
-                names.push_back(lowercase(option));
-            start = end + 1;
+// The fields that describe one connection rather than the message, and so end at each hop
+// (RFC 9110 7.6.1), with those a message's Connection header names.
+class HopByHopFields {
+public:
+    template <typename Headers> explicit HopByHopFields(const Headers& headers)
+    {
+        for (const auto& [name, value] : headers) {
+            if (!equals_ignoring_case(name, "Connection"))
+                continue;
+            std::string_view list = value;
+            while (!list.empty()) {
+                const size_t comma = std::min(list.find(','), list.size());
+                std::string_view token = list.substr(0, comma);
+                list.remove_prefix(std::min(comma + 1, list.size()));
+                const size_t first = token.find_first_not_of(" \t");
+                if (first != std::string_view::npos)
+                    m_named.emplace_back(
+                        token.substr(first, token.find_last_not_of(" \t") + 1 - first));
+            }
         }
     }
-    return names;
+
+    bool contains(std::string_view name) const
+    {
+        static constexpr std::string_view standard[] = { "Connection", "Keep-Alive",
+            "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade" };
+        auto same = [&](std::string_view field) { return equals_ignoring_case(field, name); };
+        return std::any_of(std::begin(standard), std::end(standard), same)
+            || std::any_of(m_named.begin(), m_named.end(), same);
+    }
+
+private:
+    std::vector<std::string> m_named;
+};
+
+// Request fields the gateway writes itself, or drops: httplib adds the REMOTE_* and LOCAL_*
+// ones to what the client sent, and has answered Expect already.
+bool is_replaced_in_request(std::string_view name)
+{
+    static constexpr std::string_view replaced[]
+        = { "Host", "Content-Length", "Expect", "X-Forwarded-For", "X-Forwarded-Proto",
+              "X-Forwarded-Host", "REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT" };
+    return std::any_of(std::begin(replaced), std::end(replaced),
+        [&](std::string_view field) { return equals_ignoring_case(field, name); });
 }
 
 std::string request_head(const httplib::Request& request, const ForwardTarget& target)
 {
-    const std::vector<std::string> listed = connection_options(request.headers);
+    // The target goes into the request line as it is: a space or a control character would end
+    // it early or make it something else.
+    const bool plain = target.path_and_query.starts_with('/')
+        && std::none_of(target.path_and_query.begin(), target.path_and_query.end(),
+            [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == '\x7f'; });
+    if (!plain)
+        throw api::ApiError(400, "The request's path has a space or a control character.");
+
     std::string head = fmt::format("{} {} HTTP/1.1\r\n", request.method, target.path_and_query);
-    std::string forwarded_for;
+    auto out = std::back_inserter(head);
+    const HopByHopFields hop_by_hop(request.headers);
     for (const auto& [name, value] : request.headers) {
-        const std::string lower = lowercase(name);
-        if (hop_by_hop(lower, listed) || lower == "x-forwarded-proto"
-            || lower == "x-forwarded-host")
-            continue;
-        if (lower == "x-forwarded-for") {
-            forwarded_for += (forwarded_for.empty() ? "" : ", ") + value;
-            continue;
-        }
-        head += fmt::format("{}: {}\r\n", name, value);
+        if (!hop_by_hop.contains(name) && !is_replaced_in_request(name))
+            fmt::format_to(out, "{}: {}\r\n", name, value);
     }
-    if (!request.remote_addr.empty())
-        forwarded_for += (forwarded_for.empty() ? "" : ", ") + request.remote_addr;
-    if (!forwarded_for.empty())
-        head += fmt::format("X-Forwarded-For: {}\r\n", forwarded_for);
-    head += "X-Forwarded-Proto: http\r\n";
+    // HTTP/1.1 wants a Host field, empty when the client (HTTP/1.0) named no host.
+    const std::string host = request.get_header_value("Host");
+    fmt::format_to(out, "Host: {}\r\n", host);
     if (request.has_header("Host"))
-        head += fmt::format("X-Forwarded-Host: {}\r\n", request.get_header_value("Host"));
-    head += fmt::format("Content-Length: {}\r\nConnection: close\r\n\r\n", request.body.size());
+        fmt::format_to(out, "X-Forwarded-Host: {}\r\n", host);
+    std::string forwarded_for;
+    for (size_t i = 0; i < request.get_header_value_count("X-Forwarded-For"); i++)
+        forwarded_for += fmt::format("{}, ", request.get_header_value("X-Forwarded-For", i));
+    fmt::format_to(out, "X-Forwarded-For: {}{}\r\nX-Forwarded-Proto: http\r\n", forwarded_for,
+        request.remote_addr);
+    if (!request.body.empty() || request.has_header("Content-Length")
+        || request.has_header("Transfer-Encoding"))
+        fmt::format_to(out, "Content-Length: {}\r\n", request.body.size());
+    head += "Connection: close\r\n\r\n";
     return head;
 }
 
-bool send_all(int fd, const char* data, size_t size)
+int poll_timeout(milliseconds wait)
 {
-    while (size > 0) {
-        const ssize_t sent = ::send(fd, data, size, MSG_NOSIGNAL);
-        if (sent < 0 && errno == EINTR)
-            continue;
-        if (sent <= 0)
-            return false;
-        data += sent;
-        size -= static_cast<size_t>(sent);
-    }
-    return true;
+    return static_cast<int>(std::clamp<milliseconds::rep>(wait.count(), 0, INT_MAX));
 }
 
-// The reply as http-parser reads it from the stream: the head once complete, then the body in
-// pieces as they arrive.
-class ReplyReader {
+std::string seconds_text(milliseconds duration)
+{
+    return fmt::format("{:g} s", static_cast<double>(duration.count()) / 1000);
+}
+
+enum class Sent {
+    all,
+    // The function stopped reading: it closed its end, or replied without taking the rest; what
+    // it sent is worth reading.
+    cut_short,
+    timed_out,
+};
+
+Sent send_within(int fd, std::string_view bytes, milliseconds timeout)
+{
+    while (!bytes.empty()) {
+        const ssize_t sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent > 0) {
+            bytes.remove_prefix(static_cast<size_t>(sent));
+            continue;
+        }
+        if (sent < 0 && errno == EINTR)
+            continue;
+        if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            return Sent::cut_short;
+        // Full: wait until the function reads, or until it answers without reading.
+        pollfd poller { fd, POLLOUT | POLLIN, 0 };
+        const int ready = ::poll(&poller, 1, poll_timeout(timeout));
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready == 0)
+            return Sent::timed_out;
+        if (ready < 0 || !(poller.revents & POLLOUT))
+            return Sent::cut_short;
+    }
+    return Sent::all;
+}
+
+enum class Received { parsed, timed_out, failed };
+
+// The state of one exchange, shared by forward_request and the content provider and releaser it
+// leaves in the response: whichever is destroyed last ends the exchange.
+class Exchange : public std::enable_shared_from_this<Exchange> {
 public:
-    ReplyReader(host::UniqueFd stream, bool head_request, std::chrono::milliseconds timeout)
+    Exchange(
+        host::UniqueFd stream, bool is_head, milliseconds timeout, std::function<void(bool)> done)
         : m_stream(std::move(stream))
+        , m_is_head(is_head)
         , m_timeout(timeout)
-        , m_head_request(head_request)
+        , m_done(std::move(done))
     {
+        http_parser_init(&m_parser, HTTP_RESPONSE);
+        m_parser.data = this;
         http_parser_settings_init(&m_settings);
         m_settings.on_header_field = [](http_parser* parser, const char* at, size_t length) {
-            auto* self = static_cast<ReplyReader*>(parser->data);
-            if (self->m_in_value || self->m_headers.empty())
-                self->m_headers.emplace_back();
-            self->m_in_value = false;
-            self->m_headers.back().first.append(at, length);
-            return 0;
+            return of(parser).add_to_header(true, at, length);
         };
         m_settings.on_header_value = [](http_parser* parser, const char* at, size_t length) {
-            auto* self = static_cast<ReplyReader*>(parser->data);
-            self->m_in_value = true;
-            self->m_headers.back().second.append(at, length);
-            return 0;
+            return of(parser).add_to_header(false, at, length);
         };
-        m_settings.on_headers_complete = [](http_parser* parser) {
-            auto* self = static_cast<ReplyReader*>(parser->data);
-            self->m_head_complete = true;
-            if (parser->flags & F_CONTENTLENGTH)
-                self->m_content_length = parser->content_length;
-            // A reply to HEAD has no body, whatever its length says (http-parser's skip).
-            return self->m_head_request ? 1 : 0;
-        };
+        m_settings.on_headers_complete
+            = [](http_parser* parser) { return of(parser).end_headers(); };
         m_settings.on_body = [](http_parser* parser, const char* at, size_t length) {
-            static_cast<ReplyReader*>(parser->data)->m_body.append(at, length);
+            of(parser).m_body.append(at, length);
             return 0;
         };
         m_settings.on_message_complete = [](http_parser* parser) {
-            static_cast<ReplyReader*>(parser->data)->m_complete = true;
+            // Interim replies are over at their head; the final one follows.
+            if (of(parser).m_head_complete) {
+                of(parser).m_message_complete = true;
+                // Nothing after the reply belongs to it.
+                http_parser_pause(parser, 1);
+            }
             return 0;
         };
-        http_parser_init(&m_parser, HTTP_RESPONSE);
-        m_parser.data = this;
     }
-    ReplyReader(const ReplyReader&) = delete;
-    ReplyReader& operator=(const ReplyReader&) = delete;
+    ~Exchange() { finish(false); }
+    Exchange(const Exchange&) = delete;
+    Exchange& operator=(const Exchange&) = delete;
 
-    int fd() const { return m_stream.get(); }
-    bool head_complete() const { return m_head_complete; }
-    bool complete() const { return m_complete; }
-    unsigned status() const { return m_parser.status_code; }
-    const std::vector<std::pair<std::string, std::string>>& headers() const { return m_headers; }
-    std::optional<uint64_t> content_length() const { return m_content_length; }
-    std::string take_body() { return std::exchange(m_body, {}); }
-
-    // Reads what has arrived, waiting up to the timeout; an ApiError (502 or 504) when the
-    // stream fails, ends early or breaks the protocol.
-    void read_more()
+    // Sends the request; throws ApiError when the function does not take it.
+    void send_request(const std::string& head, const std::string& body)
     {
-        pollfd readable { m_stream.get(), POLLIN, 0 };
-        int ready;
-        do
-            ready = ::poll(&readable, 1, static_cast<int>(m_timeout.count()));
-        while (ready < 0 && errno == EINTR);
-        if (ready == 0)
-            throw ApiError(504,
-                fmt::format("The function did not reply within {} s.",
-                    std::chrono::duration_cast<std::chrono::seconds>(m_timeout).count()));
-        char buffer[65536];
-        ssize_t received;
-        do
-            received = ::recv(m_stream.get(), buffer, sizeof buffer, 0);
-        while (received < 0 && errno == EINTR);
-        if (received < 0)
-            throw ApiError(502,
-                fmt::format("The connection to the function failed: {}", std::strerror(errno)));
-        // Zero bytes tell the parser the stream ended, which completes a reply without length.
-        const size_t parsed
-            = http_parser_execute(&m_parser, &m_settings, buffer, static_cast<size_t>(received));
-        const auto error = HTTP_PARSER_ERRNO(&m_parser);
-        if (error != HPE_OK || parsed != static_cast<size_t>(received))
-            throw ApiError(502,
+        Sent sent = send_within(m_stream.get(), head, m_timeout);
+        if (sent == Sent::all)
+            sent = send_within(m_stream.get(), body, m_timeout);
+        if (sent == Sent::timed_out)
+            throw api::ApiError(504,
                 fmt::format(
-                    "The function's reply is not HTTP/1.x: {}.", http_errno_description(error)));
-        if (received == 0 && !m_complete)
-            throw ApiError(502,
-                m_head_complete ? "The function closed the connection in the middle of its reply."
-                                : "The function closed the connection before replying.");
+                    "The function did not read the request within {}.", seconds_text(m_timeout)));
+    }
+
+    // Reads until the reply's head is complete; throws ApiError when it does not come.
+    void receive_head()
+    {
+        const auto deadline = Clock::now() + m_timeout;
+        while (!m_head_complete) {
+            const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+            switch (receive(std::max(left, milliseconds(0)))) {
+            case Received::parsed: break;
+            case Received::timed_out:
+                throw api::ApiError(504,
+                    fmt::format("The function did not reply within {}.", seconds_text(m_timeout)));
+            case Received::failed: throw api::ApiError(502, m_failure);
+            }
+        }
+    }
+
+    // Sets the reply's status, headers and body in `response`.
+    void relay_reply(const httplib::Request& request, httplib::Response& response)
+    {
+        response.status = static_cast<int>(m_parser.status_code);
+        // A reply without a body keeps the length it declares: that of the resource (HEAD, 304).
+        const bool has_body = !m_body.empty() || !m_message_complete;
+        const HopByHopFields hop_by_hop(m_headers);
+        std::string content_type = "application/octet-stream"; // RFC 9110 8.3: when it has none
+        bool has_content_type = false;
+        for (const auto& [name, value] : m_headers) {
+            if (hop_by_hop.contains(name)
+                || (has_body && equals_ignoring_case(name, "Content-Length")))
+                continue;
+            if (has_body && equals_ignoring_case(name, "Content-Type")) {
+                if (!std::exchange(has_content_type, true))
+                    content_type = value;
+                continue;
+            }
+            response.set_header(name, value);
+        }
+        if (!has_body) {
+            finish(true);
+            return;
+        }
+        auto self = shared_from_this();
+        auto release = [self](bool success) { self->finish(success && self->m_message_complete); };
+        // httplib would apply the client's Range to a reply of known length, which the function
+        // has done already.
+        if (m_content_length && request.ranges.empty()) {
+            response.set_content_provider(
+                *m_content_length, content_type,
+                [self](size_t, size_t, httplib::DataSink& sink) { return self->relay_body(sink); },
+                release);
+            return;
+        }
+        // Chunked, but framed here: httplib's chunked provider compresses what it sends when the
+        // client accepts gzip or br, even a reply the function has compressed already.
+        response.set_header("Transfer-Encoding", "chunked");
+        response.set_content_provider(
+            content_type,
+            [self](size_t, httplib::DataSink& sink) { return self->relay_body_in_chunks(sink); },
+            release);
+    }
+
+    // Ends the exchange: the function's connection closes and `done` hears how it went.
+    void finish(bool complete)
+    {
+        m_stream.reset();
+        if (auto done = std::exchange(m_done, nullptr))
+            done(complete);
     }
 
 private:
+    static Exchange& of(http_parser* parser) { return *static_cast<Exchange*>(parser->data); }
+
+    int add_to_header(bool is_name, const char* at, size_t length)
+    {
+        // Trailers come after the head, too late to relay.
+        if (m_head_complete)
+            return 0;
+        // The parser hands a name or a value over in pieces when it spans reads.
+        if (is_name && !m_in_name)
+            m_headers.emplace_back();
+        m_in_name = is_name;
+        (is_name ? m_headers.back().first : m_headers.back().second).append(at, length);
+        return 0;
+    }
+
+    // 0: the reply has a body as its framing says; 1: it has none whatever its framing says.
+    int end_headers()
+    {
+        const unsigned status = m_parser.status_code;
+        if (status == 101) {
+            m_failure = "The function switched protocols, which the gateway does not relay.";
+            return -1;
+        }
+        m_in_name = false;
+        if (status < 200) {
+            m_headers.clear();
+            return 1;
+        }
+        m_head_complete = true;
+        // The parser counts it down as the body comes.
+        if ((m_parser.flags & F_CONTENTLENGTH) && !(m_parser.flags & F_CHUNKED))
+            m_content_length = m_parser.content_length;
+        return m_is_head || status == 204 || status == 304 ? 1 : 0;
+    }
+
+    // Reads what the function sent next, waiting at most `wait`, and parses it. `m_failure` says
+    // why when it fails.
+    Received receive(milliseconds wait)
+    {
+        ssize_t got = 0;
+        for (;;) {
+            pollfd poller { m_stream.get(), POLLIN, 0 };
+            const int ready = ::poll(&poller, 1, poll_timeout(wait));
+            if (ready == 0)
+                return Received::timed_out;
+            got = ready < 0
+                ? ready
+                : ::recv(m_stream.get(), m_buffer.data(), m_buffer.size(), MSG_DONTWAIT);
+            if (got >= 0)
+                break;
+            if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+                m_failure
+                    = fmt::format("Reading the function's reply failed: {}.", std::strerror(errno));
+                return Received::failed;
+            }
+        }
+        m_received_any = m_received_any || got > 0;
+        // A read of 0 bytes tells the parser the function closed the connection, which ends a
+        // reply that has neither a length nor chunks.
+        http_parser_execute(&m_parser, &m_settings, m_buffer.data(), static_cast<size_t>(got));
+        const auto error = HTTP_PARSER_ERRNO(&m_parser);
+        if (got == 0 && !m_message_complete
+            && (error == HPE_OK || error == HPE_INVALID_EOF_STATE)) {
+            m_failure = !m_received_any ? "The function closed the connection before replying."
+                : !m_head_complete
+                ? "The function closed the connection in the middle of its reply's head."
+                : "The function closed the connection in the middle of its reply's body.";
+            return Received::failed;
+        }
+        if (error != HPE_OK && !(error == HPE_PAUSED && m_message_complete)) {
+            if (m_failure.empty())
+                m_failure = fmt::format(
+                    "The function's reply is not HTTP/1.x: {}.", http_errno_description(error));
+            return Received::failed;
+        }
+        // The function's part is over once its whole reply is read: its instance may take the
+        // next request while the gateway still sends this one's reply on.
+        if (m_message_complete)
+            finish(true);
+        return Received::parsed;
+    }
+
+    // Hands the client what the parser has of the body, reading more when it has nothing.
+    bool take_body()
+    {
+        if (m_body.empty() && !m_message_complete && receive(m_timeout) != Received::parsed) {
+            finish(false);
+            return false;
+        }
+        return true;
+    }
+
+    bool relay_body(httplib::DataSink& sink)
+    {
+        if (!take_body())
+            return false;
+        const bool written = m_body.empty() || sink.write(m_body.data(), m_body.size());
+        m_body.clear();
+        return written;
+    }
+
+    bool relay_body_in_chunks(httplib::DataSink& sink)
+    {
+        if (!take_body())
+            return false;
+        if (!m_body.empty()) {
+            const std::string size_line = fmt::format("{:x}\r\n", m_body.size());
+            if (!sink.write(size_line.data(), size_line.size())
+                || !sink.write(m_body.data(), m_body.size()) || !sink.write("\r\n", 2))
+                return false;
+            m_body.clear();
+        }
+        if (m_message_complete) {
+            if (!sink.write("0\r\n\r\n", 5))
+                return false;
+            sink.done();
+        }
+        return true;
+    }
+
     host::UniqueFd m_stream;
-    std::chrono::milliseconds m_timeout;
-    bool m_head_request;
-    http_parser_settings m_settings {};
+    const bool m_is_head;
+    const milliseconds m_timeout;
+    std::function<void(bool)> m_done;
     http_parser m_parser {};
+    http_parser_settings m_settings {};
+    std::array<char, 64 * 1024> m_buffer {};
     std::vector<std::pair<std::string, std::string>> m_headers;
-    bool m_in_value = false;
+    bool m_in_name = false;
+    bool m_received_any = false;
     bool m_head_complete = false;
-    bool m_complete = false;
-    std::optional<uint64_t> m_content_length;
+    bool m_message_complete = false;
+    std::optional<uint64_t> m_content_length; // the reply's, when it has one
+    // Body bytes parsed and not yet relayed: at most one read's worth.
     std::string m_body;
+    std::string m_failure;
 };
 
 } // namespace
 
 void forward_request(host::UniqueFd stream, const httplib::Request& request,
-    const ForwardTarget& target, httplib::Response& response, std::chrono::milliseconds timeout,
+    const ForwardTarget& target, httplib::Response& response, milliseconds timeout,
     std::function<void(bool complete)> done)
 {
-    auto reader
-        = std::make_shared<ReplyReader>(std::move(stream), request.method == "HEAD", timeout);
-    try {
-        const std::string head = request_head(request, target);
-        if (!send_all(reader->fd(), head.data(), head.size())
-            || !send_all(reader->fd(), request.body.data(), request.body.size()))
-            throw ApiError(502, "The function closed the connection before taking the request.");
-        while (!reader->head_complete())
-            reader->read_more();
-    } catch (...) {
-        done(false);
-        throw;
-    }
-
-    response.status = static_cast<int>(reader->status());
-    std::string content_type;
-    const std::vector<std::string> listed = [&] {
-        httplib::Headers headers(reader->headers().begin(), reader->headers().end());
-        return connection_options(headers);
-    }();
-    for (const auto& [name, value] : reader->headers()) {
-        const std::string lower = lowercase(name);
-        if (lower == "content-type")
-            content_type = value;
-        else if (!hop_by_hop(lower, listed))
-            response.headers.emplace(name, value);
-    }
-    std::string body = reader->take_body();
-    // An empty error body would be taken for httplib's own error and given a fault_message
-    // (api/http_server.h): a content provider marks it as the function's.
-    if (reader->complete() && (!body.empty() || response.status < 400)) {
-        response.set_content(body, content_type);
-        if (content_type.empty())
-            response.headers.erase("Content-Type");
-        done(true);
-        return;
-    }
-    // httplib calls the provider as the client takes the body, and the releaser once, with
-    // whether the provider finished: then the instance is free for the next request.
-    auto finished = std::make_shared<bool>(reader->complete() && body.empty());
-    // A body of known length ends when httplib has sent that many bytes; a chunked one when
-    // the provider says so (a DataSink of the former has no done()).
-    auto next_piece = [reader, finished, first = std::make_shared<std::string>(std::move(body))](
-                          httplib::DataSink& sink, bool chunked) {
-        try {
-            std::string piece = first->empty() ? reader->take_body() : std::exchange(*first, {});
-            while (piece.empty() && !reader->complete()) {
-                reader->read_more();
-                piece = reader->take_body();
-            }
-            if (!piece.empty() && !sink.write(piece.data(), piece.size()))
-                return false;
-            if (reader->complete()) {
-                *finished = true;
-                if (chunked)
-                    sink.done();
-            }
-            return true;
-        } catch (const ApiError&) {
-            return false;
-        }
-    };
-    auto release = [done = std::move(done), finished](bool success) { done(success && *finished); };
-    if (const auto length = reader->content_length())
-        response.set_content_provider(
-            *length, content_type,
-            [next_piece](
-                size_t, size_t, httplib::DataSink& sink) { return next_piece(sink, false); },
-            release);
-    else
-        response.set_chunked_content_provider(
-            content_type,
-            [next_piece](size_t, httplib::DataSink& sink) { return next_piece(sink, true); },
-            release);
+    // Whatever is thrown from here on ends the exchange with `done(false)` as it unwinds.
+    auto exchange = std::make_shared<Exchange>(
+        std::move(stream), request.method == "HEAD", timeout, std::move(done));
+    if (request.is_multipart_form_data())
+        throw api::ApiError(415,
+            "The gateway cannot forward multipart/form-data requests: its HTTP server keeps no "
+            "copy of their body.");
+    exchange->send_request(request_head(request, target), request.body);
+    exchange->receive_head();
+    exchange->relay_reply(request, response);
 }
 
 } // namespace rvisor::fn

@@ -1,5 +1,6 @@
 #include "fn/restored_instance.h"
 
+#include "host/last_line.h"
 #include "oci/agent_client.h"
 #include "oci/stream_join_client.h"
 #include "vmm/fs_option.h"
@@ -7,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <stdexcept>
 
 namespace rvisor::fn {
@@ -28,16 +28,6 @@ std::filesystem::path vsock_path(const std::filesystem::path& directory)
 
 } // namespace
 
-std::string last_line_of(const std::filesystem::path& path)
-{
-    std::ifstream file(path);
-    std::string line, last;
-    while (std::getline(file, line))
-        if (!line.empty())
-            last = line;
-    return last;
-}
-
 RestoredInstance::RestoredInstance(const InstanceSetup& setup)
     : m_directory(setup.directory)
     , m_port(setup.port)
@@ -55,7 +45,7 @@ RestoredInstance::RestoredInstance(const InstanceSetup& setup)
     } catch (const std::exception& error) {
         std::string reason = error.what();
         if (m_vm && m_vm->exited()) {
-            const std::string line = last_line_of(m_directory / "vm.err");
+            const std::string line = host::last_line_of(m_directory / "vm.err");
             if (!line.empty())
                 reason = line;
         }

@@ -40,7 +40,4 @@ private:
     std::unique_ptr<host::ChildProcess> m_vm;
 };
 
-// The last line that is not empty of a file, such as what rvisor wrote on stderr as it failed.
-std::string last_line_of(const std::filesystem::path& path);
-
 } // namespace rvisor::fn

@@ -3,6 +3,7 @@
 #include "agent/protocol.h"
 #include "api/unix_http_client.h"
 #include "host/child_process.h"
+#include "host/last_line.h"
 #include "host/unique_fd.h"
 #include "host/unix_socket.h"
 #include "oci/agent_client.h"
@@ -91,17 +92,6 @@ std::unique_ptr<host::ChildProcess> start_vm(const MonitorSetup& setup,
         fmt::format("cannot join the network namespace {}: ", network_namespace->path().string()));
 }
 
-// The last line rvisor wrote on stderr, which says why a VM stopped.
-std::string last_error_line(const std::filesystem::path& path)
-{
-    std::ifstream file(path);
-    std::string line, last;
-    while (std::getline(file, line))
-        if (!line.empty())
-            last = line;
-    return last;
-}
-
 class Monitor {
 public:
     Monitor(const MonitorSetup& setup, int report_fd)
@@ -121,7 +111,7 @@ public:
         } catch (const std::exception& error) {
             std::string message = error.what();
             if (m_vm && m_vm->exited()) {
-                const std::string reason = last_error_line(m_setup.files.vm_errors());
+                const std::string reason = host::last_line_of(m_setup.files.vm_errors());
                 if (!reason.empty())
                     message += fmt::format(" ({})", reason);
             }
@@ -206,7 +196,7 @@ private:
         } catch (const std::exception& error) {
             std::string reason = error.what();
             if (m_vm->exited())
-                reason = last_error_line(m_setup.files.vm_errors());
+                reason = host::last_line_of(m_setup.files.vm_errors());
             m_vm->finish(0ms);
             std::error_code ignored;
             std::filesystem::remove_all(clone_of.state_file.parent_path(), ignored);
