@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace rvisor::fn {
 
 using api::ApiError;
@@ -94,7 +96,10 @@ InstancePool::Lease InstancePool::acquire(Clock::time_point deadline)
         }
         // Every request waiting beyond what the instances being restored will take starts one,
         // up to the limit: a burst from zero restores in parallel, not one instance at a time.
-        const unsigned live = static_cast<unsigned>(m_slots.size());
+        // A dead instance stays in m_slots until its leases and maintain() let it go; it must
+        // not keep its replacement from starting meanwhile.
+        const unsigned live = static_cast<unsigned>(std::count_if(
+            m_slots.begin(), m_slots.end(), [](const Slot& slot) { return !slot.failed; }));
         const unsigned demand = m_waiting + (queued ? 0 : 1);
         if (live + m_restoring < m_limits.max_instances
             && demand > m_restoring * m_limits.concurrency) {

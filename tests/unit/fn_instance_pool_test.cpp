@@ -342,6 +342,17 @@ TEST_F(FnInstancePoolTest, AnIdleInstanceThatDiedIsNotLeased)
     EXPECT_EQ(instances.stats().instances, 1u);
 }
 
+TEST_F(FnInstancePoolTest, ADeadInstanceDoesNotCountAgainstMaxInstances)
+{
+    // Without maintain() in between, as when a request comes before the platform's next tick.
+    InstancePool& instances = pool({ .max_instances = 1 });
+    instances.acquire(far()).release(false);
+    m_factory.made(0).alive = false;
+    InstancePool::Lease next = instances.acquire(far());
+    EXPECT_TRUE(next.cold());
+    EXPECT_EQ(m_factory.calls(), 2u);
+}
+
 TEST_F(FnInstancePoolTest, MaintainRetiresIdleInstancesDownToMinInstances)
 {
     InstancePool& instances = pool({ .min_instances = 1, .idle_timeout = 30s });
