@@ -1,6 +1,7 @@
 #include "fn/gateway.h"
 
 #include "api/http_server.h"
+#include "host/unique_fd.h"
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -8,6 +9,10 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <memory>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <thread>
@@ -23,12 +28,49 @@ constexpr size_t kWorkers = 256;
 constexpr size_t kMaxRequestBody = 64ull << 20;
 constexpr const char* kFunctionRoute = R"(/fn/([^/?]+)(/.*)?)";
 
-// httplib 0.11.4 stops a server only once its thread has marked itself running; taking the
-// listening socket back stops it at any point (as api/http_server.cpp does).
-class StoppableServer final : public httplib::Server {
+// httplib 0.11.4 listens with a backlog of 5, which a burst of clients overflows (their
+// connections wait out SYN retries of 1, 3, 7… s), and stops a server only once its thread has
+// marked itself running. It serves whatever listening socket it is handed, and taking the socket
+// back stops it at any point (as api/http_server.cpp does).
+class GatewayServer final : public httplib::Server {
 public:
+    void adopt_socket(int fd) { svr_sock_ = fd; }
     int release_socket() { return svr_sock_.exchange(INVALID_SOCKET); }
 };
+
+// A TCP socket listening on `address` with the kernel's largest backlog; its port is the one
+// asked for, or the one the kernel picked for 0.
+host::UniqueFd listen_on(const ListenAddress& address, int& port)
+{
+    addrinfo hints {};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    const int lookup = ::getaddrinfo(
+        address.host.c_str(), fmt::format("{}", address.port).c_str(), &hints, &found);
+    if (lookup != 0)
+        throw std::runtime_error(fmt::format(
+            "cannot listen for the gateway on {}: {}", address.host, ::gai_strerror(lookup)));
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owner(found, ::freeaddrinfo);
+    host::UniqueFd socket(
+        ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, found->ai_protocol));
+    const int on = 1;
+    // Accepted sockets inherit TCP_NODELAY: a reply's head and body are separate writes, and
+    // without it the body waits for the client's (delayed) acknowledgement of the head.
+    if (!socket || ::setsockopt(socket.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0
+        || ::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0
+        || ::bind(socket.get(), found->ai_addr, found->ai_addrlen) != 0
+        || ::listen(socket.get(), SOMAXCONN) != 0)
+        throw std::runtime_error(fmt::format("cannot listen for the gateway on {}:{}: {}",
+            address.host, address.port, std::strerror(errno)));
+    sockaddr_storage bound {};
+    socklen_t length = sizeof bound;
+    ::getsockname(socket.get(), reinterpret_cast<sockaddr*>(&bound), &length);
+    port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    return socket;
+}
 
 } // namespace
 
@@ -67,7 +109,7 @@ std::string function_target(const std::string& request_target, const std::string
 }
 
 struct Gateway::Impl {
-    StoppableServer http;
+    GatewayServer http;
     std::string host;
     int port = 0;
     std::thread thread;
@@ -86,17 +128,11 @@ Gateway::Gateway(const ListenAddress& address, FunctionPlatform& platform)
     auto& http = m_impl->http;
     api::serve_routes(http, routes);
     http.set_payload_max_length(kMaxRequestBody);
-    // A reply's head and body are separate writes: without this the body waits for the client's
-    // acknowledgement of the head (Nagle's algorithm against delayed ACKs).
-    http.set_tcp_nodelay(true);
+    // Clients that send one request after another keep their connection.
+    http.set_keep_alive_max_count(1000);
     http.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
     m_impl->host = address.host;
-    m_impl->port = address.port == 0
-        ? http.bind_to_any_port(address.host)
-        : (http.bind_to_port(address.host, address.port) ? address.port : -1);
-    if (m_impl->port < 0)
-        throw std::runtime_error(fmt::format("cannot listen for the gateway on {}:{}: {}",
-            address.host, address.port, std::strerror(errno)));
+    http.adopt_socket(listen_on(address, m_impl->port).release());
     m_impl->thread = std::thread([&http] { http.listen_after_bind(); });
 }
 
