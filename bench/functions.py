@@ -740,8 +740,7 @@ def main():
         print(f"  round {number}: {ok}/{len(results)} answered 200, p50 "
               f"{ms(percentile([s for s, _, _ in results], 50))}, slowest {ms(slowest)}, "
               f"{sum(1 for s, _, w in results if not w and s <= 1.0)} within 1 s, "
-              f"{count} cold starts, {drops} connections the host's accept queues turned away "
-              "(the gateway listens with a backlog of 5: httplib's default)")
+              f"{count} cold starts, {drops} connections the host's accept queues turned away")
         for wrong in sorted({wrong for _, _, wrong in results if wrong})[:3]:
             print(f"    not answered (client timeout {BURST_TIMEOUT} s): {wrong}")
     rows.append((f"{BURST} at zero: answered, slowest ({len(bursts)} rounds)",
