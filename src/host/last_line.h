@@ -6,7 +6,8 @@
 
 namespace rvisor::host {
 
-// Empty when the file is missing or holds no such line.
+// Without its line ending (LF, or a console's CR LF); empty when the file is missing or holds
+// no such line.
 std::string last_line_of(const std::filesystem::path& path);
 
 } // namespace rvisor::host

@@ -293,7 +293,8 @@ def test_bad_deploys(daemon, rootfs, workdir):
     """A command that cannot start, that exits, or whose port never answers: 400, with the
     reason, and nothing left behind."""
     for command, words in [(["/no/such/program"], "cannot start"),
-                           (["sh", "-c", "echo broken config >&2; exit 3"], "exited with status 3"),
+                           (["sh", "-c", "echo broken config >&2; exit 3"],
+                            "exited with status 3 (broken config)"),
                            (["sleep", "600"], "did not answer")]:
         status, reply = daemon.call("POST", "/functions", {"name": "bad", "rootfs": rootfs,
                                                            "command": command, "timeout_s": 3})
@@ -470,6 +471,9 @@ def test_own_server(daemon, rootfs, workdir):
            f"headers: {text}")
     randoms = {request(netloc, "GET", "/fn/c/random")[2] for _ in range(2)}
     expect(len(randoms) == 2, f"random bytes: {randoms}")
+    # The server's stdout reaches the console, which the platform logs per instance.
+    status, logs = daemon.text("/functions/c/logs")
+    expect(status == 200 and "http_hello: serving on port 9000" in logs, f"logs: {logs}")
 
 
 def test_containerd(rvisor, guest_dir):
