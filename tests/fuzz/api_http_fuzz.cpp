@@ -15,9 +15,9 @@
 #include "api/api_server.h"
 #include "api/http_server.h"
 #include "control/control_api.h"
+#include "control/control_program.h"
 #include "fn/function_api.h"
 #include "fn/function_platform.h"
-#include "control/control_program.h"
 #include "fuzz_check.h"
 
 #include <brotli/decode.h>
