@@ -29,7 +29,7 @@ protected:
         std::ofstream(m_root / "bin/script") << "#!/bin/sh\necho hi\n";
         m_spec.root = m_root;
         m_spec.process = ProcessSpec {};
-        m_spec.process->cwd = "/";
+        m_spec.process->cwd = std::string(1, '/');
     }
     void TearDown() override { std::filesystem::remove_all(m_root); }
 
