@@ -43,14 +43,6 @@ std::string fault_message_for(int status)
     }
 }
 
-// httplib 0.11.4 can only make TCP sockets, but it serves whatever listening socket is in
-// svr_sock_, so the API server hands it an AF_UNIX one.
-class UnixSocketHttpServer final : public httplib::Server {
-public:
-    void adopt_socket(int fd) { svr_sock_ = fd; }
-    int release_socket() { return svr_sock_.exchange(INVALID_SOCKET); }
-};
-
 } // namespace
 
 void send_fault(httplib::Response& response, int status, const std::string& message)
@@ -67,7 +59,7 @@ void send_json(httplib::Response& response, int status, const json& body)
 
 struct HttpServer::Impl {
     std::filesystem::path socket_path;
-    UnixSocketHttpServer http;
+    AdoptingHttpServer http;
     host::ListeningSocket socket {};
     std::thread thread;
 };

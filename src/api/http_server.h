@@ -15,6 +15,16 @@
 
 namespace rvisor::api {
 
+// httplib 0.11.4 makes only TCP sockets of its own, with a backlog of 5, and stops a server only
+// once its thread has marked itself running. It serves whatever listening socket is in svr_sock_,
+// so servers hand it theirs (an AF_UNIX one for the APIs, a TCP one with a deep backlog for the
+// function gateway), and taking the socket back stops it at any point.
+class AdoptingHttpServer final : public httplib::Server {
+public:
+    void adopt_socket(int fd) { svr_sock_ = fd; }
+    int release_socket() { return svr_sock_.exchange(INVALID_SOCKET); }
+};
+
 struct Route {
     std::string pattern; // httplib's: a literal path or a regular expression
     std::string method;

@@ -56,7 +56,7 @@ public:
         {
             oci::AgentConnection agent(vsock(), kBootTimeout, [this] { return m_vm->exited(); });
             times.agent = since_start();
-            set_up(agent);
+            oci::set_up_container(agent, m_plan.container, m_plan.vm);
             start_server(agent);
             wait_until_ready(agent);
             times.ready = since_start();
@@ -75,23 +75,6 @@ private:
     std::filesystem::path config() const { return dir() / "vm.json"; }
     std::filesystem::path api() const { return dir() / "api.sock"; }
     const FunctionSpec& function() const { return m_setup.function; }
-
-    void set_up(oci::AgentConnection& agent)
-    {
-        const std::vector<oci::AgentCall> calls
-            = oci::container_setup_calls(m_plan.container, m_plan.vm);
-        std::vector<uint64_t> ids;
-        for (const oci::AgentCall& call : calls)
-            ids.push_back(agent.send(call.method, call.params));
-        for (size_t i = 0; i < calls.size(); ++i) {
-            try {
-                agent.reply_to(calls[i].method, ids[i]);
-            } catch (const oci::AgentError& error) {
-                if (!(calls[i].optional && error.error_number() == ENODEV))
-                    throw;
-            }
-        }
-    }
 
     void start_server(oci::AgentConnection& agent)
     {

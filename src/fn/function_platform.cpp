@@ -87,8 +87,7 @@ struct FunctionPlatform::Function {
     std::string name;
     std::mutex mutex;
     std::shared_ptr<Version> current; // none while the first revision deploys
-    std::string state = "Deploying";
-    bool busy = true; // deploying, updating or being deleted
+    std::string state = "Deploying"; // any other than Ready refuses a change
     std::atomic<uint64_t> invocations { 0 };
     std::atomic<uint64_t> cold_starts { 0 };
     std::atomic<uint64_t> errors { 0 };
@@ -145,6 +144,15 @@ std::shared_ptr<FunctionPlatform::Function> FunctionPlatform::find(const std::st
     if (found == m_functions.end())
         throw ApiError(404, fmt::format("There is no function \"{}\".", name));
     return found->second;
+}
+
+std::vector<std::shared_ptr<FunctionPlatform::Function>> FunctionPlatform::functions_now()
+{
+    std::lock_guard lock(m_mutex);
+    std::vector<std::shared_ptr<Function>> functions;
+    for (const auto& [name, function] : m_functions)
+        functions.push_back(function);
+    return functions;
 }
 
 std::filesystem::path FunctionPlatform::find_rootfs(const FunctionSpec& spec) const
@@ -234,7 +242,6 @@ void FunctionPlatform::load_existing()
                 : mount_image(spec.image);
             function->current = make_version(spec, number, rootfs, true);
             function->state = "Ready";
-            function->busy = false;
             // Revisions left by a deploy or an update the last control program did not finish.
             for (const auto& other : std::filesystem::directory_iterator(entry.path()))
                 if (other.is_directory() && other.path().filename().string().starts_with('r')
@@ -279,7 +286,6 @@ json FunctionPlatform::deploy(const json& body)
         std::lock_guard lock(function->mutex);
         function->current = version;
         function->state = "Ready";
-        function->busy = false;
     }
     return describe(*function);
 }
@@ -291,9 +297,8 @@ json FunctionPlatform::update(const std::string& name, const json& body)
     unsigned number = 0;
     {
         std::lock_guard lock(function->mutex);
-        if (function->busy)
+        if (function->state != "Ready")
             throw ApiError(409, fmt::format("The function \"{}\" is {}.", name, function->state));
-        function->busy = true;
         function->state = "Updating";
         number = function->current->number + 1;
     }
@@ -303,14 +308,12 @@ json FunctionPlatform::update(const std::string& name, const json& body)
         save(*function, *version);
     } catch (...) {
         std::lock_guard lock(function->mutex);
-        function->busy = false;
         function->state = "Ready";
         throw;
     }
     {
         std::lock_guard lock(function->mutex);
         old = std::exchange(function->current, version);
-        function->busy = false;
         function->state = "Ready";
     }
     // New requests go to the new revision; those the old one holds finish there.
@@ -325,9 +328,8 @@ void FunctionPlatform::remove(const std::string& name)
     std::shared_ptr<Version> version;
     {
         std::lock_guard lock(function->mutex);
-        if (function->busy)
+        if (function->state != "Ready")
             throw ApiError(409, fmt::format("The function \"{}\" is {}.", name, function->state));
-        function->busy = true;
         function->state = "Deleting";
         version = std::exchange(function->current, nullptr);
     }
@@ -374,12 +376,7 @@ json FunctionPlatform::describe(Function& function)
 
 json FunctionPlatform::list()
 {
-    std::vector<std::shared_ptr<Function>> functions;
-    {
-        std::lock_guard lock(m_mutex);
-        for (const auto& [name, function] : m_functions)
-            functions.push_back(function);
-    }
+    const std::vector<std::shared_ptr<Function>> functions = functions_now();
     json entries = json::array();
     for (const auto& function : functions) {
         const json full = describe(*function);
@@ -405,12 +402,7 @@ std::string FunctionPlatform::logs(const std::string& name)
 
 std::string FunctionPlatform::metrics()
 {
-    std::vector<std::shared_ptr<Function>> functions;
-    {
-        std::lock_guard lock(m_mutex);
-        for (const auto& [name, function] : m_functions)
-            functions.push_back(function);
-    }
+    const std::vector<std::shared_ptr<Function>> functions = functions_now();
     struct Family {
         const char* name;
         const char* type;
@@ -506,10 +498,8 @@ void FunctionPlatform::maintain()
     std::unique_lock lock(m_mutex);
     auto last_pruning = std::chrono::steady_clock::now();
     while (!m_stop_signal.wait_for(lock, kMaintenanceInterval, [this] { return m_stopping; })) {
-        std::vector<std::shared_ptr<Function>> functions;
-        for (const auto& [name, function] : m_functions)
-            functions.push_back(function);
         lock.unlock();
+        const std::vector<std::shared_ptr<Function>> functions = functions_now();
         const auto now = std::chrono::steady_clock::now();
         const bool prune = now - last_pruning > 10s;
         for (const auto& function : functions) {

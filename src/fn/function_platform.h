@@ -26,6 +26,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace rvisor::fn {
 
@@ -66,6 +67,8 @@ private:
     struct Function;
 
     std::shared_ptr<Function> find(const std::string& name);
+    // Every function deployed, as the map holds them now.
+    std::vector<std::shared_ptr<Function>> functions_now();
     std::filesystem::path function_dir(const std::string& name) const;
     // Revision `number` of the function: deployed now, or (`deployed`) by an earlier control
     // program, its snapshot in the revision's directory.

@@ -28,18 +28,9 @@ constexpr size_t kWorkers = 256;
 constexpr size_t kMaxRequestBody = 64ull << 20;
 constexpr const char* kFunctionRoute = R"(/fn/([^/?]+)(/.*)?)";
 
-// httplib 0.11.4 listens with a backlog of 5, which a burst of clients overflows (their
-// connections wait out SYN retries of 1, 3, 7… s), and stops a server only once its thread has
-// marked itself running. It serves whatever listening socket it is handed, and taking the socket
-// back stops it at any point (as api/http_server.cpp does).
-class GatewayServer final : public httplib::Server {
-public:
-    void adopt_socket(int fd) { svr_sock_ = fd; }
-    int release_socket() { return svr_sock_.exchange(INVALID_SOCKET); }
-};
-
-// A TCP socket listening on `address` with the kernel's largest backlog; its port is the one
-// asked for, or the one the kernel picked for 0.
+// A TCP socket listening on `address` with the kernel's largest backlog (httplib's own 5 would
+// make a burst of clients wait out SYN retries of 1, 3, 7… s); its port is the one asked for,
+// or the one the kernel picked for 0.
 host::UniqueFd listen_on(const ListenAddress& address, int& port)
 {
     addrinfo hints {};
@@ -109,7 +100,7 @@ std::string function_target(const std::string& request_target, const std::string
 }
 
 struct Gateway::Impl {
-    GatewayServer http;
+    api::AdoptingHttpServer http;
     std::string host;
     int port = 0;
     std::thread thread;

@@ -74,6 +74,22 @@ InstancePool::Slot* InstancePool::slot_with_room()
     return best;
 }
 
+unsigned InstancePool::live_instances() const
+{
+    return static_cast<unsigned>(std::count_if(
+        m_slots.begin(), m_slots.end(), [](const Slot& slot) { return !slot.failed; }));
+}
+
+InstancePool::Slot& InstancePool::add_slot(
+    std::unique_ptr<FunctionInstance> instance, unsigned in_flight)
+{
+    Slot& slot = m_slots.emplace_back();
+    slot.instance = std::move(instance);
+    slot.in_flight = in_flight;
+    slot.last_used = Clock::now();
+    return slot;
+}
+
 InstancePool::Lease InstancePool::acquire(Clock::time_point deadline)
 {
     std::unique_lock lock(m_mutex);
@@ -98,8 +114,7 @@ InstancePool::Lease InstancePool::acquire(Clock::time_point deadline)
         // up to the limit: a burst from zero restores in parallel, not one instance at a time.
         // A dead instance stays in m_slots until its leases and maintain() let it go; it must
         // not keep its replacement from starting meanwhile.
-        const unsigned live = static_cast<unsigned>(std::count_if(
-            m_slots.begin(), m_slots.end(), [](const Slot& slot) { return !slot.failed; }));
+        const unsigned live = live_instances();
         const unsigned demand = m_waiting + (queued ? 0 : 1);
         if (live + m_restoring < m_limits.max_instances
             && demand > m_restoring * m_limits.concurrency) {
@@ -120,12 +135,8 @@ InstancePool::Lease InstancePool::acquire(Clock::time_point deadline)
                 throw ApiError(
                     502, fmt::format("No instance of the function could start: {}", failure));
             ++m_cold_starts;
-            Slot& slot = m_slots.emplace_back();
-            slot.instance = std::move(instance);
-            slot.in_flight = 1;
-            slot.last_used = Clock::now();
             ++m_in_flight;
-            return Lease(this, &slot, true);
+            return Lease(this, &add_slot(std::move(instance), 1), true);
         }
         if (!queued) {
             if (m_waiting >= m_limits.max_queue)
@@ -209,11 +220,8 @@ void InstancePool::maintain(Clock::time_point now)
         }
         std::lock_guard lock(m_mutex);
         --m_restoring;
-        if (instance) {
-            Slot& slot = m_slots.emplace_back();
-            slot.instance = std::move(instance);
-            slot.last_used = Clock::now();
-        }
+        if (instance)
+            add_slot(std::move(instance), 0);
         m_changed.notify_all();
     }
 }
@@ -230,8 +238,7 @@ PoolStats InstancePool::stats()
 {
     std::lock_guard lock(m_mutex);
     PoolStats stats;
-    for (const Slot& slot : m_slots)
-        stats.instances += slot.failed ? 0 : 1;
+    stats.instances = live_instances();
     stats.in_flight = m_in_flight;
     stats.queued = m_waiting;
     stats.restoring = m_restoring;

@@ -102,6 +102,10 @@ private:
     };
 
     Slot* slot_with_room(); // under m_mutex
+    // Instances not known dead (a dead one stays until its leases are released), under m_mutex.
+    unsigned live_instances() const;
+    // A slot for a new instance, used now by `in_flight` requests, under m_mutex.
+    Slot& add_slot(std::unique_ptr<FunctionInstance> instance, unsigned in_flight);
     void give_back(Slot* slot, bool failed);
     // Removes the slots that have no leases and `retire` picks, under m_mutex; the instances are
     // handed out to be stopped after the lock is let go.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -203,6 +204,22 @@ std::vector<AgentCall> container_setup_calls(const ContainerSpec& spec, const Co
     if (!spec.hostname.empty())
         calls.push_back({ "SetHostname", { { "hostname", spec.hostname } } });
     return calls;
+}
+
+void set_up_container(AgentConnection& agent, const ContainerSpec& spec, const ContainerVm& vm)
+{
+    const std::vector<AgentCall> calls = container_setup_calls(spec, vm);
+    std::vector<uint64_t> ids;
+    for (const AgentCall& call : calls)
+        ids.push_back(agent.send(call.method, call.params));
+    for (size_t i = 0; i < calls.size(); ++i) {
+        try {
+            agent.reply_to(calls[i].method, ids[i]);
+        } catch (const AgentError& error) {
+            if (!(calls[i].optional && error.error_number() == ENODEV))
+                throw;
+        }
+    }
 }
 
 nlohmann::json create_process_params(const std::string& exec_id, const ProcessSpec& process)

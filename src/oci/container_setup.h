@@ -4,6 +4,7 @@
 // own shares, file binds from copies the agent writes, kernel file systems as asked), the
 // guest's network interface configured when it has one, the hostname set, and the container's
 // process created (not started).
+#include "oci/agent_client.h"
 #include "oci/bundle.h"
 #include "oci/container_vm.h"
 
@@ -28,6 +29,11 @@ inline constexpr const char* kInitExecId = "init";
 
 // Throws std::runtime_error naming a file bind mount's source that cannot be read.
 std::vector<AgentCall> container_setup_calls(const ContainerSpec& spec, const ContainerVm& vm);
+
+// Makes container_setup_calls' calls through `agent`, all on their way at once (each is a round
+// trip through the guest otherwise); an optional mount the guest's kernel lacks (ENODEV) is
+// skipped. Throws as AgentConnection::reply_to does.
+void set_up_container(AgentConnection& agent, const ContainerSpec& spec, const ContainerVm& vm);
 
 // CreateProcess's parameters for `process`, run in the container's root.
 nlohmann::json create_process_params(const std::string& exec_id, const ProcessSpec& process);

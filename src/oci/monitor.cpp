@@ -145,19 +145,7 @@ private:
         std::optional<AgentConnection> control = m_setup.clone_of ? start_clone() : std::nullopt;
         if (!control)
             control.emplace(boot());
-        // All on their way at once: each is a round trip through the guest otherwise.
-        const std::vector<AgentCall> calls = container_setup_calls(m_setup.spec, m_setup.vm);
-        std::vector<uint64_t> ids;
-        for (const AgentCall& call : calls)
-            ids.push_back(control->send(call.method, call.params));
-        for (size_t i = 0; i < calls.size(); ++i) {
-            try {
-                control->reply_to(calls[i].method, ids[i]);
-            } catch (const AgentError& error) {
-                if (!(calls[i].optional && error.error_number() == ENODEV))
-                    throw;
-            }
-        }
+        set_up_container(*control, m_setup.spec, m_setup.vm);
         const int stdio[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
         m_session.create(*m_setup.spec.process, m_setup.console_socket, stdio);
         if (m_setup.vm.network) {
