@@ -250,9 +250,9 @@ uint8_t* Hart::host_pointer_slow(uint64_t address, Access access, bool& faulted,
     const Privilege privilege = effective_privilege(access);
     const auto kind = static_cast<unsigned>(access);
     const bool paged = privilege != Privilege::Machine && (m_state.satp >> 60) != 0;
-    bool superpage = false;
+    uint64_t mapping_size = 0x1000;
     if (paged) {
-        auto translated = walk_page_table(address, access, privilege, superpage);
+        auto translated = walk_page_table(address, access, privilege, mapping_size);
         if (!translated) {
             faulted = true;
             return nullptr;
@@ -265,12 +265,12 @@ uint8_t* Hart::host_pointer_slow(uint64_t address, Access access, bool& faulted,
     const uint64_t page = physical & ~uint64_t { 0xfff };
     if (!ram.contains(page, 0x1000))
         return nullptr;
-    m_tlb.insert(kind, address, static_cast<unsigned>(privilege), ram.pointer(page), superpage);
+    m_tlb.insert(kind, address, static_cast<unsigned>(privilege), ram.pointer(page), mapping_size);
     return ram.pointer(physical);
 }
 
 std::optional<uint64_t> Hart::walk_page_table(
-    uint64_t address, Access access, Privilege privilege, bool& superpage)
+    uint64_t address, Access access, Privilege privilege, uint64_t& mapping_size)
 {
     const Exception fault = access == Access::Fetch ? Exception::InstructionPageFault
         : access == Access::Load                    ? Exception::LoadPageFault
@@ -341,8 +341,8 @@ std::optional<uint64_t> Hart::walk_page_table(
                 && !__atomic_compare_exchange_n(
                     pte_pointer, &pte, updated, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
                 continue; // the PTE changed under us: check it again
-            superpage = level > 0;
             const uint64_t offset_mask = (uint64_t { 1 } << (12 + 9 * level)) - 1;
+            mapping_size = offset_mask + 1;
             return ((ppn << 12) & ~offset_mask) | (address & offset_mask);
         }
         table = ((pte >> 10) & ((uint64_t { 1 } << 44) - 1)) << 12;

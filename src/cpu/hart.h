@@ -171,7 +171,7 @@ private:
     // Translation: guest-virtual to guest-physical; nullopt after raising the page fault.
     std::optional<uint64_t> translate(uint64_t address, Access access);
     std::optional<uint64_t> walk_page_table(
-        uint64_t address, Access access, Privilege privilege, bool& superpage);
+        uint64_t address, Access access, Privilege privilege, uint64_t& mapping_size);
     Privilege effective_privilege(Access access) const
     {
         return access == Access::Fetch ? m_state.privilege : m_data_privilege;

@@ -159,10 +159,13 @@ cpu::HartExit Translator::run(uint64_t budget)
             ++m_fence_epoch;
             m_state->clear_jump_cache();
         }
-        const uint64_t generation = HartAccess::tlb(m_hart).generation();
-        if (generation != m_tlb_generation) {
-            m_tlb_generation = generation;
-            m_state->clear_jump_cache();
+        const cpu::Tlb& tlb = HartAccess::tlb(m_hart);
+        if (tlb.generation() != m_tlb_generation) {
+            bool stale = false;
+            const bool known = tlb.pages_flushed_since(m_tlb_generation,
+                [&](uint64_t page) { stale = stale || m_state->may_hold_page(page); });
+            if (!known || stale)
+                m_state->clear_jump_cache();
         }
 
         // RMM has no SSE equivalent: while the guest's dynamic rounding mode is RMM (or
@@ -189,8 +192,7 @@ cpu::HartExit Translator::run(uint64_t budget)
                 break;
             continue;
         }
-        entry.tag = tag;
-        entry.code = code;
+        m_state->set_jump(entry, m_hart.pc(), tag, code);
 
         // Never less than a block's length, or the block could never start.
         const int64_t slice

@@ -4,6 +4,7 @@
 #include "cpu/hart.h"
 #include "cpu/status_bits.h"
 #include "isa/csr_address.h"
+#include "jit/translator.h"
 
 #include <gtest/gtest.h>
 
@@ -47,7 +48,7 @@ constexpr uint32_t s_type(uint32_t opcode, uint32_t funct3, unsigned rs1, unsign
     return opcode | (u & 0x1f) << 7 | funct3 << 12 | rs1 << 15 | rs2 << 20
         | ((u >> 5) & 0x7f) << 25;
 }
-constexpr unsigned zero = 0, a0 = 10, a1 = 11, a2 = 12;
+constexpr unsigned zero = 0, ra = 1, a0 = 10, a1 = 11, a2 = 12;
 constexpr uint32_t ld(unsigned rd, unsigned rs1, int32_t imm)
 {
     return i_type(0x03, 3, rd, rs1, imm);
@@ -71,6 +72,10 @@ constexpr uint32_t addi(unsigned rd, unsigned rs1, int32_t imm)
 constexpr uint32_t sfence_vma(unsigned rs1, unsigned rs2)
 {
     return 0x12000073 | rs1 << 15 | rs2 << 20;
+}
+constexpr uint32_t jal_self() // jal zero, 0: a loop in place
+{
+    return 0x0000006f;
 }
 constexpr uint32_t kNop = 0x00000013;
 
@@ -477,6 +482,59 @@ TEST_F(MmuTest, SfenceVmaAfterChangingASuperpage)
     hart.set_x(a1, 0x200000 + (kDataA - kRamBase));
     run({ sfence_vma(a1, zero), ld(a0, a1, 0) });
     expect_fault(Exception::LoadPageFault, 0x200000 + (kDataA - kRamBase), kCode + 4);
+}
+
+TEST_F(MmuTest, TranslatedCodeJumpsToTheNewPageAfterSfenceVmaOfIt)
+{
+    // The translator caches indirect-jump targets by virtual pc; a flush of one page must drop
+    // that page's targets (and only a flush of a page its entries may hold needs to).
+    constexpr uint64_t kTarget = 0x30000;
+    constexpr uint64_t kFirst = kRamBase + 0x20000, kSecond = kRamBase + 0x21000;
+    place(kFirst, { addi(a0, zero, 1), jalr(zero, ra, 0) });
+    place(kSecond, { addi(a0, zero, 2), jalr(zero, ra, 0) });
+    const uint64_t entry = tables.map(kTarget, kFirst, R | X);
+    tables.map(kData, kDataA, R | W);
+    enable();
+    place(kCodePage,
+        { jalr(ra, a2, 0), jal_self(), sfence_vma(a1, zero), jalr(ra, a2, 0), jal_self() });
+    jit::Translator translator { hart, jit::TranslatorOptions { .translate_after = 1 } };
+    hart.set_privilege(Privilege::Supervisor);
+    hart.set_x(a2, kTarget);
+    hart.set_pc(kCode);
+    translator.run(100);
+    expect_no_trap(kCode + 4);
+    EXPECT_EQ(hart.x(a0), 1u);
+
+    // A flush of another page keeps the target.
+    hart.set_x(a1, kData);
+    hart.set_pc(kCode + 8);
+    translator.run(100);
+    expect_no_trap(kCode + 16);
+    EXPECT_EQ(hart.x(a0), 1u);
+
+    write64(entry, ((kSecond >> 12) << 10) | R | X | pte::kValid);
+    hart.set_x(a1, kTarget);
+    hart.set_pc(kCode + 8);
+    translator.run(100);
+    expect_no_trap(kCode + 16);
+    EXPECT_EQ(hart.x(a0), 2u);
+}
+
+TEST_F(MmuTest, SfenceVmaOfAnAddressOutsideASuperpageKeepsTheSuperpage)
+{
+    // A superpage's cached slices go with a flush of any address inside it, even one whose
+    // own slice was never cached; a 4 KiB page elsewhere stays usable.
+    const uint64_t big = tables.map(0x40000000, kRamBase, R | W, 1);
+    tables.map(kData, kDataA, R | W);
+    enable();
+    EXPECT_EQ(load_ok(0x40000000 + (kDataB - kRamBase)), 0xbbbb0000bbbb0000u);
+    EXPECT_EQ(load_ok(kData), 0xaaaa0000aaaa0000u);
+    write64(big, 0);
+    hart.set_x(a1, 0x40000000 + 0x1000);
+    run({ sfence_vma(a1, zero), kNop });
+    expect_no_trap(kCode + 8);
+    load_expecting_fault(0x40000000 + (kDataB - kRamBase));
+    EXPECT_EQ(load_ok(kData), 0xaaaa0000aaaa0000u);
 }
 
 TEST_F(MmuTest, SatpWriteSwitchesAddressSpaces)
