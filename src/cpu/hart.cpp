@@ -46,7 +46,7 @@ void Hart::set_privilege(Privilege privilege)
     refresh_data_privilege();
 }
 
-HartExit Hart::run(uint64_t budget)
+HartExit Hart::run(uint64_t budget, bool until_jump)
 {
     m_exit_requested = false;
     m_exit = HartExit::BudgetExhausted;
@@ -77,10 +77,11 @@ HartExit Hart::run(uint64_t budget)
         const isa::DecodedInstruction& insn = m_decode_cache.decode(m_state.pc, bits);
         if (m_tracer) [[unlikely]]
             m_tracer(*this, insn);
+        const uint64_t next_pc = m_state.pc + insn.length;
         execute(insn);
         if (!m_trapped)
             ++m_state.instret;
-        if (m_exit_requested)
+        if (m_exit_requested || (until_jump && m_state.pc != next_pc))
             break;
     }
     m_inside_run.store(false);

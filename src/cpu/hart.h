@@ -44,8 +44,10 @@ public:
     Hart(const HartConfig& config, const mem::Bus& bus, InterruptLines& lines,
         const host::Clock& clock);
 
-    // Executes up to `budget` instructions.
-    HartExit run(uint64_t budget);
+    // Executes up to `budget` instructions; with `until_jump`, stops after the first one that
+    // does not fall through to the next (a taken branch, a jump, a trap), where a translator's
+    // block would end.
+    HartExit run(uint64_t budget, bool until_jump = false);
     // Sleeps (after a WFI exit) until an interrupt is pending, a timer compare is reached or
     // something wakes the hart's lines (a pause, an IPI, a remote fence); it may return early,
     // as WFI may. No timeout: an idle hart costs the host nothing between its events.

@@ -16,8 +16,10 @@ namespace {
 // remote flushes and timer deadlines: a few microseconds.
 constexpr int64_t kSlice = 4096;
 constexpr uint64_t kPageSize = 0x1000;
-constexpr uint64_t kColdSteps = 16;
-constexpr size_t kMaxColdBlocks = 1 << 20;
+// At most this many instructions of cold code between the dispatcher's looks, even if no jump
+// comes: as long as translated code's longest block.
+constexpr uint64_t kColdSteps = BlockCompiler::kMaxInstructions;
+constexpr size_t kMaxColdBlocks = 1 << 17;
 
 } // namespace
 
@@ -35,8 +37,7 @@ void Translator::flush_code()
 {
     m_compiler.reset();
     // Assigned empty rather than cleared, so that their tables' memory goes too.
-    m_blocks = {};
-    m_cold_visits = {};
+    m_blocks.clear();
     m_pages = {};
     m_fallbacks = {};
     m_state->clear_jump_cache();
@@ -65,7 +66,7 @@ bool Translator::page_unchanged(const uint8_t* page)
         return true;
     }
     // The code's memory is reclaimed when the cache next fills up; nothing can reach it now.
-    for (const BlockKey& key : code_page.blocks)
+    for (const BlockTable::Key& key : code_page.blocks)
         m_blocks.erase(key);
     m_pages.erase(found);
     m_state->clear_jump_cache();
@@ -81,20 +82,19 @@ const uint8_t* Translator::block_at_pc(bool& fetch_trapped, bool& cold)
     if (!host)
         return nullptr;
     const uint8_t* page = host - (pc & (kPageSize - 1));
-    auto code_page = m_pages.find(page);
-    if (code_page != m_pages.end() && code_page->second.checked_epoch != m_fence_epoch)
-        page_unchanged(page);
-    if (auto found = m_blocks.find({ pc, host }); found != m_blocks.end())
-        return found->second;
+    const BlockTable::Key key { pc, host };
+    if (const BlockTable::Entry* found = m_blocks.find(key); found && found->code) {
+        // A block whose page changed since the last fence.i is dropped with its page.
+        if (found->page->checked_epoch == m_fence_epoch || page_unchanged(page))
+            return found->code;
+    }
     if (m_options.translate_after > 1) {
-        if (m_cold_visits.size() >= kMaxColdBlocks)
-            m_cold_visits.clear(); // code that never warms up must not grow this without end
-        auto [visits, first] = m_cold_visits.try_emplace({ pc, host }, 0);
-        if (++visits->second < m_options.translate_after) {
+        if (m_blocks.cold() >= kMaxColdBlocks)
+            m_blocks.drop_cold();
+        if (++m_blocks.find_or_add(key).visits < m_options.translate_after) {
             cold = true;
             return nullptr;
         }
-        m_cold_visits.erase(visits);
     }
     if (m_compiler.space_left() < BlockCompiler::kMaxBlockBytes) {
         flush_code();
@@ -108,8 +108,8 @@ const uint8_t* Translator::block_at_pc(bool& fetch_trapped, bool& cold)
         entry->second.checked_epoch = m_fence_epoch;
     }
     const auto find_block = [this](uint64_t target_pc, const uint8_t* address) -> const uint8_t* {
-        auto found = m_blocks.find({ target_pc, address });
-        return found == m_blocks.end() ? nullptr : found->second;
+        const BlockTable::Entry* found = m_blocks.find({ target_pc, address });
+        return found ? found->code : nullptr;
     };
     const BlockSource source { pc, host, 0x1000 - (pc & 0xfff) };
     auto block = m_compiler.compile(source, find_block, m_fallbacks);
@@ -117,8 +117,8 @@ const uint8_t* Translator::block_at_pc(bool& fetch_trapped, bool& cold)
         return nullptr;
     ++m_stats.blocks_translated;
     m_stats.peak_code_bytes = std::max(m_stats.peak_code_bytes, m_compiler.code_bytes());
-    m_blocks.emplace(BlockKey { pc, host }, block->entry);
-    entry->second.blocks.push_back(BlockKey { pc, host });
+    m_blocks.set_code(m_blocks.find_or_add(key), block->entry, &entry->second);
+    entry->second.blocks.push_back(key);
     return block->entry;
 }
 
@@ -142,11 +142,15 @@ cpu::HartExit Translator::run(uint64_t budget)
     const uint32_t host_mxcsr = _mm_getcsr();
     // Some instructions in the interpreter; false when that ends run().
     cpu::HartExit interpreter_exit = cpu::HartExit::BudgetExhausted;
-    const auto interpret = [&](uint64_t steps) {
-        interpreter_exit = m_hart.run(steps);
+    const auto interpret = [&](uint64_t steps, bool until_jump) {
+        const uint64_t instret = m_hart.instret();
+        interpreter_exit = m_hart.run(steps, until_jump);
         HartAccess::begin_run(m_hart);
-        remaining -= static_cast<int64_t>(steps);
-        since_service += static_cast<int64_t>(steps);
+        // What ran, as instret counts it (a trap retires nothing; a guest may write minstret).
+        const auto executed
+            = static_cast<int64_t>(std::clamp<uint64_t>(m_hart.instret() - instret, 1, steps));
+        remaining -= executed;
+        since_service += executed;
         return interpreter_exit == cpu::HartExit::BudgetExhausted;
     };
     while (remaining > 0) {
@@ -186,9 +190,10 @@ cpu::HartExit Translator::run(uint64_t budget)
             continue;
         }
         if (!code) {
-            // Cold code runs a few instructions in the interpreter (which looks after
-            // interrupts itself); MMIO and page-crossing instructions one.
-            if (!interpret(cold ? kColdSteps : 1))
+            // Cold code runs in the interpreter (which looks after interrupts itself) up to
+            // its next jump, so that the dispatcher next sees the start of a block; MMIO and
+            // page-crossing instructions run one at a time.
+            if (!interpret(cold ? kColdSteps : 1, cold))
                 break;
             continue;
         }
@@ -208,7 +213,7 @@ cpu::HartExit Translator::run(uint64_t budget)
         if (HartAccess::exit_requested(m_hart))
             break;
         if (site == 1) { // the block needs its first instruction interpreted (FS off)
-            if (!interpret(1))
+            if (!interpret(1, false))
                 break;
         } else if (site != 0) {
             // A direct exit within the page: chain it to the block at the new pc.

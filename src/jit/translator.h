@@ -4,6 +4,7 @@
 // One per hart, on the hart's thread; its code cache is its own.
 #include "cpu/execution_engine.h"
 #include "jit/block_compiler.h"
+#include "jit/block_table.h"
 #include "jit/code_buffer.h"
 #include "jit/runtime_state.h"
 
@@ -34,6 +35,18 @@ struct TranslatorOptions {
     size_t idle_code_bytes = 1 << 20;
 };
 
+// Self-modifying code. RISC-V only promises that stores reach instruction fetch after a
+// fence.i (remote ones through the SBI), so each guest page with blocks keeps a copy of the
+// bytes they came from; after a fence.i a page is compared with its copy when control next
+// reaches it from the dispatcher, and its blocks are dropped if it changed. Writes by any hart
+// or device are covered alike. Chained jumps never leave a page, and the jump cache is emptied
+// by fence.i, so no block runs unchecked after one.
+struct CodePage {
+    std::vector<uint8_t> bytes;
+    uint64_t checked_epoch;
+    std::vector<BlockTable::Key> blocks;
+};
+
 class Translator final : public cpu::ExecutionEngine {
 public:
     explicit Translator(cpu::Hart& hart, TranslatorOptions options = {});
@@ -61,31 +74,7 @@ private:
     // Blocks by the guest pc they were translated at and where that pc's bytes are in guest RAM:
     // the code holds pc-relative results (auipc, jal's link), so the same bytes mapped at
     // another address are another block.
-    struct BlockKey {
-        uint64_t pc;
-        const uint8_t* host;
-        bool operator==(const BlockKey&) const = default;
-    };
-    struct BlockKeyHash {
-        size_t operator()(const BlockKey& key) const
-        {
-            return std::hash<uint64_t> {}(
-                key.pc * 0x9e3779b97f4a7c15ull ^ reinterpret_cast<uintptr_t>(key.host));
-        }
-    };
-    std::unordered_map<BlockKey, const uint8_t*, BlockKeyHash> m_blocks;
-    std::unordered_map<BlockKey, unsigned, BlockKeyHash> m_cold_visits; // not yet translated
-    // Self-modifying code. RISC-V only promises that stores reach instruction fetch after a
-    // fence.i (remote ones through the SBI), so each guest page with blocks keeps a copy of the
-    // bytes they came from; after a fence.i a page is compared with its copy when control
-    // next reaches it from the dispatcher, and its blocks are dropped if it changed. Writes by
-    // any hart or device are covered alike. Chained jumps never leave a page, and the jump
-    // cache is emptied by fence.i, so no block runs unchecked after one.
-    struct CodePage {
-        std::vector<uint8_t> bytes;
-        uint64_t checked_epoch;
-        std::vector<BlockKey> blocks;
-    };
+    BlockTable m_blocks;
     std::unordered_map<const uint8_t*, CodePage> m_pages;
     uint64_t m_fence_epoch = 0; // fence.i count
     std::deque<isa::DecodedInstruction> m_fallbacks;
