@@ -20,25 +20,33 @@ class Arguments {
 public:
     template <typename T> Arguments& add(const T& value)
     {
-        const auto* bytes = reinterpret_cast<const uint8_t*>(&value);
-        m_bytes.insert(m_bytes.end(), bytes, bytes + sizeof value);
+        append(&value, sizeof value);
         return *this;
     }
     // A NUL-terminated string.
     Arguments& add_string(const std::string& text)
     {
-        m_bytes.insert(m_bytes.end(), text.begin(), text.end());
-        m_bytes.push_back(0);
+        append(text.c_str(), text.size() + 1);
         return *this;
     }
     Arguments& add_bytes(const std::string& text)
     {
-        m_bytes.insert(m_bytes.end(), text.begin(), text.end());
+        append(text.data(), text.size());
         return *this;
     }
     const std::vector<uint8_t>& bytes() const { return m_bytes; }
 
 private:
+    // resize and copy rather than insert: GCC 12 at -O3 sees overflows and null sources in
+    // insert's inlined copy that are not there (-Wstringop-overflow, -Wnonnull).
+    void append(const void* bytes, size_t size)
+    {
+        const size_t end = m_bytes.size();
+        m_bytes.resize(end + size);
+        if (size != 0)
+            std::memcpy(m_bytes.data() + end, bytes, size);
+    }
+
     std::vector<uint8_t> m_bytes;
 };
 
@@ -50,9 +58,11 @@ inline std::vector<uint8_t> encode_request(
     header.opcode = opcode;
     header.unique = unique;
     header.nodeid = nodeid;
-    std::vector<uint8_t> request(sizeof header);
+    std::vector<uint8_t> request(header.len);
     std::memcpy(request.data(), &header, sizeof header);
-    request.insert(request.end(), arguments.bytes().begin(), arguments.bytes().end());
+    if (!arguments.bytes().empty())
+        std::memcpy(request.data() + sizeof header, arguments.bytes().data(),
+            arguments.bytes().size());
     return request;
 }
 
