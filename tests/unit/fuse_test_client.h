@@ -61,8 +61,8 @@ inline std::vector<uint8_t> encode_request(
     std::vector<uint8_t> request(header.len);
     std::memcpy(request.data(), &header, sizeof header);
     if (!arguments.bytes().empty())
-        std::memcpy(request.data() + sizeof header, arguments.bytes().data(),
-            arguments.bytes().size());
+        std::memcpy(
+            request.data() + sizeof header, arguments.bytes().data(), arguments.bytes().size());
     return request;
 }
 
