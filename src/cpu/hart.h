@@ -123,8 +123,8 @@ public:
     template <typename T> std::optional<T> load(uint64_t address)
     {
         if ((address & 0xfff) + sizeof(T) <= 0x1000) [[likely]] {
-            if (uint8_t* host = m_tlb.lookup(static_cast<unsigned>(Access::Load), address,
-                    static_cast<unsigned>(effective_privilege(Access::Load)))) {
+            if (uint8_t* host = m_tlb.lookup(
+                    static_cast<unsigned>(Access::Load), address, tlb_tag_bits(Access::Load))) {
                 T value;
                 std::memcpy(&value, host, sizeof(T));
                 return value;
@@ -135,8 +135,8 @@ public:
     template <typename T> bool store(uint64_t address, T value)
     {
         if ((address & 0xfff) + sizeof(T) <= 0x1000) [[likely]] {
-            if (uint8_t* host = m_tlb.lookup(static_cast<unsigned>(Access::Store), address,
-                    static_cast<unsigned>(effective_privilege(Access::Store)))) {
+            if (uint8_t* host = m_tlb.lookup(
+                    static_cast<unsigned>(Access::Store), address, tlb_tag_bits(Access::Store))) {
                 std::memcpy(host, &value, sizeof(T));
                 return true;
             }
@@ -184,6 +184,18 @@ private:
         m_data_privilege = (m_state.mstatus & status::kMprv)
             ? static_cast<Privilege>((m_state.mstatus & status::kMpp) >> status::kMppShift)
             : m_state.privilege;
+        m_data_tag_bits = static_cast<uint8_t>(static_cast<unsigned>(m_data_privilege)
+            | ((m_state.mstatus & status::kSum) ? kTagSum : 0)
+            | ((m_state.mstatus & status::kMxr) ? kTagMxr : 0));
+    }
+    // What TLB entries are tagged with besides the page: the privilege the access is checked
+    // for and, for loads and stores, the mstatus bits that change what that privilege may do
+    // (SUM, MXR). An entry made under other bits does not match, so none needs flushing when
+    // they change: Linux sets SUM around every copy to or from user memory.
+    static constexpr unsigned kTagSum = 4, kTagMxr = 8;
+    unsigned tlb_tag_bits(Access access) const
+    {
+        return access == Access::Fetch ? static_cast<unsigned>(m_state.privilege) : m_data_tag_bits;
     }
     // Host pointer for an access that stays within one page and lands in RAM, else nullptr
     // (with *physical set when the page is MMIO and no fault was raised). The TLB hit is
@@ -191,8 +203,8 @@ private:
     uint8_t* host_pointer(uint64_t address, Access access, bool& faulted, uint64_t& physical)
     {
         faulted = false;
-        if (uint8_t* host = m_tlb.lookup(static_cast<unsigned>(access), address,
-                static_cast<unsigned>(effective_privilege(access))))
+        if (uint8_t* host
+            = m_tlb.lookup(static_cast<unsigned>(access), address, tlb_tag_bits(access)))
             return host;
         return host_pointer_slow(address, access, faulted, physical);
     }
@@ -220,6 +232,7 @@ private:
 
     HartState m_state;
     Privilege m_data_privilege = Privilege::Machine; // see refresh_data_privilege()
+    uint8_t m_data_tag_bits = static_cast<uint8_t>(Privilege::Machine); // see tlb_tag_bits()
 
     Tlb m_tlb;
     DecodeCache m_decode_cache;

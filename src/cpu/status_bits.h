@@ -29,8 +29,9 @@ constexpr uint64_t kMachineWritable
 constexpr uint64_t kSupervisorWritable = kSie | kSpie | kSpp | kFs | kSum | kMxr;
 // What sstatus shows of mstatus.
 constexpr uint64_t kSupervisorVisible = kSupervisorWritable | kUxl64 | kSd;
-// Changing these changes how addresses translate: cached translations must go.
-constexpr uint64_t kTranslationBits = kMprv | kMpp | kSum | kMxr;
+// Changing these changes how data addresses translate: cached translations must go. (SUM and
+// MXR change what a translation allows; the TLB tags its entries with them instead.)
+constexpr uint64_t kTranslationBits = kMprv | kMpp;
 } // namespace status
 
 namespace envcfg {

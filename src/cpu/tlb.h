@@ -6,8 +6,9 @@ namespace rvisor::cpu {
 
 // Cached translations from a guest-virtual page straight to the host address of guest RAM, one
 // direct-mapped table per access kind (fetch, load, store), tagged with the privilege the
-// permissions were checked for. Only RAM pages are cached: MMIO always takes the slow path.
-// A store entry exists only once the PTE is writable and dirty, so a hit needs no further check.
+// permissions were checked for and the mstatus bits they depend on (Hart::tlb_tag_bits). Only RAM
+// pages are cached: MMIO always takes the slow path. A store entry exists only once the PTE is
+// writable and dirty, so a hit needs no further check.
 class Tlb {
 public:
     static constexpr unsigned kKinds = 3;
@@ -20,9 +21,9 @@ public:
         uint64_t host_minus_virtual = 0;
     };
     static uint64_t index(uint64_t address) { return (address >> 12) & (kEntries - 1); }
-    static uint64_t tag(uint64_t address, unsigned privilege)
+    static uint64_t tag(uint64_t address, unsigned tag_bits)
     {
-        return (address & ~uint64_t { 0xfff }) | privilege;
+        return (address & ~uint64_t { 0xfff }) | tag_bits;
     }
     const Entry* table(unsigned kind) const { return m_entries[kind].data(); }
     // Counts every flush, so that caches keyed by virtual address (the translator's jump
@@ -46,20 +47,20 @@ public:
         return true;
     }
 
-    uint8_t* lookup(unsigned kind, uint64_t address, unsigned privilege) const
+    uint8_t* lookup(unsigned kind, uint64_t address, unsigned tag_bits) const
     {
         const Entry& entry = m_entries[kind][index(address)];
-        if (entry.tag != tag(address, privilege))
+        if (entry.tag != tag(address, tag_bits))
             return nullptr;
         return reinterpret_cast<uint8_t*>(address + entry.host_minus_virtual);
     }
     // `mapping_size`: the bytes the leaf PTE maps, 4 KiB or a superpage's; a superpage is
     // cached as the 4 KiB slice `address` falls in.
-    void insert(unsigned kind, uint64_t address, unsigned privilege, uint8_t* host_page,
+    void insert(unsigned kind, uint64_t address, unsigned tag_bits, uint8_t* host_page,
         uint64_t mapping_size)
     {
         Entry& entry = m_entries[kind][index(address)];
-        entry.tag = tag(address, privilege);
+        entry.tag = tag(address, tag_bits);
         entry.host_minus_virtual
             = reinterpret_cast<uint64_t>(host_page) - (address & ~uint64_t { 0xfff });
         if (mapping_size > 0x1000)

@@ -85,7 +85,7 @@ BlockCompiler::BlockCompiler(CodeBuffer& buffer, const cpu::Hart& hart)
     m_offsets.pc = HartAccess::pc(hart);
     m_offsets.instret = HartAccess::instret(hart);
     m_offsets.privilege = HartAccess::privilege(hart);
-    m_offsets.data_privilege = HartAccess::data_privilege(hart);
+    m_offsets.data_tag_bits = HartAccess::data_tag_bits(hart);
     m_offsets.fflags = HartAccess::fflags(hart);
     m_offsets.frm = HartAccess::frm(hart);
     m_offsets.mstatus = HartAccess::mstatus(hart);

@@ -127,7 +127,7 @@ private:
     struct Offsets {
         int32_t x[32];
         int32_t f[32];
-        int32_t pc, instret, privilege, data_privilege, mstatus, trapped, fflags, frm;
+        int32_t pc, instret, privilege, data_tag_bits, mstatus, trapped, fflags, frm;
         int32_t tlb[cpu::Tlb::kKinds];
     };
 

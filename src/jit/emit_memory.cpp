@@ -95,10 +95,10 @@ bool BlockCompiler::emit_memory(const Insn& insn)
         jnz(slow, T_NEAR);
     }
     // The TLB entry for this page and access kind, tagged with the privilege loads and stores
-    // use now (MPRV included).
+    // use now (MPRV included) and SUM and MXR (Hart::tlb_tag_bits).
     mov(rdx, rax);
     and_(rdx, -4096);
-    or_(dl, byte[rbp + m_offsets.data_privilege]);
+    or_(dl, byte[rbp + m_offsets.data_tag_bits]);
     mov(ecx, eax);
     shr(ecx, 8);
     and_(ecx, static_cast<uint32_t>((cpu::Tlb::kEntries - 1) << 4)); // index · sizeof(Entry)

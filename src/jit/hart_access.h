@@ -29,9 +29,9 @@ struct HartAccess {
     {
         return offset_of(hart, &hart.m_state.privilege);
     }
-    static int32_t data_privilege(const cpu::Hart& hart)
+    static int32_t data_tag_bits(const cpu::Hart& hart)
     {
-        return offset_of(hart, &hart.m_data_privilege);
+        return offset_of(hart, &hart.m_data_tag_bits);
     }
     static int32_t mstatus(const cpu::Hart& hart) { return offset_of(hart, &hart.m_state.mstatus); }
     static int32_t fflags(const cpu::Hart& hart) { return offset_of(hart, &hart.m_state.fflags); }

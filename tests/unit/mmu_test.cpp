@@ -384,6 +384,33 @@ TEST_F(MmuTest, SupervisorNeedsSumForUserPagesAndNeverExecutesThem)
     store_ok(kData, 3);
     EXPECT_EQ(read64(kDataA), 3u);
     fetch_expecting_fault(0x60000); // SUM does not allow execution
+    hart.write_csr_as_machine(csr::sstatus, 0);
+    load_expecting_fault(kData); // and switching it off takes effect at once, with no sfence
+}
+
+TEST_F(MmuTest, TranslatedLoadsSeeSumSwitchedOffWithoutSfence)
+{
+    // Translated code probes the TLB inline; an entry made while SUM was set must not serve a
+    // load after it is cleared.
+    tables.map(kData, kDataA, R | W | U);
+    enable();
+    place(kTrapVector, { jal_self() });
+    place(kCodePage, { ld(a0, a1, 0), jal_self() });
+    jit::Translator translator { hart, jit::TranslatorOptions { .translate_after = 1 } };
+    hart.set_privilege(Privilege::Supervisor);
+    hart.set_x(a1, kData);
+    hart.write_csr_as_machine(csr::sstatus, status::kSum);
+    hart.set_pc(kCode);
+    translator.run(100);
+    expect_no_trap(kCode + 4);
+    EXPECT_EQ(hart.x(a0), 0xaaaa0000aaaa0000u);
+
+    hart.write_csr_as_machine(csr::sstatus, 0);
+    hart.set_x(a0, 0);
+    hart.set_pc(kCode);
+    translator.run(100);
+    expect_fault(Exception::LoadPageFault, kData, kCode);
+    EXPECT_EQ(hart.x(a0), 0u);
 }
 
 TEST_F(MmuTest, MxrMakesExecutablePagesReadable)
