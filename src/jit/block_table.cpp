@@ -47,29 +47,31 @@ size_t BlockTable::slot_of(const Key& key) const
     return static_cast<size_t>(mixed >> m_shift);
 }
 
-BlockTable::Entry* BlockTable::find(const Key& key)
+size_t BlockTable::probe(const Key& key) const
 {
     const size_t mask = m_count - 1;
-    for (size_t slot = slot_of(key);; slot = (slot + 1) & mask) {
-        Entry& entry = m_slots[slot];
-        if (entry.key == key)
-            return &entry;
-        if (!entry.key.host)
-            return nullptr;
-    }
+    size_t slot = slot_of(key);
+    while (m_slots[slot].key.host && !(m_slots[slot].key == key))
+        slot = (slot + 1) & mask;
+    return slot;
+}
+
+BlockTable::Entry* BlockTable::find(const Key& key)
+{
+    Entry& entry = m_slots[probe(key)];
+    return entry.key.host ? &entry : nullptr;
 }
 
 BlockTable::Entry& BlockTable::find_or_add(const Key& key)
 {
-    if (Entry* found = find(key))
-        return *found;
+    size_t slot = probe(key);
+    if (m_slots[slot].key.host)
+        return m_slots[slot];
     // At most half full, so probes stay short and one free slot always ends them.
-    if (2 * (m_used + 1) > m_count)
+    if (2 * (m_used + 1) > m_count) {
         grow();
-    const size_t mask = m_count - 1;
-    size_t slot = slot_of(key);
-    while (m_slots[slot].key.host)
-        slot = (slot + 1) & mask;
+        slot = probe(key);
+    }
     m_slots[slot] = Entry { key };
     ++m_used;
     ++m_cold;
@@ -109,14 +111,7 @@ void BlockTable::erase(const Key& key)
     m_slots[hole] = Entry {};
 }
 
-void BlockTable::insert_moved(const Entry& entry)
-{
-    const size_t mask = m_count - 1;
-    size_t slot = slot_of(entry.key);
-    while (m_slots[slot].key.host)
-        slot = (slot + 1) & mask;
-    m_slots[slot] = entry;
-}
+void BlockTable::insert_moved(const Entry& entry) { m_slots[probe(entry.key)] = entry; }
 
 void BlockTable::grow()
 {

@@ -45,6 +45,9 @@ public:
 
 private:
     size_t slot_of(const Key& key) const;
+    // The slot holding `key`, or else the free slot that ends its probe sequence.
+    size_t probe(const Key& key) const;
+    // Into the free slot for an entry whose key the table does not hold.
     void insert_moved(const Entry& entry);
     // Fresh slots of `count` entries (a power of two), all free; the old ones are returned.
     struct Slots {

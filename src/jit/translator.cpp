@@ -36,7 +36,8 @@ Translator::Translator(cpu::Hart& hart, TranslatorOptions options)
 void Translator::flush_code()
 {
     m_compiler.reset();
-    // Assigned empty rather than cleared, so that their tables' memory goes too.
+    // Assigned empty rather than cleared, so that their tables' memory goes too (the block
+    // table's clear() gives its memory back itself).
     m_blocks.clear();
     m_pages = {};
     m_fallbacks = {};
