@@ -61,6 +61,35 @@ bool is_float(Opcode opcode)
     return mnemonic.starts_with('f') && !mnemonic.starts_with("fence");
 }
 
+// F registers the instructions read as singles (fadd.s, fcvt.d.s, fle.s...: any .s with an F
+// source), and those they write.
+uint32_t singles_read(const std::vector<isa::DecodedInstruction>& instructions)
+{
+    uint32_t read = 0;
+    for (const auto& insn : instructions) {
+        const isa::InstructionInfo& info = isa::info(insn.opcode);
+        if (!info.mnemonic.ends_with(".s"))
+            continue;
+        if (info.operands.find('S') != std::string_view::npos)
+            read |= 1u << insn.rs1;
+        if (info.operands.find('T') != std::string_view::npos)
+            read |= 1u << insn.rs2;
+        if (info.operands.find('R') != std::string_view::npos)
+            read |= 1u << insn.rs3;
+    }
+    return read;
+}
+
+uint32_t floats_written(const std::vector<isa::DecodedInstruction>& instructions)
+{
+    uint32_t written = 0;
+    for (const auto& insn : instructions) {
+        if (isa::info(insn.opcode).operands.find('D') != std::string_view::npos)
+            written |= 1u << insn.rd;
+    }
+    return written;
+}
+
 } // namespace
 
 BlockCompiler::BlockCompiler(CodeBuffer& buffer, const cpu::Hart& hart)
@@ -78,6 +107,8 @@ BlockCompiler::BlockCompiler(CodeBuffer& buffer, const cpu::Hart& hart)
     m_pool = { rbx, r13, r14, r15, r8, r9, r10, r11, rsi, rdi };
     for (unsigned i = 0; i < kCachedRegisters; ++i)
         m_pool32[i] = m_pool[i].cvt32();
+    for (unsigned i = 0; i < kCachedFloatRegisters; ++i)
+        m_xmm_pool[i] = Xbyak::Xmm(static_cast<int>(3 + i));
     for (unsigned i = 0; i < 32; ++i) {
         m_x_memory.push_back(qword[rbp + HartAccess::x(hart, i)]);
         m_x32_memory.push_back(dword[rbp + HartAccess::x(hart, i)]);
@@ -188,13 +219,20 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
     // caches is loaded here and every register it writes counts as dirty from here on, so
     // the state at the back edge is the state at the top.
     m_loop_top.emplace();
-    for (unsigned index = 1; index < 32; ++index) {
-        if (m_home[index] >= 0)
-            mov(m_pool[m_home[index]], m_x_memory[index]);
-    }
+    reload(m_cached);
     m_loaded = m_cached;
     m_dirty = m_written;
-    m_boxed_singles = 0;
+    // Singles the block reads and never writes are checked for NaN-boxing once, here, not at
+    // each use in every round. One that is not boxed (a guest bug) has the dispatcher
+    // interpret the block's instructions one by one.
+    const uint32_t read_only_singles = singles_read(instructions) & ~floats_written(instructions);
+    for (unsigned index = 0; index < 32; ++index) {
+        if (read_only_singles & (1u << index)) {
+            cmp(dword[rbp + m_offsets.f[index] + 4], -1);
+            jne(float_off, T_NEAR);
+        }
+    }
+    m_boxed_singles = read_only_singles;
     L(*m_loop_top);
     bool ended = false;
     for (size_t i = 0; i < instructions.size(); ++i) {
@@ -255,37 +293,50 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
 
 void BlockCompiler::assign_registers(const std::vector<Insn>& instructions)
 {
-    // The most used x registers of the block get host registers.
-    std::array<unsigned, 32> uses {};
+    // The most used x and f registers of the block get host registers.
+    std::array<unsigned, 32> uses {}, float_uses {};
+    RegisterMask written = 0;
+    m_uses_box = false;
     for (const Insn& insn : instructions) {
         const std::string_view operands = isa::info(insn.opcode).operands;
-        if (operands.find('d') != std::string_view::npos)
+        const auto has
+            = [&](char operand) { return operands.find(operand) != std::string_view::npos; };
+        if (has('d')) {
             ++uses[insn.rd];
-        if (operands.find('s') != std::string_view::npos)
-            ++uses[insn.rs1];
-        if (operands.find('t') != std::string_view::npos)
-            ++uses[insn.rs2];
+            written |= x_bit(insn.rd);
+        }
+        uses[insn.rs1] += has('s');
+        uses[insn.rs2] += has('t');
+        if (has('D')) {
+            ++float_uses[insn.rd];
+            written |= f_bit(insn.rd);
+            // Singles written to a home are boxed from the pattern register.
+            m_uses_box = m_uses_box || !isa::info(insn.opcode).mnemonic.ends_with(".d");
+        }
+        float_uses[insn.rs1] += has('S');
+        float_uses[insn.rs2] += has('T');
+        float_uses[insn.rs3] += has('R');
     }
     uses[0] = 0;
     m_home.fill(-1);
+    m_f_home.fill(-1);
     m_loaded = m_dirty = 0;
-    m_cached = m_written = 0;
-    std::array<bool, 32> written {};
-    for (const Insn& insn : instructions) {
-        if (isa::info(insn.opcode).operands.find('d') != std::string_view::npos)
-            written[insn.rd] = true;
-    }
-    for (unsigned slot = 0; slot < kCachedRegisters; ++slot) {
-        const auto most = std::max_element(uses.begin(), uses.end());
-        if (*most == 0)
-            break;
-        const auto index = static_cast<unsigned>(most - uses.begin());
-        m_home[index] = static_cast<int8_t>(slot);
-        m_cached |= 1u << index;
-        if (written[index])
-            m_written |= 1u << index;
-        *most = 0;
-    }
+    m_cached = 0;
+    const auto assign = [&](std::array<unsigned, 32>& counts, std::array<int8_t, 32>& homes,
+                            unsigned slots, RegisterMask (*bit)(unsigned)) {
+        for (unsigned slot = 0; slot < slots; ++slot) {
+            const auto most = std::max_element(counts.begin(), counts.end());
+            if (*most == 0)
+                break;
+            const auto index = static_cast<unsigned>(most - counts.begin());
+            homes[index] = static_cast<int8_t>(slot);
+            m_cached |= bit(index);
+            *most = 0;
+        }
+    };
+    assign(uses, m_home, kCachedRegisters, &x_bit);
+    assign(float_uses, m_f_home, kCachedFloatRegisters, &f_bit);
+    m_written = written & m_cached;
 }
 
 const Xbyak::Operand& BlockCompiler::x(unsigned index)
@@ -293,9 +344,9 @@ const Xbyak::Operand& BlockCompiler::x(unsigned index)
     const int home = m_home[index];
     if (home < 0)
         return m_x_memory[index];
-    if (!(m_loaded & (1u << index))) {
+    if (!(m_loaded & x_bit(index))) {
         mov(m_pool[home], m_x_memory[index]);
-        m_loaded |= 1u << index;
+        m_loaded |= x_bit(index);
     }
     return m_pool[home];
 }
@@ -319,8 +370,76 @@ void BlockCompiler::store_x(unsigned index, const Xbyak::Reg64& value)
     }
     if (m_pool[home] != value)
         mov(m_pool[home], value);
-    m_loaded |= 1u << index;
-    m_dirty |= 1u << index;
+    m_loaded |= x_bit(index);
+    m_dirty |= x_bit(index);
+}
+
+void BlockCompiler::read_f(const Xbyak::Reg64& bits, unsigned index)
+{
+    if (const Xbyak::Xmm* home = f_home(index))
+        movq(bits, *home);
+    else
+        mov(bits, f(index));
+}
+
+void BlockCompiler::read_f(const Xbyak::Xmm& value, unsigned index, bool single)
+{
+    if (const Xbyak::Xmm* home = f_home(index))
+        movaps(value, *home);
+    else if (single)
+        movss(value, dword[rbp + m_offsets.f[index]]);
+    else
+        movsd(value, f(index));
+}
+
+void BlockCompiler::write_f(unsigned index, const Xbyak::Xmm& value, bool single)
+{
+    note_f_written(index, single);
+    const Xbyak::Xmm* home = f_home(index);
+    if (!home) {
+        if (single) {
+            movss(dword[rbp + m_offsets.f[index]], value);
+            mov(dword[rbp + m_offsets.f[index] + 4], -1);
+        } else {
+            movsd(f(index), value);
+        }
+        return;
+    }
+    m_loaded |= f_bit(index);
+    m_dirty |= f_bit(index);
+    if (single) {
+        movaps(*home, Xbyak::Xmm(kBoxPattern));
+        movss(*home, value);
+    } else {
+        movaps(*home, value);
+    }
+}
+
+void BlockCompiler::write_f(unsigned index, const Xbyak::Reg64& bits, bool boxed_single)
+{
+    note_f_written(index, boxed_single);
+    const Xbyak::Xmm* home = f_home(index);
+    if (!home) {
+        mov(f(index), bits);
+        return;
+    }
+    movq(*home, bits);
+    m_loaded |= f_bit(index);
+    m_dirty |= f_bit(index);
+}
+
+void BlockCompiler::check_boxed(unsigned index, Xbyak::Label& slow)
+{
+    if (m_boxed_singles & (1u << index))
+        return;
+    if (m_dirty & f_bit(index)) { // memory is stale: look at the home
+        movq(rax, *f_home(index));
+        shr(rax, 32);
+        cmp(eax, -1);
+    } else {
+        cmp(dword[rbp + m_offsets.f[index] + 4], -1);
+    }
+    jne(slow, T_NEAR);
 }
 
 void BlockCompiler::load_sources(const Insn& insn)
@@ -330,22 +449,50 @@ void BlockCompiler::load_sources(const Insn& insn)
         x(insn.rs1);
     if (operands.find('t') != std::string_view::npos)
         x(insn.rs2);
+    const auto load_float = [&](char operand, unsigned index) {
+        if (operands.find(operand) == std::string_view::npos || m_f_home[index] < 0
+            || (m_loaded & f_bit(index)))
+            return;
+        movsd(m_xmm_pool[m_f_home[index]], f(index));
+        m_loaded |= f_bit(index);
+    };
+    load_float('S', insn.rs1);
+    load_float('T', insn.rs2);
+    load_float('R', insn.rs3);
 }
 
 void BlockCompiler::write_back(RegisterMask dirty)
 {
     for (unsigned index = 1; index < 32; ++index) {
-        if (dirty & (1u << index))
+        if (dirty & x_bit(index))
             mov(m_x_memory[index], m_pool[m_home[index]]);
+    }
+    for (unsigned index = 0; index < 32; ++index) {
+        if (dirty & f_bit(index))
+            movsd(f(index), m_xmm_pool[m_f_home[index]]);
     }
 }
 
 void BlockCompiler::reload(RegisterMask loaded)
 {
     for (unsigned index = 1; index < 32; ++index) {
-        if (loaded & (1u << index))
+        if (loaded & x_bit(index))
             mov(m_pool[m_home[index]], m_x_memory[index]);
     }
+    for (unsigned index = 0; index < 32; ++index) {
+        if (loaded & f_bit(index))
+            movsd(m_xmm_pool[m_f_home[index]], f(index));
+    }
+    load_box_pattern();
+}
+
+void BlockCompiler::load_box_pattern()
+{
+    if (!m_uses_box)
+        return;
+    const Xbyak::Xmm pattern(kBoxPattern);
+    pcmpeqd(pattern, pattern);
+    psllq(pattern, 32);
 }
 
 void BlockCompiler::retire_pending(unsigned extra)
@@ -451,6 +598,8 @@ void BlockCompiler::emit_fallback(const Insn& insn, bool ends_block)
     jnz(*m_trap_exit, T_NEAR);
     if (ends_block)
         exit_to_dispatcher();
+    else
+        load_box_pattern();
 }
 
 } // namespace rvisor::jit

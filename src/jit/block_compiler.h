@@ -64,6 +64,8 @@ public:
 
 private:
     using Insn = isa::DecodedInstruction;
+    // Bits 0-31: x registers; 32-63: f registers.
+    using RegisterMask = uint64_t;
 
     // Each returns false when the instruction has no translation of that class.
     bool emit_integer(const Insn& insn);
@@ -82,32 +84,49 @@ private:
     // A slow path at `slow` that executes insn in the interpreter and continues at `resume`;
     // `dirty`: the registers to write back, as they were where the slow path leaves.
     void redo_in_interpreter(
-        const Insn& insn, uint32_t dirty, Xbyak::Label& slow, Xbyak::Label& resume);
+        const Insn& insn, RegisterMask dirty, Xbyak::Label& slow, Xbyak::Label& resume);
 
-    // Guest x registers: a block keeps the ones it uses in host registers (loaded on first
-    // use, written back at every exit and before every call), so chains of dependent
-    // instructions do not go through memory. x() is the register's current home; x0 always
-    // reads its slot in memory, which stays zero.
+    // Guest registers: a block keeps the x registers it uses most in host registers and its f
+    // registers in XMM registers (loaded on first use, written back at every exit and before
+    // every call), so chains of dependent instructions do not go through memory. x() is the
+    // register's current home; x0 always reads its slot in memory, which stays zero. An XMM
+    // home holds the register's 64 bits as memory would, singles NaN-boxed.
     const Xbyak::Operand& x(unsigned index);
     const Xbyak::Operand& x32(unsigned index);
     Xbyak::Address f(unsigned index) { return qword[rbp + m_offsets.f[index]]; }
     void store_x(unsigned index, const Xbyak::Reg64& value);
-    // Before an instruction's code: its x sources are loaded, so that no load is emitted on
-    // only one of the paths inside it.
+    // f registers: the XMM home (loaded by load_sources), or nullptr when the register lives
+    // in memory in this block.
+    const Xbyak::Xmm* f_home(unsigned index) const
+    {
+        return m_f_home[index] < 0 ? nullptr : &m_xmm_pool[m_f_home[index]];
+    }
+    void read_f(const Xbyak::Reg64& bits, unsigned index); // the raw 64 bits
+    void read_f(const Xbyak::Xmm& value, unsigned index, bool single);
+    // xmm0's low single (NaN-boxed on the way) or double into f[index].
+    void write_f(unsigned index, const Xbyak::Xmm& value, bool single);
+    void write_f(unsigned index, const Xbyak::Reg64& bits, bool boxed_single); // raw bits
+    // Before an instruction's code: its x and f sources are loaded, so that no load is
+    // emitted on only one of the paths inside it.
     void load_sources(const Insn& insn);
     void assign_registers(const std::vector<Insn>& instructions);
-    using RegisterMask = uint32_t;
+    static RegisterMask x_bit(unsigned index) { return RegisterMask { 1 } << index; }
+    static RegisterMask f_bit(unsigned index) { return RegisterMask { 1 } << (32 + index); }
     void write_back(RegisterMask dirty);
+    // Also puts the NaN-boxing pattern back into kBoxPattern (calls clobber every XMM).
     void reload(RegisterMask loaded);
+    void load_box_pattern();
     // After the interpreter ran: memory holds the truth, nothing is loaded.
     void forget_registers() { m_loaded = m_dirty = m_boxed_singles = 0; }
-    // F registers this block has written NaN-boxed singles to (or loaded with flw): reading
+    // F registers holding NaN-boxed singles this block wrote (or loaded with flw): reading
     // them as singles needs no boxing check.
     void note_f_written(unsigned index, bool boxed_single)
     {
-        m_boxed_singles
-            = boxed_single ? m_boxed_singles | (1u << index) : m_boxed_singles & ~(1u << index);
+        const uint32_t bit = 1u << index;
+        m_boxed_singles = boxed_single ? m_boxed_singles | bit : m_boxed_singles & ~bit;
     }
+    // Sends a single operand that is not NaN-boxed to `slow`.
+    void check_boxed(unsigned index, Xbyak::Label& slow);
 
     // Leaving the block. Each accounts for the instructions retired so far plus the current one.
     // A known guest pc; `current` is 1 when the instruction being translated (a branch or jump)
@@ -134,12 +153,18 @@ private:
     static constexpr unsigned kCachedRegisters = 10;
     std::array<Xbyak::Reg64, kCachedRegisters> m_pool;
     std::array<Xbyak::Reg32, kCachedRegisters> m_pool32;
+    // xmm0-2: scratch; xmm15: 0xffffffff in the upper half of the low quadword, for boxing.
+    static constexpr unsigned kCachedFloatRegisters = 12;
+    std::array<Xbyak::Xmm, kCachedFloatRegisters> m_xmm_pool;
+    static constexpr int kBoxPattern = 15;
+    bool m_uses_box = false; // the block writes singles to XMM homes
     std::vector<Xbyak::Address> m_x_memory; // by guest register
     std::vector<Xbyak::Address> m_x32_memory;
     std::array<int8_t, 32> m_home {}; // index into m_pool, or -1: in memory
+    std::array<int8_t, 32> m_f_home {}; // index into m_xmm_pool, or -1
     RegisterMask m_loaded = 0; // guest registers whose host register holds the value
     RegisterMask m_dirty = 0; // ...and whose memory slot does not
-    RegisterMask m_boxed_singles = 0; // see note_f_written()
+    uint32_t m_boxed_singles = 0; // see note_f_written()
     RegisterMask m_cached = 0; // guest registers with a host register in this block
     RegisterMask m_written = 0; // ...that the block writes
     std::optional<Xbyak::Label> m_loop_top; // where a back edge to the block's start goes

@@ -139,28 +139,29 @@ bool BlockCompiler::emit_float(const Insn& insn)
 
     // A single operand into xmm, or to the slow path if it is not NaN-boxed.
     auto load_single = [&](const Xbyak::Xmm& xmm, unsigned index) {
-        if (!(m_boxed_singles & (1u << index))) {
-            cmp(dword[rbp + m_offsets.f[index] + 4], -1);
-            jne(slow, T_NEAR);
-        }
-        movss(xmm, dword[rbp + m_offsets.f[index]]);
+        check_boxed(index, slow);
+        read_f(xmm, index, true);
     };
-    auto load_double = [&](const Xbyak::Xmm& xmm, unsigned index) { movsd(xmm, f(index)); };
+    auto load_double = [&](const Xbyak::Xmm& xmm, unsigned index) { read_f(xmm, index, false); };
+    // A source that is not overwritten: its home itself, or loaded into `scratch`.
+    auto source = [&](const Xbyak::Xmm& scratch, unsigned index, bool single) {
+        if (single)
+            check_boxed(index, slow);
+        if (const Xbyak::Xmm* home = f_home(index))
+            return *home;
+        read_f(scratch, index, single);
+        return scratch;
+    };
     // xmm0 into f[rd], after sending NaN results to the slow path.
     auto store_single = [&] {
         ucomiss(xmm0, xmm0);
         jp(slow, T_NEAR);
-        movd(eax, xmm0);
-        mov(rcx, 0xffffffff00000000ull);
-        or_(rax, rcx);
-        mov(f(rd), rax);
-        note_f_written(rd, true);
+        write_f(rd, xmm0, true);
     };
     auto store_double = [&] {
         ucomisd(xmm0, xmm0);
         jp(slow, T_NEAR);
-        movsd(f(rd), xmm0);
-        note_f_written(rd, false);
+        write_f(rd, xmm0, false);
     };
     auto finish = [&] {
         L(resume);
@@ -170,20 +171,13 @@ bool BlockCompiler::emit_float(const Insn& insn)
     auto arithmetic = [&](bool single, Arithmetic operation) {
         if (!dynamic)
             return false;
-        if (single) {
-            load_single(xmm0, rs1);
-            if (operation != Arithmetic::Sqrt)
-                load_single(xmm1, rs2);
-        } else {
-            load_double(xmm0, rs1);
-            if (operation != Arithmetic::Sqrt)
-                load_double(xmm1, rs2);
-        }
+        single ? load_single(xmm0, rs1) : load_double(xmm0, rs1);
+        const Xbyak::Xmm second = operation == Arithmetic::Sqrt ? xmm0 : source(xmm1, rs2, single);
         switch (operation) {
-        case Arithmetic::Add: single ? addss(xmm0, xmm1) : addsd(xmm0, xmm1); break;
-        case Arithmetic::Sub: single ? subss(xmm0, xmm1) : subsd(xmm0, xmm1); break;
-        case Arithmetic::Mul: single ? mulss(xmm0, xmm1) : mulsd(xmm0, xmm1); break;
-        case Arithmetic::Div: single ? divss(xmm0, xmm1) : divsd(xmm0, xmm1); break;
+        case Arithmetic::Add: single ? addss(xmm0, second) : addsd(xmm0, second); break;
+        case Arithmetic::Sub: single ? subss(xmm0, second) : subsd(xmm0, second); break;
+        case Arithmetic::Mul: single ? mulss(xmm0, second) : mulsd(xmm0, second); break;
+        case Arithmetic::Div: single ? divss(xmm0, second) : divsd(xmm0, second); break;
         case Arithmetic::Sqrt: single ? sqrtss(xmm0, xmm0) : sqrtsd(xmm0, xmm0); break;
         }
         single ? store_single() : store_double();
@@ -194,24 +188,18 @@ bool BlockCompiler::emit_float(const Insn& insn)
     auto fused = [&](bool single, bool negate_product, bool negate_addend) {
         if (!dynamic || !m_host_has_fma)
             return false;
-        if (single) {
-            load_single(xmm0, rs1);
-            load_single(xmm1, rs2);
-            load_single(xmm2, rs3);
-        } else {
-            load_double(xmm0, rs1);
-            load_double(xmm1, rs2);
-            load_double(xmm2, rs3);
-        }
-        // xmm0 = ±(xmm0·xmm1) ± xmm2
+        single ? load_single(xmm0, rs1) : load_double(xmm0, rs1);
+        const Xbyak::Xmm factor = source(xmm1, rs2, single);
+        const Xbyak::Xmm addend = source(xmm2, rs3, single);
+        // xmm0 = ±(xmm0·factor) ± addend
         if (!negate_product && !negate_addend)
-            single ? vfmadd213ss(xmm0, xmm1, xmm2) : vfmadd213sd(xmm0, xmm1, xmm2);
+            single ? vfmadd213ss(xmm0, factor, addend) : vfmadd213sd(xmm0, factor, addend);
         else if (!negate_product && negate_addend)
-            single ? vfmsub213ss(xmm0, xmm1, xmm2) : vfmsub213sd(xmm0, xmm1, xmm2);
+            single ? vfmsub213ss(xmm0, factor, addend) : vfmsub213sd(xmm0, factor, addend);
         else if (negate_product && !negate_addend)
-            single ? vfnmadd213ss(xmm0, xmm1, xmm2) : vfnmadd213sd(xmm0, xmm1, xmm2);
+            single ? vfnmadd213ss(xmm0, factor, addend) : vfnmadd213sd(xmm0, factor, addend);
         else
-            single ? vfnmsub213ss(xmm0, xmm1, xmm2) : vfnmsub213sd(xmm0, xmm1, xmm2);
+            single ? vfnmsub213ss(xmm0, factor, addend) : vfnmsub213sd(xmm0, factor, addend);
         single ? store_single() : store_double();
         return finish();
     };
@@ -244,13 +232,11 @@ bool BlockCompiler::emit_float(const Insn& insn)
     auto sign_inject = [&](bool single, Opcode kind) {
         const uint64_t sign = single ? kSingleSign : kDoubleSign;
         if (single) {
-            cmp(dword[rbp + m_offsets.f[rs1] + 4], -1);
-            jne(slow, T_NEAR);
-            cmp(dword[rbp + m_offsets.f[rs2] + 4], -1);
-            jne(slow, T_NEAR);
+            check_boxed(rs1, slow);
+            check_boxed(rs2, slow);
         }
-        mov(rax, f(rs1));
-        mov(rcx, f(rs2));
+        read_f(rax, rs1);
+        read_f(rcx, rs2);
         mov(rdx, sign);
         and_(rcx, rdx); // rs2's sign
         switch (kind) {
@@ -269,8 +255,7 @@ bool BlockCompiler::emit_float(const Insn& insn)
             break;
         default: xor_(rax, rcx); break; // fsgnjx
         }
-        mov(f(rd), rax);
-        note_f_written(rd, single); // a single's inputs were checked boxed, so is its result
+        write_f(rd, rax, single); // a single's inputs were checked boxed, so is its result
         return finish();
     };
     // Integer to float: cvtsi2s[sd] rounds by MXCSR, which holds the dynamic mode.
@@ -371,24 +356,23 @@ bool BlockCompiler::emit_float(const Insn& insn)
         store_single();
         return finish();
     case Opcode::fmv_x_w:
-        movsxd(rax, dword[rbp + m_offsets.f[rs1]]);
+        read_f(rax, rs1);
+        movsxd(rax, eax);
         store_x(rd, rax);
         return true;
     case Opcode::fmv_x_d:
-        mov(rax, f(rs1));
+        read_f(rax, rs1);
         store_x(rd, rax);
         return true;
     case Opcode::fmv_w_x:
         mov(eax, x32(rs1));
         mov(rcx, 0xffffffff00000000ull);
         or_(rax, rcx);
-        mov(f(rd), rax);
-        note_f_written(rd, true);
+        write_f(rd, rax, true);
         return true;
     case Opcode::fmv_d_x:
         mov(rax, x(rs1));
-        mov(f(rd), rax);
-        note_f_written(rd, false);
+        write_f(rd, rax, false);
         return true;
     default: return false; // fmin, fmax, fclass, unsigned conversions from float
     }

@@ -107,9 +107,12 @@ bool BlockCompiler::emit_memory(const Insn& insn)
     jne(slow, T_NEAR);
     add(rax, qword[rbp + rcx + table + 8]);
 
-    if (form->is_store) {
+    if (form->is_store && form->is_float && f_home(insn.rs2)) {
+        const Xbyak::Xmm& value = *f_home(insn.rs2);
+        form->size == 4 ? movss(dword[rax], value) : movsd(qword[rax], value);
+    } else if (form->is_store) {
         if (form->is_float)
-            mov(rdx, f(insn.rs2));
+            read_f(rdx, insn.rs2);
         else
             mov(rdx, x(insn.rs2));
         switch (form->size) {
@@ -148,8 +151,7 @@ bool BlockCompiler::emit_memory(const Insn& insn)
                 mov(rax, 0xffffffff00000000ull);
                 or_(rdx, rax);
             }
-            mov(f(insn.rd), rdx);
-            note_f_written(insn.rd, form->size == 4);
+            write_f(insn.rd, rdx, form->size == 4);
         } else {
             store_x(insn.rd, rdx);
         }
@@ -170,7 +172,7 @@ bool BlockCompiler::emit_memory(const Insn& insn)
         // The value to store is read before the write-back, from where the main path had it.
         if (form_copy.is_store) {
             if (form_copy.is_float)
-                mov(rdx, f(copy.rs2));
+                read_f(rdx, copy.rs2);
             else if (copy.rs2 != 0 && m_home[copy.rs2] >= 0)
                 mov(rdx, m_pool[m_home[copy.rs2]]);
             else
@@ -184,8 +186,8 @@ bool BlockCompiler::emit_memory(const Insn& insn)
         cmp(byte[rbp + m_offsets.trapped], 0);
         jne(*m_trap_exit, T_NEAR);
         undo_sync();
-        reload(loaded);
         mov(rdx, rax);
+        reload(loaded);
         jmp(done, T_NEAR);
         m_pending = saved_pending;
         m_pc = saved_pc;

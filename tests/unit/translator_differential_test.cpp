@@ -170,6 +170,19 @@ void expect_breakpoint_at(const FinalState& state, uint64_t pc)
     EXPECT_EQ(state.mepc, pc);
 }
 
+// Ends the program with an ebreak, expects both engines to agree on it and the translated
+// run to stop at that ebreak, and gives the translated run's final state.
+FinalState run_to_ebreak(ProgramBuilder& builder)
+{
+    const uint64_t end = builder.pc();
+    builder.emit({ kEbreak });
+    const DifferentialProgram program = builder.build();
+    expect_agreement(program);
+    const FinalState state = run_translated(program);
+    expect_breakpoint_at(state, end);
+    return state;
+}
+
 // a0 += 3, a1 times down from 100, then an ebreak (at the returned pc).
 uint64_t emit_counted_loop(ProgramBuilder& builder)
 {
@@ -245,12 +258,7 @@ TEST(TranslatorDifferential, LoadsAndStoresOfEveryWidth)
     }
     builder.emit16({ c_ld(a4, s0, 8), c_sd(s1, a4, 16), c_lw(a5, s1, 4), c_sw(s0, a5, 124),
         c_ld(a6, s1, 248) });
-    const uint64_t end = builder.pc();
-    builder.emit({ kEbreak });
-    const DifferentialProgram program = builder.build();
-
-    expect_agreement(program);
-    expect_breakpoint_at(run_translated(program), end);
+    run_to_ebreak(builder);
 }
 
 TEST(TranslatorDifferential, BlocksOfTheLengthLimit)
@@ -261,13 +269,7 @@ TEST(TranslatorDifferential, BlocksOfTheLengthLimit)
         builder.jump_to(kPageAfterCode);
         for (unsigned i = 0; i < count; ++i)
             builder.emit({ addi(a0, a0, 1) });
-        const uint64_t end = builder.pc();
-        builder.emit({ kEbreak });
-        const DifferentialProgram program = builder.build();
-
-        expect_agreement(program);
-        const FinalState state = run_translated(program);
-        expect_breakpoint_at(state, end);
+        const FinalState state = run_to_ebreak(builder);
         EXPECT_EQ(state.x[a0], count);
         EXPECT_EQ(state.instret, kPrologueInstructions + 1 + count);
     }
@@ -283,13 +285,7 @@ TEST(TranslatorDifferential, BlocksEndAtPageBoundaries)
         builder.jump_to(start);
         for (unsigned i = 0; i < 20; ++i)
             builder.emit({ addi(a0, a0, 1) });
-        const uint64_t end = builder.pc();
-        builder.emit({ kEbreak });
-        const DifferentialProgram program = builder.build();
-
-        expect_agreement(program);
-        const FinalState state = run_translated(program);
-        expect_breakpoint_at(state, end);
+        const FinalState state = run_to_ebreak(builder);
         EXPECT_EQ(state.x[a0], 20u);
         EXPECT_EQ(state.instret, kPrologueInstructions + 21);
     }
@@ -354,15 +350,56 @@ TEST(TranslatorDifferential, FloatingPointKernel)
         fp_type(Opcode::fcvt_l_s, a7, ft9, 0, kDynamic),
         csr_type(Opcode::csrrs, t0, kFcsr, zero),
     });
-    const uint64_t end = builder.pc();
-    builder.emit({ kEbreak });
-    const DifferentialProgram program = builder.build();
-
-    expect_agreement(program);
-    const FinalState state = run_translated(program);
-    expect_breakpoint_at(state, end);
+    const FinalState state = run_to_ebreak(builder);
     EXPECT_EQ(state.x[a1], 2u); // 2.25 to nearest
     EXPECT_EQ(state.x[a5], 0x1du); // NV DZ OF NX
+}
+
+// F registers live in XMM registers within a block and around a loop's back edge: singles
+// read where the home holds a double written in the block (not NaN-boxed), stores and moves
+// out of homes, a misaligned load's slow path and an instruction the interpreter runs in the
+// middle of a block (which clobber every XMM register) between uses of cached registers.
+TEST(TranslatorDifferential, FloatRegistersCachedAcrossLoops)
+{
+    ProgramBuilder builder;
+    builder.x(s0, kDataBase + 0x100).x(t0, 0x3fc00000).x(a1, 50).x(a3, 40); // 1.5f
+    builder.single(fs0, 1.5f).single(fs1, 0.0f).f(fa0, 0.25).f(fa1, 1.0).single(fa3, 2.0f);
+    builder.emit({ s_type(Opcode::sw, s0, t0, 0), s_type(Opcode::sw, s0, t0, 8) });
+    builder.jump_to(kPageAfterCode);
+    // A block that loops without leaving.
+    builder.emit({
+        i_type(Opcode::flw, ft0, s0, 0),
+        fp_type(Opcode::fmul_s, ft2, ft0, fs0, kDynamic), // fs0: read only, checked in memory
+        fp_type(Opcode::fadd_s, fs1, fs1, ft2, kDynamic), // fs1: written, checked in its home
+        r4_type(Opcode::fmadd_s, fa2, ft0, fs0, fs1, kDynamic),
+        fp_type(Opcode::fadd_d, fa1, fa1, fa0, kDynamic),
+        r_type(Opcode::fsgnj_d, fa3, fa0, fa0), // memory still holds a boxed single
+        fp_type(Opcode::fadd_s, ft3, fa3, fs1, kDynamic), // a double in the home: canonical NaN
+        r_type(Opcode::fmv_x_w, a2, fs1),
+        r_type(Opcode::fmv_w_x, ft4, t0),
+        fp_type(Opcode::fmul_s, ft5, ft4, fa2, kDynamic),
+        r_type(Opcode::fsgnjn_s, ft6, ft5, fs1),
+        s_type(Opcode::fsw, s0, ft6, 4),
+        s_type(Opcode::fsd, s0, fa1, 16),
+        addi(a1, a1, -1),
+        b_type(Opcode::bne, a1, zero, -14 * 4),
+    });
+    // One that calls out in its middle, so it leaves and comes back through its entry.
+    builder.emit({
+        i_type(Opcode::flw, ft7, s0, 8),
+        fp_type(Opcode::fadd_s, ft8, ft7, fs1, kDynamic),
+        r_type(Opcode::fmin_s, ft9, ft8, ft6), // the interpreter
+        fp_type(Opcode::fmul_s, ft10, ft9, ft8, kDynamic),
+        i_type(Opcode::flw, ft1, s0, 1), // misaligned: the slow path
+        fp_type(Opcode::fadd_s, fs1, ft10, ft1, kDynamic),
+        r_type(Opcode::fmv_x_d, a4, fa1),
+        s_type(Opcode::fsw, s0, fs1, 12),
+        addi(a3, a3, -1),
+        b_type(Opcode::bne, a3, zero, -9 * 4),
+    });
+    const FinalState state = run_to_ebreak(builder);
+    EXPECT_EQ(state.f[fa1], std::bit_cast<uint64_t>(1.0 + 50 * 0.25));
+    EXPECT_EQ(state.f[ft3], 0xffffffff7fc00000u); // the canonical NaN, boxed
 }
 
 TEST(TranslatorDifferential, FaultInTheMiddleOfABlockIsPrecise)
@@ -417,13 +454,7 @@ TEST(TranslatorDifferential, SelfModifyingCodeAfterFenceI)
     builder.emit({ s_type(Opcode::sw, t0, t1, static_cast<int32_t>(patched - (builder.pc() - 4))),
         r_type(Opcode::fence_i, 0, 0), addi(a1, zero, 1),
         j_type(zero, static_cast<int32_t>(patched - builder.pc() - 12)) });
-    const uint64_t end = builder.pc();
-    builder.emit({ kEbreak });
-    const DifferentialProgram program = builder.build();
-
-    expect_agreement(program);
-    const FinalState state = run_translated(program);
-    expect_breakpoint_at(state, end);
+    const FinalState state = run_to_ebreak(builder);
     EXPECT_EQ(state.x[a0], 42u);
 }
 
