@@ -20,6 +20,8 @@ namespace {
 constexpr uint64_t kFeatureMac = uint64_t { 1 } << 5;
 constexpr uint64_t kFeatureStatus = uint64_t { 1 } << 16;
 constexpr uint64_t kFeatures = kFeatureVersion1 | kFeatureEventIndex | kFeatureMac | kFeatureStatus;
+// CSUM, GUEST_CSUM, HOST_TSO4, HOST_TSO6: offered, and taken only where a test says so.
+constexpr uint64_t kOffloadFeatures = 0x3 | uint64_t { 0x3 } << 11;
 
 constexpr uint64_t kHeaderSize = 12;
 // What the spec asks a driver to offer without mergeable buffers: a header and 1514 bytes.
@@ -121,9 +123,9 @@ struct VirtioNetTest : ::testing::Test {
         ASSERT_TRUE(bring_up(receive_ring, transmit_ring));
     }
 
-    bool bring_up(const TestRing& receive, const TestRing& transmit)
+    bool bring_up(const TestRing& receive, const TestRing& transmit, uint64_t features = kFeatures)
     {
-        if (!driver.negotiate(kFeatures))
+        if (!driver.negotiate(features))
             return false;
         driver.set_up_queue(0, receive);
         driver.set_up_queue(1, transmit);
@@ -151,7 +153,7 @@ struct VirtioNetTest : ::testing::Test {
 TEST_F(VirtioNetTest, IsANetworkDeviceWithItsMacAndTheLinkUp)
 {
     EXPECT_EQ(driver.read(0x008), 1u);
-    EXPECT_EQ(driver.device_features(), kFeatures | kFeatureIndirectDescriptors);
+    EXPECT_EQ(driver.device_features(), kFeatures | kOffloadFeatures | kFeatureIndirectDescriptors);
     const uint8_t mac[] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
     for (unsigned index = 0; index < 6; ++index)
         EXPECT_EQ(transport.read(0x100 + index, 1), mac[index]);
@@ -358,4 +360,56 @@ TEST_F(VirtioNetTest, AWritableTransmitBufferNeedsReset)
 
     EXPECT_TRUE(wait_until([&] { return driver.needs_reset(); }));
     EXPECT_TRUE(sent_frames().empty());
+}
+
+// With the offloads taken: a 3000-byte TCP segment leaves as MTU-sized ones, and received frames
+// are marked checksummed.
+TEST_F(VirtioNetTest, OffloadsCutLargeSegmentsAndMarkReceivedFramesChecksummed)
+{
+    driver.write(0x070, 0);
+    TestRing receive { ram, kSpareReceiveRing, 16 };
+    TestRing transmit { ram, kSpareTransmitRing, 16 };
+    ASSERT_TRUE(bring_up(receive, transmit, kFeatures | kOffloadFeatures));
+
+    // IPv4 (IHL 5), TCP (data offset 5), 3000 bytes of payload, cut at 1448.
+    Frame frame(14 + 20 + 20 + 3000, 0);
+    frame[12] = 0x08;
+    frame[14] = 0x45;
+    frame[14 + 9] = 6;
+    frame[14 + 20 + 12] = 5 << 4;
+    Frame packet(kHeaderSize, 0);
+    packet[0] = 1; // NEEDS_CSUM
+    packet[1] = 1; // GSO TCPV4
+    packet[4] = 1448 & 0xff;
+    packet[5] = 1448 >> 8;
+    packet.insert(packet.end(), frame.begin(), frame.end());
+    write_bytes(ram, kBuffers, packet);
+    transmit.set(0, { kBuffers, static_cast<uint32_t>(packet.size()), 0, 0 });
+    transmit.publish(0);
+    driver.notify(1);
+    ASSERT_TRUE(wait_until([&] { return transmit.used_index() == 1; }));
+    const std::vector<Frame> sent = sent_frames();
+    ASSERT_EQ(sent.size(), 3u);
+    EXPECT_EQ(sent[0].size(), 14 + 40 + 1448u);
+    EXPECT_EQ(sent[2].size(), 14 + 40 + 3000 - 2 * 1448u);
+
+    offer_receive_buffer(receive, 0, kBuffers, kReceiveBufferSize);
+    backend->deliver(make_frame(60, 3));
+    ASSERT_TRUE(wait_until([&] { return receive.used_index() == 1; }));
+    EXPECT_EQ(read_bytes(ram, kBuffers, 1), Frame { 2 }); // VIRTIO_NET_HDR_F_DATA_VALID
+}
+
+// A driver that did not take TSO but asks for it anyway loses the frame.
+TEST_F(VirtioNetTest, SegmentationTheDriverDidNotTakeCostsTheFrame)
+{
+    Frame packet(kHeaderSize + 100, 0);
+    packet[1] = 1; // GSO TCPV4
+    packet[kHeaderSize + 12] = 0x08;
+    write_bytes(ram, kBuffers, packet);
+    transmit_ring.set(0, { kBuffers, static_cast<uint32_t>(packet.size()), 0, 0 });
+    transmit_ring.publish(0);
+    driver.notify(1);
+    ASSERT_TRUE(wait_until([&] { return transmit_ring.used_index() == 1; }));
+    EXPECT_TRUE(sent_frames().empty());
+    EXPECT_FALSE(driver.needs_reset());
 }

@@ -1,6 +1,7 @@
 #include "devices/virtio/net.h"
 
 #include "devices/virtio/features.h"
+#include "devices/virtio/net_offload.h"
 
 #include <cstring>
 #include <string>
@@ -9,7 +10,11 @@ namespace rvisor::devices::virtio {
 
 namespace {
 
+constexpr uint64_t kFeatureChecksum = uint64_t { 1 } << 0; // the device completes checksums
+constexpr uint64_t kFeatureGuestChecksum = uint64_t { 1 } << 1; // the guest may skip checking
 constexpr uint64_t kFeatureMac = uint64_t { 1 } << 5;
+constexpr uint64_t kFeatureHostTso4 = uint64_t { 1 } << 11;
+constexpr uint64_t kFeatureHostTso6 = uint64_t { 1 } << 12;
 constexpr uint64_t kFeatureStatus = uint64_t { 1 } << 16;
 
 // struct virtio_net_config
@@ -20,10 +25,27 @@ constexpr uint16_t kLinkUp = 1;
 // Destination, source and EtherType: anything shorter is not a frame.
 constexpr uint64_t kEthernetHeaderSize = 14;
 
-// struct virtio_net_hdr for a frame that needs nothing done: no checksum flags, no
-// segmentation, and num_buffers (little-endian, at offset 10) 1.
+// struct virtio_net_hdr for a received frame: no segmentation, num_buffers (little-endian, at
+// offset 10) 1, and in flags either nothing or VIRTIO_NET_HDR_F_DATA_VALID (the backend's
+// frames come from the host's own network stack, checksums checked or made right).
+constexpr uint8_t kDataValid = 2;
 constexpr std::array<uint8_t, VirtioNet::kHeaderSize> kReceiveHeader { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     1, 0 };
+constexpr std::array<uint8_t, VirtioNet::kHeaderSize> kReceiveHeaderDataValid { kDataValid, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 1, 0 };
+
+// struct virtio_net_hdr's fields before num_buffers, little-endian.
+NetOffloadRequest offload_request(const std::array<uint8_t, 10>& header)
+{
+    const auto field = [&](size_t offset) {
+        return static_cast<uint16_t>(header[offset] | header[offset + 1] << 8);
+    };
+    return { .flags = header[0],
+        .gso_type = header[1],
+        .gso_size = field(4),
+        .checksum_start = field(6),
+        .checksum_offset = field(8) };
+}
 
 } // namespace
 
@@ -45,7 +67,8 @@ VirtioNet::~VirtioNet() { m_backend->stop(); }
 
 uint64_t VirtioNet::device_features() const
 {
-    return kFeatureMac | kFeatureStatus | kFeatureEventIndex | kFeatureIndirectDescriptors;
+    return kFeatureChecksum | kFeatureGuestChecksum | kFeatureHostTso4 | kFeatureHostTso6
+        | kFeatureMac | kFeatureStatus | kFeatureEventIndex | kFeatureIndirectDescriptors;
 }
 
 uint64_t VirtioNet::read_config(uint64_t offset, unsigned size) const
@@ -53,9 +76,11 @@ uint64_t VirtioNet::read_config(uint64_t offset, unsigned size) const
     return read_config_bytes(m_config, offset, size);
 }
 
-void VirtioNet::activate(std::span<VirtQueue> queues, uint64_t)
+void VirtioNet::activate(std::span<VirtQueue> queues, uint64_t features)
 {
     m_queues = queues.data();
+    m_offloads = features & (kFeatureChecksum | kFeatureHostTso4 | kFeatureHostTso6);
+    m_receive_header = features & kFeatureGuestChecksum ? kReceiveHeaderDataValid : kReceiveHeader;
     std::lock_guard lock(m_mutex);
     m_running = true;
     // Chains the driver offered before DRIVER_OK came without a notification that counted.
@@ -134,15 +159,39 @@ void VirtioNet::transmit_frames(VirtQueue& queue)
         // Without offloads the header asks for nothing, so only the frame behind it matters.
         uint64_t frame_size = readable.size() - kHeaderSize;
         if (frame_size >= kEthernetHeaderSize && frame_size <= kMaxTransmitFrame) {
+            std::array<uint8_t, 10> header;
+            readable.read_at(0, header);
             m_transmit_buffer.resize(frame_size);
             readable.read_at(kHeaderSize, m_transmit_buffer);
-            m_backend->send(m_transmit_buffer);
-            m_transmitted_bytes += frame_size;
+            transmit(offload_request(header));
         }
         m_transmit_limiter.consume(frame_size);
         queue.push(chain->head, 0);
     }
     queue.notify_used();
+}
+
+void VirtioNet::transmit(const NetOffloadRequest& request)
+{
+    // Offloads the driver did not agree to, or a request that does not fit the frame, cost the
+    // frame, as a malformed packet would on a card.
+    const auto send = [this](std::span<const uint8_t> frame) {
+        m_backend->send(frame);
+        m_transmitted_bytes += frame.size();
+    };
+    if (request.gso_type != NetOffloadRequest::kGsoNone) {
+        const bool agreed = request.gso_type == NetOffloadRequest::kGsoTcpV4
+            ? (m_offloads & kFeatureHostTso4) != 0
+            : request.gso_type == NetOffloadRequest::kGsoTcpV6 && (m_offloads & kFeatureHostTso6);
+        if (agreed)
+            segment_tcp(m_transmit_buffer, request, send, m_segment_buffer);
+        return;
+    }
+    if (request.flags & NetOffloadRequest::kNeedsChecksum) {
+        if (!(m_offloads & kFeatureChecksum) || !complete_checksum(m_transmit_buffer, request))
+            return;
+    }
+    send(m_transmit_buffer);
 }
 
 void VirtioNet::deliver_frames(VirtQueue& queue)
@@ -173,7 +222,7 @@ void VirtioNet::deliver_frames(VirtQueue& queue)
         const BufferList& buffer = chain->writable;
         uint64_t written = 0;
         if (buffer.size() >= kHeaderSize + frame.size()) {
-            buffer.write_at(0, kReceiveHeader);
+            buffer.write_at(0, m_receive_header);
             buffer.write_at(kHeaderSize, frame);
             written = kHeaderSize + frame.size();
             m_received_bytes += frame.size();

@@ -1,6 +1,7 @@
 #pragma once
 #include "devices/virtio/device.h"
 #include "devices/virtio/io_worker.h"
+#include "devices/virtio/net_offload.h"
 #include "host/network_backend.h"
 #include "host/rate_limiter.h"
 
@@ -16,11 +17,15 @@ namespace rvisor::devices::virtio {
 
 // A virtio network device (virtio 1.2 section 5.1, device id 1) in front of a host network
 // backend: one receive queue (0) and one transmit queue (1), a fixed MAC address
-// (VIRTIO_NET_F_MAC) and a link that is always up (VIRTIO_NET_F_STATUS). No offloads and no
-// mergeable receive buffers, so every frame travels whole in one chain behind the 12-byte
-// virtio_net_hdr, whose fields are all zero but num_buffers, which is 1.
+// (VIRTIO_NET_F_MAC) and a link that is always up (VIRTIO_NET_F_STATUS). Every frame travels
+// whole in one chain behind the 12-byte virtio_net_hdr (no mergeable receive buffers).
 //
-// Transmit: each chain's readable bytes, less the header, are one frame for the backend.
+// Transmit: each chain's readable bytes, less the header, are one frame for the backend, after
+// the offloads the header asks for (net_offload.h): a checksum to complete (VIRTIO_NET_F_CSUM)
+// or a TCP segment of up to 64 KiB to cut to the MTU (VIRTIO_NET_F_HOST_TSO4/6). The guest
+// hands over its data in large pieces and computes no checksums over it, which is most of what
+// an upload costs its emulated CPU. Received frames are marked checksummed (DATA_VALID, with
+// VIRTIO_NET_F_GUEST_CSUM), which spares the guest checking them.
 // Receive: frames from the backend wait in a queue until the driver offers receive buffers.
 // Once kHoldReceiveFrames wait, the backend is told to stop reading from the host (TCP then
 // slows the sender down) until no more than kResumeReceiveFrames wait, so frames a backend
@@ -92,6 +97,8 @@ private:
     void process_queues();
     void transmit_frames(VirtQueue&);
     void deliver_frames(VirtQueue&);
+    // m_transmit_buffer to the backend, after the offloads its header asks for.
+    void transmit(const NetOffloadRequest& request);
     // Whether `limiter` lets a frame go now; when not, the worker runs again when it may.
     bool may_pass(host::RateLimiter& limiter);
 
@@ -101,8 +108,12 @@ private:
 
     // Set by activate() and cleared by reset() while the worker is idle; the worker reads it.
     VirtQueue* m_queues { nullptr };
-    // The worker's alone: one transmitted frame at a time.
+    // The worker's alone: one transmitted frame at a time, and one segment of it.
     std::vector<uint8_t> m_transmit_buffer;
+    std::vector<uint8_t> m_segment_buffer;
+    // Set by activate() from the features the driver took.
+    uint64_t m_offloads = 0; // VIRTIO_NET_F_CSUM, HOST_TSO4, HOST_TSO6
+    std::array<uint8_t, kHeaderSize> m_receive_header {};
 
     // Shared by the backend's thread and the worker.
     std::mutex m_mutex;
