@@ -3,12 +3,16 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 namespace rvisor::host {
 
@@ -53,36 +57,54 @@ BlockFile::BlockFile(const std::string& path, Access access)
 
 BlockFile::~BlockFile() { ::close(m_fd); }
 
-bool BlockFile::read(uint64_t offset, std::span<uint8_t> destination)
+bool BlockFile::read(uint64_t offset, std::span<const std::span<uint8_t>> buffers)
 {
-    while (!destination.empty()) {
-        ssize_t count
-            = pread(m_fd, destination.data(), destination.size(), static_cast<off_t>(offset));
-        if (count < 0 && errno == EINTR)
+    return transfer(false, offset, buffers);
+}
+
+bool BlockFile::write(uint64_t offset, std::span<const std::span<uint8_t>> buffers)
+{
+    return transfer(true, offset, buffers);
+}
+
+bool BlockFile::transfer(bool writing, uint64_t offset, std::span<const std::span<uint8_t>> buffers)
+{
+    std::vector<iovec> pending;
+    pending.reserve(std::min<size_t>(buffers.size(), IOV_MAX));
+    size_t next = 0; // the first buffer not in `pending` yet
+    size_t done_in_first = 0; // bytes of the first pending buffer already transferred
+    while (next < buffers.size() || !pending.empty()) {
+        while (next < buffers.size() && pending.size() < IOV_MAX) {
+            pending.push_back({ buffers[next].data(), buffers[next].size() });
+            ++next;
+        }
+        pending.front().iov_base = static_cast<uint8_t*>(pending.front().iov_base) + done_in_first;
+        pending.front().iov_len -= done_in_first;
+        const auto count = static_cast<int>(pending.size());
+        const ssize_t moved = writing
+            ? pwritev(m_fd, pending.data(), count, static_cast<off_t>(offset))
+            : preadv(m_fd, pending.data(), count, static_cast<off_t>(offset));
+        if (moved < 0 && errno == EINTR) {
+            done_in_first = 0;
             continue;
-        if (count < 0)
+        }
+        if (moved < 0)
             return false;
-        if (count == 0) {
+        if (moved == 0) {
             // The image shrank under us (someone truncated it): there is nothing to read.
             errno = EIO;
             return false;
         }
-        destination = destination.subspan(static_cast<size_t>(count));
-        offset += static_cast<uint64_t>(count);
-    }
-    return true;
-}
-
-bool BlockFile::write(uint64_t offset, std::span<const uint8_t> source)
-{
-    while (!source.empty()) {
-        ssize_t count = pwrite(m_fd, source.data(), source.size(), static_cast<off_t>(offset));
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count < 0)
-            return false;
-        source = source.subspan(static_cast<size_t>(count));
-        offset += static_cast<uint64_t>(count);
+        offset += static_cast<uint64_t>(moved);
+        // Drop the buffers done; a partly done one stays first, `done_in_first` into it.
+        auto left = static_cast<size_t>(moved);
+        size_t whole = 0;
+        while (whole < pending.size() && left >= pending[whole].iov_len) {
+            left -= pending[whole].iov_len;
+            ++whole;
+        }
+        pending.erase(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(whole));
+        done_in_first = left;
     }
     return true;
 }
@@ -114,10 +136,12 @@ bool BlockFile::zero_range(uint64_t offset, uint64_t length)
 
 bool BlockFile::write_zeroes(uint64_t offset, uint64_t length)
 {
-    static constexpr uint8_t kZeroes[64 * 1024] = {};
+    // Only ever read, but an iovec points to non-const bytes.
+    static std::array<uint8_t, 64 * 1024> zeroes {};
     while (length > 0) {
-        uint64_t count = std::min<uint64_t>(length, sizeof kZeroes);
-        if (!write(offset, { kZeroes, count }))
+        uint64_t count = std::min<uint64_t>(length, zeroes.size());
+        const std::span<uint8_t> buffer { zeroes.data(), count };
+        if (!write(offset, { &buffer, 1 }))
             return false;
         offset += count;
         length -= count;

@@ -25,10 +25,12 @@ public:
     // In bytes, as it was when opened.
     uint64_t size() const { return m_size; }
 
+    // The bytes from `offset` on into, or from, the buffers in order, with as few system calls
+    // as the host allows (preadv/pwritev: a request's buffers are often scattered 4 KiB pages).
     // Whole transfers or failure: interrupted and short transfers are continued, and reading
     // past the end of the image is an error.
-    bool read(uint64_t offset, std::span<uint8_t> destination);
-    bool write(uint64_t offset, std::span<const uint8_t> source);
+    bool read(uint64_t offset, std::span<const std::span<uint8_t>> buffers);
+    bool write(uint64_t offset, std::span<const std::span<uint8_t>> buffers);
     // Makes written data durable (fdatasync).
     bool sync();
     // Makes the range read as zeroes, giving its storage back to the host filesystem where it
@@ -37,6 +39,7 @@ public:
 
 private:
     bool write_zeroes(uint64_t offset, uint64_t length);
+    bool transfer(bool writing, uint64_t offset, std::span<const std::span<uint8_t>> buffers);
 
     int m_fd { -1 };
     bool m_read_only { false };

@@ -508,6 +508,32 @@ TEST(BlockFileTest, ReadingPastTheEndFails)
     TemporaryImage image { 4096 };
     BlockFile file { image.path, BlockFile::Access::ReadOnly };
     std::vector<uint8_t> buffer(512);
-    EXPECT_TRUE(file.read(4096 - 512, buffer));
-    EXPECT_FALSE(file.read(4096 - 256, buffer));
+    const std::span<uint8_t> buffers[] = { buffer };
+    EXPECT_TRUE(file.read(4096 - 512, buffers));
+    EXPECT_FALSE(file.read(4096 - 256, buffers));
+}
+
+// More buffers than one preadv or pwritev takes (IOV_MAX, 1024), of odd sizes.
+TEST(BlockFileTest, ScatteredBuffersAreWrittenAndReadInOrder)
+{
+    TemporaryImage image { 64 * 1024 };
+    BlockFile file { image.path, BlockFile::Access::ReadWrite };
+    std::vector<uint8_t> data(3 * 2000 + 7);
+    for (size_t index = 0; index < data.size(); ++index)
+        data[index] = static_cast<uint8_t>(index * 13 + 1);
+    std::vector<std::span<uint8_t>> pieces;
+    for (size_t start = 0; start < data.size(); start += 3)
+        pieces.push_back(std::span(data).subspan(start, std::min<size_t>(3, data.size() - start)));
+    ASSERT_GT(pieces.size(), 1024u);
+    ASSERT_TRUE(file.write(1000, pieces));
+
+    std::vector<uint8_t> whole(data.size());
+    const std::span<uint8_t> one[] = { whole };
+    ASSERT_TRUE(file.read(1000, one));
+    EXPECT_EQ(whole, data);
+    std::vector<uint8_t> copy(data.size());
+    for (size_t start = 0, index = 0; start < copy.size(); start += 3, ++index)
+        pieces[index] = std::span(copy).subspan(start, pieces[index].size());
+    ASSERT_TRUE(file.read(1000, pieces));
+    EXPECT_EQ(copy, data);
 }

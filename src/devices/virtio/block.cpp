@@ -200,14 +200,9 @@ VirtioBlock::Completion VirtioBlock::read_sectors(uint64_t sector, const BufferL
 {
     if (destination.size() % kSectorSize != 0 || !in_range(sector, destination.size()))
         return { IoError, 0 };
-    uint64_t offset = sector * kSectorSize;
-    uint64_t done = 0;
-    for (std::span<uint8_t> segment : destination.segments()) {
-        if (!m_file->read(offset + done, segment))
-            return { IoError, done };
-        done += segment.size();
-    }
-    return { Ok, done };
+    if (!m_file->read(sector * kSectorSize, destination.segments()))
+        return { IoError, 0 };
+    return { Ok, destination.size() };
 }
 
 VirtioBlock::Completion VirtioBlock::write_sectors(uint64_t sector, const BufferList& source)
@@ -216,12 +211,8 @@ VirtioBlock::Completion VirtioBlock::write_sectors(uint64_t sector, const Buffer
         return { IoError, 0 };
     if (source.size() % kSectorSize != 0 || !in_range(sector, source.size()))
         return { IoError, 0 };
-    uint64_t offset = sector * kSectorSize;
-    for (std::span<uint8_t> segment : source.segments()) {
-        if (!m_file->write(offset, segment))
-            return { IoError, 0 };
-        offset += segment.size();
-    }
+    if (!m_file->write(sector * kSectorSize, source.segments()))
+        return { IoError, 0 };
     // A driver that did not take VIRTIO_BLK_F_FLUSH cannot ask for durability, so the spec
     // makes every completed write durable (a write-through cache).
     if (!(m_features & kFeatureFlush) && !m_file->sync())
