@@ -38,6 +38,11 @@ public:
     // limit). Frames it produces anyway (its own timers, replies to the guest's frames) still
     // reach the receiver. Any thread, the receiver's included.
     virtual void set_receive_held(bool held) = 0;
+
+    // Whether every frame for the guest carries TCP and UDP checksums already known good (made
+    // by the backend itself, as user-mode networking's are), so the guest may skip checking
+    // them. Not so for frames from a wire.
+    virtual bool checksums_known_good() const = 0;
 };
 
 } // namespace rvisor::host

@@ -68,6 +68,7 @@ public:
         bool started = false;
         bool stopped = false;
         bool receive_held = false;
+        bool checksums_known_good = true;
     };
 
     explicit FakeBackend(std::shared_ptr<Log> log)
@@ -96,6 +97,12 @@ public:
     {
         std::lock_guard lock(m_log->mutex);
         m_log->receive_held = held;
+    }
+
+    bool checksums_known_good() const override
+    {
+        std::lock_guard lock(m_log->mutex);
+        return m_log->checksums_known_good;
     }
 
     // A frame from the network for the guest.
@@ -363,7 +370,7 @@ TEST_F(VirtioNetTest, AWritableTransmitBufferNeedsReset)
 }
 
 // With the offloads taken: a 3000-byte TCP segment leaves as MTU-sized ones, and received frames
-// are marked checksummed.
+// are marked checksummed when the backend's checksums are known good.
 TEST_F(VirtioNetTest, OffloadsCutLargeSegmentsAndMarkReceivedFramesChecksummed)
 {
     driver.write(0x070, 0);
@@ -397,6 +404,18 @@ TEST_F(VirtioNetTest, OffloadsCutLargeSegmentsAndMarkReceivedFramesChecksummed)
     backend->deliver(make_frame(60, 3));
     ASSERT_TRUE(wait_until([&] { return receive.used_index() == 1; }));
     EXPECT_EQ(read_bytes(ram, kBuffers, 1), Frame { 2 }); // VIRTIO_NET_HDR_F_DATA_VALID
+
+    // Frames from a wire are left for the guest to check.
+    {
+        std::lock_guard lock(log->mutex);
+        log->checksums_known_good = false;
+    }
+    driver.write(0x070, 0);
+    ASSERT_TRUE(bring_up(receive_ring, transmit_ring, kFeatures | kOffloadFeatures));
+    offer_receive_buffer(receive_ring, 0, kBuffers + 0x1000, kReceiveBufferSize);
+    backend->deliver(make_frame(60, 4));
+    ASSERT_TRUE(wait_until([&] { return receive_ring.used_index() == 1; }));
+    EXPECT_EQ(read_bytes(ram, kBuffers + 0x1000, 1), Frame { 0 });
 }
 
 // A driver that did not take TSO but asks for it anyway loses the frame.

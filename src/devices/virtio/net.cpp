@@ -26,8 +26,8 @@ constexpr uint16_t kLinkUp = 1;
 constexpr uint64_t kEthernetHeaderSize = 14;
 
 // struct virtio_net_hdr for a received frame: no segmentation, num_buffers (little-endian, at
-// offset 10) 1, and in flags either nothing or VIRTIO_NET_HDR_F_DATA_VALID (the backend's
-// frames come from the host's own network stack, checksums checked or made right).
+// offset 10) 1, and in flags either nothing or VIRTIO_NET_HDR_F_DATA_VALID (for a backend
+// whose frames' checksums are known good).
 constexpr uint8_t kDataValid = 2;
 constexpr std::array<uint8_t, VirtioNet::kHeaderSize> kReceiveHeader { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     1, 0 };
@@ -80,7 +80,8 @@ void VirtioNet::activate(std::span<VirtQueue> queues, uint64_t features)
 {
     m_queues = queues.data();
     m_offloads = features & (kFeatureChecksum | kFeatureHostTso4 | kFeatureHostTso6);
-    m_receive_header = features & kFeatureGuestChecksum ? kReceiveHeaderDataValid : kReceiveHeader;
+    const bool data_valid = (features & kFeatureGuestChecksum) && m_backend->checksums_known_good();
+    m_receive_header = data_valid ? kReceiveHeaderDataValid : kReceiveHeader;
     std::lock_guard lock(m_mutex);
     m_running = true;
     // Chains the driver offered before DRIVER_OK came without a notification that counted.

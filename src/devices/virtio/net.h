@@ -24,8 +24,9 @@ namespace rvisor::devices::virtio {
 // the offloads the header asks for (net_offload.h): a checksum to complete (VIRTIO_NET_F_CSUM)
 // or a TCP segment of up to 64 KiB to cut to the MTU (VIRTIO_NET_F_HOST_TSO4/6). The guest
 // hands over its data in large pieces and computes no checksums over it, which is most of what
-// an upload costs its emulated CPU. Received frames are marked checksummed (DATA_VALID, with
-// VIRTIO_NET_F_GUEST_CSUM), which spares the guest checking them.
+// an upload costs its emulated CPU. Received frames from a backend whose checksums are known
+// good (user networking) are marked so (DATA_VALID, with VIRTIO_NET_F_GUEST_CSUM), which spares
+// the guest checking them.
 // Receive: frames from the backend wait in a queue until the driver offers receive buffers.
 // Once kHoldReceiveFrames wait, the backend is told to stop reading from the host (TCP then
 // slows the sender down) until no more than kResumeReceiveFrames wait, so frames a backend
