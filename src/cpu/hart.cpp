@@ -111,7 +111,16 @@ void Hart::wait_for_interrupt()
     uint64_t timer = m_lines.machine_timer_compare();
     if (m_state.menvcfg & envcfg::kStce)
         timer = std::min(timer, m_state.stimecmp);
-    m_lines.wait_until(m_clock.time_point_of(timer));
+    const auto deadline = m_clock.time_point_of(timer);
+    if (!m_config.halt_polling) {
+        m_lines.wait_until(deadline);
+        return;
+    }
+    if (m_halt_poll.poll(m_lines, deadline))
+        return;
+    const auto start = HaltPoll::Clock::now();
+    m_lines.wait_until(deadline);
+    m_halt_poll.slept(HaltPoll::Clock::now() - start, m_lines.attention());
 }
 
 // ---- traps and interrupts ----

@@ -2,6 +2,7 @@
 // One RISC-V hart (RV64GC + Zba/Zbb/Zbs/Zicond, M/S/U, Sv39/Sv48/Sv57): its architectural
 // state and the interpreter that executes it. The machine runs each hart on its own thread.
 #include "cpu/decode_cache.h"
+#include "cpu/halt_poll.h"
 #include "cpu/hart_state.h"
 #include "cpu/interrupt_lines.h"
 #include "cpu/status_bits.h"
@@ -37,6 +38,9 @@ struct HartConfig {
     // True when no M-mode software runs (built-in SBI): ecalls from S-mode exit run() instead of
     // trapping, and any other trap into M-mode is a fatal guest error.
     bool firmware_in_host = false;
+    // Spin briefly before sleeping in wfi (HaltPoll): only where a spinning hart takes no host
+    // core another hart or an I/O thread would need.
+    bool halt_polling = false;
 };
 
 class Hart {
@@ -229,6 +233,7 @@ private:
     const mem::Bus& m_bus;
     InterruptLines& m_lines;
     const host::Clock& m_clock;
+    HaltPoll m_halt_poll;
 
     HartState m_state;
     Privilege m_data_privilege = Privilege::Machine; // see refresh_data_privilege()

@@ -166,8 +166,12 @@ void Machine::add_virtio_device(std::unique_ptr<devices::virtio::VirtioDevice> d
 void Machine::create_harts(bool firmware_in_host)
 {
     m_firmware_in_host = firmware_in_host;
+    // Halt polling while the harts leave the host a core for the device threads: on a host
+    // with fewer cores, a spinning hart would slow the others (measured: 4-hart boots on 2
+    // cores about 5% slower).
+    const bool halt_polling = m_spec.cpus < std::thread::hardware_concurrency();
     for (unsigned i = 0; i < m_spec.cpus; ++i) {
-        cpu::HartConfig hart_config { i, firmware_in_host };
+        cpu::HartConfig hart_config { i, firmware_in_host, halt_polling };
         m_harts[i]->hart
             = std::make_unique<cpu::Hart>(hart_config, m_bus, *m_harts[i]->lines, m_clock);
         if (m_spec.engine == cpu::EngineKind::Jit)
