@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include <immintrin.h>
+#include <sched.h>
 
 namespace rvisor::cpu {
 
@@ -31,9 +31,11 @@ public:
             if (lines.attention())
                 return true;
             // The clock costs more than a look at the lines.
-            if (spin % 32 == 31 && Clock::now() >= end)
+            if (spin % 8 == 7 && Clock::now() >= end)
                 return false;
-            _mm_pause();
+            // Any other thread ready to run on this core (another VM's hart, a device
+            // thread) goes first, as KVM polls only while nothing else is runnable.
+            sched_yield();
         }
     }
 
