@@ -62,8 +62,8 @@ HartExit Hart::run(uint64_t budget, bool until_jump)
         m_trapped = false;
         // The common case inline: the whole instruction on a RAM page the TLB knows.
         uint8_t* host = (m_state.pc & 0xfff) <= 0xffc
-            ? m_tlb.lookup(static_cast<unsigned>(Access::Fetch), m_state.pc,
-                static_cast<unsigned>(m_state.privilege))
+            ? m_tlb.lookup(
+                static_cast<unsigned>(Access::Fetch), m_state.pc, tlb_tag_bits(Access::Fetch))
             : nullptr;
         if (host) [[likely]] {
             std::memcpy(&bits, host, 4);

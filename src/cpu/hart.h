@@ -188,18 +188,23 @@ private:
         m_data_privilege = (m_state.mstatus & status::kMprv)
             ? static_cast<Privilege>((m_state.mstatus & status::kMpp) >> status::kMppShift)
             : m_state.privilege;
-        m_data_tag_bits = static_cast<uint8_t>(static_cast<unsigned>(m_data_privilege)
-            | ((m_state.mstatus & status::kSum) ? kTagSum : 0)
-            | ((m_state.mstatus & status::kMxr) ? kTagMxr : 0));
+        m_data_tag_bits
+            = static_cast<uint8_t>(static_cast<unsigned>(m_data_privilege) << kTagPrivilegeShift
+                | ((m_state.mstatus & status::kSum) ? kTagSum : 0)
+                | ((m_state.mstatus & status::kMxr) ? kTagMxr : 0));
     }
     // What TLB entries are tagged with besides the page: the privilege the access is checked
     // for and, for loads and stores, the mstatus bits that change what that privilege may do
     // (SUM, MXR). An entry made under other bits does not match, so none needs flushing when
-    // they change: Linux sets SUM around every copy to or from user memory.
-    static constexpr unsigned kTagSum = 4, kTagMxr = 8;
+    // they change: Linux sets SUM around every copy to or from user memory. The bits start at
+    // bit 3, which an aligned access of up to 8 bytes leaves zero in its address: translated
+    // code compares the address's page and alignment bits with an entry's tag in one go.
+    static constexpr unsigned kTagPrivilegeShift = 3, kTagSum = 1u << 5, kTagMxr = 1u << 6;
     unsigned tlb_tag_bits(Access access) const
     {
-        return access == Access::Fetch ? static_cast<unsigned>(m_state.privilege) : m_data_tag_bits;
+        return access == Access::Fetch
+            ? static_cast<unsigned>(m_state.privilege) << kTagPrivilegeShift
+            : m_data_tag_bits;
     }
     // Host pointer for an access that stays within one page and lands in RAM, else nullptr
     // (with *physical set when the page is MMIO and no fault was raised). The TLB hit is
@@ -237,7 +242,9 @@ private:
 
     HartState m_state;
     Privilege m_data_privilege = Privilege::Machine; // see refresh_data_privilege()
-    uint8_t m_data_tag_bits = static_cast<uint8_t>(Privilege::Machine); // see tlb_tag_bits()
+    // See tlb_tag_bits().
+    uint8_t m_data_tag_bits
+        = static_cast<uint8_t>(static_cast<unsigned>(Privilege::Machine) << kTagPrivilegeShift);
 
     Tlb m_tlb;
     DecodeCache m_decode_cache;

@@ -89,15 +89,12 @@ bool BlockCompiler::emit_memory(const Insn& insn)
         if (insn.immediate != 0)
             add(rax, static_cast<int32_t>(insn.immediate));
     }
-    // Misaligned accesses take the slow path, which also handles those crossing a page.
-    if (form->size > 1) {
-        test(al, static_cast<uint8_t>(form->size - 1));
-        jnz(slow, T_NEAR);
-    }
     // The TLB entry for this page and access kind, tagged with the privilege loads and stores
-    // use now (MPRV included) and SUM and MXR (Hart::tlb_tag_bits).
+    // use now (MPRV included) and SUM and MXR (Hart::tlb_tag_bits). The address's low bits
+    // that alignment wants zero stay in the compared value, below the tag's bits: a misaligned
+    // access misses and takes the slow path, which also handles those crossing a page.
     mov(rdx, rax);
-    and_(rdx, -4096);
+    and_(rdx, static_cast<int32_t>(-4096 | static_cast<int32_t>(form->size - 1)));
     or_(dl, byte[rbp + m_offsets.data_tag_bits]);
     mov(ecx, eax);
     shr(ecx, 8);
