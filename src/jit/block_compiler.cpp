@@ -310,8 +310,9 @@ void BlockCompiler::assign_registers(const std::vector<Insn>& instructions)
         if (has('D')) {
             ++float_uses[insn.rd];
             written |= f_bit(insn.rd);
-            // Singles written to a home are boxed from the pattern register.
-            m_uses_box = m_uses_box || !isa::info(insn.opcode).mnemonic.ends_with(".d");
+            // Singles written to a home are boxed from the pattern register (fcvt.s.d too:
+            // the mnemonic does not tell).
+            m_uses_box = true;
         }
         float_uses[insn.rs1] += has('S');
         float_uses[insn.rs2] += has('T');

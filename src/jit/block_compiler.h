@@ -157,7 +157,7 @@ private:
     static constexpr unsigned kCachedFloatRegisters = 12;
     std::array<Xbyak::Xmm, kCachedFloatRegisters> m_xmm_pool;
     static constexpr int kBoxPattern = 15;
-    bool m_uses_box = false; // the block writes singles to XMM homes
+    bool m_uses_box = false; // the block writes f registers: singles are boxed in XMM
     std::vector<Xbyak::Address> m_x_memory; // by guest register
     std::vector<Xbyak::Address> m_x32_memory;
     std::array<int8_t, 32> m_home {}; // index into m_pool, or -1: in memory
