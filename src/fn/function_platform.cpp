@@ -450,38 +450,49 @@ void FunctionPlatform::invoke(const std::string& name, const std::string& target
     const std::shared_ptr<Function> function = find(name);
     std::shared_ptr<Version> version;
     std::shared_ptr<InstancePool::Lease> lease;
-    try {
-        for (;;) {
-            version = function->serving();
-            if (!version)
-                throw ApiError(503, fmt::format("The function \"{}\" is being deployed.", name));
-            const auto deadline = start + std::chrono::seconds(version->spec.timeout_s);
-            try {
-                lease = std::make_shared<InstancePool::Lease>(version->pool->acquire(deadline));
-                break;
-            } catch (const ApiError& error) {
-                // A revision being replaced: the request goes to the new one.
-                if (error.status() != 503 || function->serving() == version)
-                    throw;
+    host::UniqueFd stream;
+    // A warm instance that does not take the request (it was killed, and its process not yet
+    // seen to die) is retired, and the request tries once more, on another or a new instance.
+    for (bool retried = false; !stream;) {
+        try {
+            for (;;) {
+                version = function->serving();
+                if (!version)
+                    throw ApiError(
+                        503, fmt::format("The function \"{}\" is being deployed.", name));
+                const auto deadline = start + std::chrono::seconds(version->spec.timeout_s);
+                try {
+                    lease = std::make_shared<InstancePool::Lease>(version->pool->acquire(deadline));
+                    break;
+                } catch (const ApiError& error) {
+                    // A revision being replaced: the request goes to the new one.
+                    if (error.status() != 503 || function->serving() == version)
+                        throw;
+                }
             }
+        } catch (const ApiError&) {
+            ++function->errors;
+            throw;
         }
-    } catch (const ApiError&) {
-        ++function->errors;
-        throw;
+        if (lease->cold())
+            ++function->cold_starts;
+        try {
+            stream = lease->instance().open_stream(std::chrono::seconds(version->spec.timeout_s));
+        } catch (const std::exception& error) {
+            const bool cold = lease->cold();
+            lease->retire();
+            if (cold || retried) {
+                ++function->invocations;
+                ++function->errors;
+                throw ApiError(502,
+                    fmt::format(
+                        "The function's instance did not take the request: {}", error.what()));
+            }
+            retried = true;
+        }
     }
     ++function->invocations;
-    if (lease->cold())
-        ++function->cold_starts;
     const auto timeout = std::chrono::seconds(version->spec.timeout_s);
-    host::UniqueFd stream;
-    try {
-        stream = lease->instance().open_stream(timeout);
-    } catch (const std::exception& error) {
-        lease->release(true);
-        ++function->errors;
-        throw ApiError(
-            502, fmt::format("The function's instance did not take the request: {}", error.what()));
-    }
     // Answered, or failed, once the reply has been relayed: then the instance is free again.
     auto done = [function, version, lease, start](bool complete) {
         lease->release(!complete);

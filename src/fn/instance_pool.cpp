@@ -41,6 +41,14 @@ void InstancePool::Lease::release(bool failed)
     m_slot = nullptr;
 }
 
+void InstancePool::Lease::retire()
+{
+    if (!m_slot)
+        return;
+    m_pool->give_back(m_slot, true, true);
+    m_slot = nullptr;
+}
+
 InstancePool::InstancePool(PoolLimits limits, InstanceFactory factory)
     : m_limits(limits)
     , m_factory(std::move(factory))
@@ -156,7 +164,7 @@ InstancePool::Lease InstancePool::acquire(Clock::time_point deadline)
     }
 }
 
-void InstancePool::give_back(Slot* slot, bool failed)
+void InstancePool::give_back(Slot* slot, bool failed, bool retire)
 {
     std::unique_ptr<FunctionInstance> dead;
     {
@@ -164,7 +172,7 @@ void InstancePool::give_back(Slot* slot, bool failed)
         --slot->in_flight;
         --m_in_flight;
         slot->last_used = Clock::now();
-        if (failed && !slot->instance->alive())
+        if (retire || (failed && !slot->instance->alive()))
             slot->failed = true;
         if (slot->failed && slot->in_flight == 0) {
             dead = std::move(slot->instance);

@@ -69,6 +69,10 @@ public:
         // `failed`: the exchange with the instance failed; the instance is retired if it has
         // died.
         void release(bool failed);
+        // The instance did not take the request at all: it is retired even if its process has
+        // not been seen to die yet (a killed VM closes its sockets just before it can be
+        // collected), so the next request does not pick it again.
+        void retire();
 
     private:
         friend class InstancePool;
@@ -106,7 +110,7 @@ private:
     unsigned live_instances() const;
     // A slot for a new instance, used now by `in_flight` requests, under m_mutex.
     Slot& add_slot(std::unique_ptr<FunctionInstance> instance, unsigned in_flight);
-    void give_back(Slot* slot, bool failed);
+    void give_back(Slot* slot, bool failed, bool retire = false);
     // Removes the slots that have no leases and `retire` picks, under m_mutex; the instances are
     // handed out to be stopped after the lock is let go.
     std::list<std::unique_ptr<FunctionInstance>> remove_slots(

@@ -331,6 +331,22 @@ TEST_F(FnInstancePoolTest, AFailedExchangeWithADeadInstanceRetiresIt)
     EXPECT_EQ(m_factory.calls(), 2u);
 }
 
+// An instance that did not take a request is retired though its process looks alive (a
+// killed VM closes its sockets just before it can be collected).
+TEST_F(FnInstancePoolTest, AnInstanceThatDidNotTakeTheRequestIsRetired)
+{
+    InstancePool& instances = pool({});
+    instances.acquire(far()).release(false);
+    InstancePool::Lease warm = instances.acquire(far());
+    EXPECT_FALSE(warm.cold());
+    warm.retire();
+    EXPECT_EQ(m_factory.stopped(), 1u);
+    EXPECT_EQ(instances.stats().instances, 0u);
+    InstancePool::Lease next = instances.acquire(far());
+    EXPECT_TRUE(next.cold());
+    EXPECT_EQ(m_factory.calls(), 2u);
+}
+
 TEST_F(FnInstancePoolTest, AnIdleInstanceThatDiedIsNotLeased)
 {
     InstancePool& instances = pool({});
