@@ -443,6 +443,25 @@ std::string FunctionPlatform::metrics()
     return text;
 }
 
+std::shared_ptr<InstancePool::Lease> FunctionPlatform::lease_instance(const std::string& name,
+    Function& function, std::chrono::steady_clock::time_point start,
+    std::shared_ptr<Version>& version)
+{
+    for (;;) {
+        version = function.serving();
+        if (!version)
+            throw ApiError(503, fmt::format("The function \"{}\" is being deployed.", name));
+        const auto deadline = start + std::chrono::seconds(version->spec.timeout_s);
+        try {
+            return std::make_shared<InstancePool::Lease>(version->pool->acquire(deadline));
+        } catch (const ApiError& error) {
+            // A revision being replaced: the request goes to the new one.
+            if (error.status() != 503 || function.serving() == version)
+                throw;
+        }
+    }
+}
+
 void FunctionPlatform::invoke(const std::string& name, const std::string& target,
     const httplib::Request& request, httplib::Response& response)
 {
@@ -455,21 +474,7 @@ void FunctionPlatform::invoke(const std::string& name, const std::string& target
     // seen to die) is retired, and the request tries once more, on another or a new instance.
     for (bool retried = false; !stream;) {
         try {
-            for (;;) {
-                version = function->serving();
-                if (!version)
-                    throw ApiError(
-                        503, fmt::format("The function \"{}\" is being deployed.", name));
-                const auto deadline = start + std::chrono::seconds(version->spec.timeout_s);
-                try {
-                    lease = std::make_shared<InstancePool::Lease>(version->pool->acquire(deadline));
-                    break;
-                } catch (const ApiError& error) {
-                    // A revision being replaced: the request goes to the new one.
-                    if (error.status() != 503 || function->serving() == version)
-                        throw;
-                }
-            }
+            lease = lease_instance(name, *function, start, version);
         } catch (const ApiError&) {
             ++function->errors;
             throw;

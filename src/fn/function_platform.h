@@ -12,6 +12,7 @@
 //
 // Every method throws api::ApiError with the HTTP status its API answers with.
 #include "fn/function_spec.h"
+#include "fn/instance_pool.h"
 #include "fn/latency_histogram.h"
 #include "oci/container_vm.h"
 
@@ -67,6 +68,11 @@ private:
     struct Function;
 
     std::shared_ptr<Function> find(const std::string& name);
+    // An instance of the revision serving now, following a replacement that closes the one
+    // asked first; sets `version` to the revision it came from. Throws api::ApiError.
+    static std::shared_ptr<InstancePool::Lease> lease_instance(const std::string& name,
+        Function& function, std::chrono::steady_clock::time_point start,
+        std::shared_ptr<Version>& version);
     // Every function deployed, as the map holds them now.
     std::vector<std::shared_ptr<Function>> functions_now();
     std::filesystem::path function_dir(const std::string& name) const;

@@ -61,35 +61,6 @@ bool is_float(Opcode opcode)
     return mnemonic.starts_with('f') && !mnemonic.starts_with("fence");
 }
 
-// F registers the instructions read as singles (fadd.s, fcvt.d.s, fle.s...: any .s with an F
-// source), and those they write.
-uint32_t singles_read(const std::vector<isa::DecodedInstruction>& instructions)
-{
-    uint32_t read = 0;
-    for (const auto& insn : instructions) {
-        const isa::InstructionInfo& info = isa::info(insn.opcode);
-        if (!info.mnemonic.ends_with(".s"))
-            continue;
-        if (info.operands.find('S') != std::string_view::npos)
-            read |= 1u << insn.rs1;
-        if (info.operands.find('T') != std::string_view::npos)
-            read |= 1u << insn.rs2;
-        if (info.operands.find('R') != std::string_view::npos)
-            read |= 1u << insn.rs3;
-    }
-    return read;
-}
-
-uint32_t floats_written(const std::vector<isa::DecodedInstruction>& instructions)
-{
-    uint32_t written = 0;
-    for (const auto& insn : instructions) {
-        if (isa::info(insn.opcode).operands.find('D') != std::string_view::npos)
-            written |= 1u << insn.rd;
-    }
-    return written;
-}
-
 } // namespace
 
 BlockCompiler::BlockCompiler(CodeBuffer& buffer, const cpu::Hart& hart)
@@ -225,14 +196,13 @@ std::optional<CompiledBlock> BlockCompiler::compile(const BlockSource& source,
     // Singles the block reads and never writes are checked for NaN-boxing once, here, not at
     // each use in every round. One that is not boxed (a guest bug) has the dispatcher
     // interpret the block's instructions one by one.
-    const uint32_t read_only_singles = singles_read(instructions) & ~floats_written(instructions);
     for (unsigned index = 0; index < 32; ++index) {
-        if (read_only_singles & (1u << index)) {
+        if (m_read_only_singles & (1u << index)) {
             cmp(dword[rbp + m_offsets.f[index] + 4], -1);
             jne(float_off, T_NEAR);
         }
     }
-    m_boxed_singles = read_only_singles;
+    m_boxed_singles = m_read_only_singles;
     L(*m_loop_top);
     bool ended = false;
     for (size_t i = 0; i < instructions.size(); ++i) {
@@ -296,9 +266,10 @@ void BlockCompiler::assign_registers(const std::vector<Insn>& instructions)
     // The most used x and f registers of the block get host registers.
     std::array<unsigned, 32> uses {}, float_uses {};
     RegisterMask written = 0;
-    m_uses_box = false;
+    uint32_t singles_read = 0; // by .s instructions (fadd.s, fcvt.d.s, fle.s...)
     for (const Insn& insn : instructions) {
-        const std::string_view operands = isa::info(insn.opcode).operands;
+        const isa::InstructionInfo& info = isa::info(insn.opcode);
+        const std::string_view operands = info.operands;
         const auto has
             = [&](char operand) { return operands.find(operand) != std::string_view::npos; };
         if (has('d')) {
@@ -310,14 +281,19 @@ void BlockCompiler::assign_registers(const std::vector<Insn>& instructions)
         if (has('D')) {
             ++float_uses[insn.rd];
             written |= f_bit(insn.rd);
-            // Singles written to a home are boxed from the pattern register (fcvt.s.d too:
-            // the mnemonic does not tell).
-            m_uses_box = true;
         }
         float_uses[insn.rs1] += has('S');
         float_uses[insn.rs2] += has('T');
         float_uses[insn.rs3] += has('R');
+        if (info.mnemonic.ends_with(".s"))
+            singles_read |= (has('S') ? 1u << insn.rs1 : 0) | (has('T') ? 1u << insn.rs2 : 0)
+                | (has('R') ? 1u << insn.rs3 : 0);
     }
+    const auto floats_written = static_cast<uint32_t>(written >> 32);
+    // Singles written to a home are boxed from the pattern register (fcvt.s.d too: the
+    // mnemonic does not tell), so any f write needs it.
+    m_uses_box = floats_written != 0;
+    m_read_only_singles = singles_read & ~floats_written;
     uses[0] = 0;
     m_home.fill(-1);
     m_f_home.fill(-1);

@@ -158,6 +158,8 @@ private:
     std::array<Xbyak::Xmm, kCachedFloatRegisters> m_xmm_pool;
     static constexpr int kBoxPattern = 15;
     bool m_uses_box = false; // the block writes f registers: singles are boxed in XMM
+    // Singles the block reads and never writes: checked for NaN-boxing once, at its entry.
+    uint32_t m_read_only_singles = 0;
     std::vector<Xbyak::Address> m_x_memory; // by guest register
     std::vector<Xbyak::Address> m_x32_memory;
     std::array<int8_t, 32> m_home {}; // index into m_pool, or -1: in memory
