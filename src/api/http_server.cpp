@@ -139,8 +139,9 @@ void serve_routes(httplib::Server& http, const std::vector<Route>& routes)
     http.set_error_handler(httplib::Server::Handler {
         [](const httplib::Request& request, httplib::Response& response) {
             const_cast<httplib::Request&>(request).ranges.clear();
-            // A body to come from a provider is a proxied reply's (the function gateway's).
-            if (response.body.empty() && !response.content_provider_)
+            if (response.has_header(kRelayedReplyField))
+                response.headers.erase(kRelayedReplyField);
+            else if (response.body.empty())
                 send_fault(response, response.status, fault_message_for(response.status));
         } });
     http.set_exception_handler(

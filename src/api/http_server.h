@@ -53,6 +53,11 @@ private:
 // the fuzz harness hands requests to it directly.
 void serve_routes(httplib::Server& http, const std::vector<Route>& routes);
 
+// The field a handler that relays a reply made elsewhere (the function gateway) puts on an error
+// reply: the error handler, which otherwise gives an error without a body a fault_message,
+// removes the field and sends the reply as it is.
+inline constexpr char kRelayedReplyField[] = "X-Rvisor-Relayed-Reply";
+
 void send_fault(httplib::Response& response, int status, const std::string& message);
 void send_json(httplib::Response& response, int status, const nlohmann::json& body);
 

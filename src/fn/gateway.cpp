@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdexcept>
+#include <string_view>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -26,7 +28,7 @@ namespace {
 // the activator (where the limits are), not in the accept backlog.
 constexpr size_t kWorkers = 256;
 constexpr size_t kMaxRequestBody = 64ull << 20;
-constexpr const char* kFunctionRoute = R"(/fn/([^/?]+)(/.*)?)";
+constexpr const char* kFunctionRoute = R"(/fn/[^/?]+(/.*)?)";
 
 // A TCP socket listening on `address` with the kernel's largest backlog (httplib's own 5 would
 // make a burst of clients wait out SYN retries of 1, 3, 7… s); its port is the one asked for,
@@ -89,14 +91,19 @@ ListenAddress parse_listen_address(const std::string& text)
     return address;
 }
 
-std::string function_target(const std::string& request_target, const std::string& name)
+FunctionTarget function_target(const std::string& request_target)
 {
-    const std::string prefix = fmt::format("/fn/{}", name);
-    std::string rest
-        = request_target.starts_with(prefix) ? request_target.substr(prefix.size()) : std::string();
-    if (rest.empty() || rest.front() != '/')
-        rest.insert(rest.begin(), '/');
-    return rest;
+    // httplib routes on the decoded path, which cannot tell /fn/a%2Fb/x from /fn/a/b/x: the name
+    // and the rest come from the raw target, split where it has a '/' or a '?'.
+    constexpr std::string_view prefix = "/fn/";
+    const size_t start = request_target.starts_with(prefix) ? prefix.size() : 0;
+    const size_t end = std::min(request_target.find_first_of("/?", start), request_target.size());
+    FunctionTarget target { httplib::detail::decode_url(
+                                request_target.substr(start, end - start), false),
+        request_target.substr(end) };
+    if (!target.path_and_query.starts_with('/'))
+        target.path_and_query.insert(target.path_and_query.begin(), '/');
+    return target;
 }
 
 struct Gateway::Impl {
@@ -110,8 +117,8 @@ Gateway::Gateway(const ListenAddress& address, FunctionPlatform& platform)
     : m_impl(std::make_unique<Impl>())
 {
     auto handler = [&platform](const httplib::Request& request, httplib::Response& response) {
-        const std::string name = request.matches[1];
-        platform.invoke(name, function_target(request.target, name), request, response);
+        const FunctionTarget target = function_target(request.target);
+        platform.invoke(target.name, target.path_and_query, request, response);
     };
     std::vector<api::Route> routes;
     for (const char* method : { "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS" })

@@ -35,8 +35,15 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-// What the function is asked for: the request target with the /fn/NAME prefix taken off, at
-// least "/".
-std::string function_target(const std::string& request_target, const std::string& name);
+// A gateway request target split: the function named by its second path segment (percent-decoded,
+// as a client may encode any character), and the rest of the target, bytes as they came, that
+// the function is asked for (at least "/").
+struct FunctionTarget {
+    std::string name;
+    std::string path_and_query;
+};
+
+// Splits a request target that begins with "/fn/".
+FunctionTarget function_target(const std::string& request_target);
 
 } // namespace rvisor::fn

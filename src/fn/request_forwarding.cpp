@@ -1,5 +1,6 @@
 #include "fn/request_forwarding.h"
 
+#include "api/http_server.h"
 #include "api/vm_control.h"
 
 #include <fmt/format.h>
@@ -229,9 +230,11 @@ public:
     }
 
     // Sets the reply's status, headers and body in `response`.
-    void relay_reply(const httplib::Request& request, httplib::Response& response)
+    void relay_reply(httplib::Response& response)
     {
         response.status = static_cast<int>(m_parser.status_code);
+        if (response.status >= 400)
+            response.set_header(api::kRelayedReplyField, "");
         // A reply without a body keeps the length it declares: that of the resource (HEAD, 304).
         const bool has_body = !m_body.empty() || !m_message_complete;
         const HopByHopFields hop_by_hop(m_headers);
@@ -254,9 +257,7 @@ public:
         }
         auto self = shared_from_this();
         auto release = [self](bool success) { self->finish(success && self->m_message_complete); };
-        // httplib would apply the client's Range to a reply of known length, which the function
-        // has done already.
-        if (m_content_length && request.ranges.empty()) {
+        if (m_content_length) {
             response.set_content_provider(
                 *m_content_length, content_type,
                 [self](size_t, size_t, httplib::DataSink& sink) { return self->relay_body(sink); },
@@ -434,7 +435,11 @@ void forward_request(host::UniqueFd stream, const httplib::Request& request,
             "copy of their body.");
     exchange->send_request(request_head(request, target), request.body);
     exchange->receive_head();
-    exchange->relay_reply(request, response);
+    // The function has applied the client's Range already; httplib would apply it again (and
+    // give a multi-range reply a Content-Type of its own). The request is httplib's own, not
+    // const, so dropping its ranges is well-defined.
+    const_cast<httplib::Request&>(request).ranges.clear();
+    exchange->relay_reply(response);
 }
 
 } // namespace rvisor::fn

@@ -28,8 +28,9 @@ struct ForwardTarget {
 // Then reads the reply's head with http-parser, skipping interim (1xx) replies, and sets
 // `response`: the status, the headers as they came but for the hop-by-hop ones and the framing
 // (httplib frames the reply itself), and a content provider that relays the body as it arrives:
-// with the reply's Content-Length when it had one and the request no Range (httplib would apply
-// the range again), chunked otherwise. HEAD requests and 204 and 304 replies have no body.
+// with the reply's Content-Length when it had one, chunked otherwise. HEAD requests and 204 and
+// 304 replies have no body. The request's ranges are dropped (the function has applied them), and
+// an error reply is marked with api::kRelayedReplyField so that it goes as the function made it.
 //
 // `done` (which must not throw) is called exactly once, when the exchange with the function is
 // over: true once its whole reply has been read (the gateway may still be sending it on to the

@@ -212,13 +212,17 @@ def test_invoke(daemon, rootfs, workdir):
     expect(got.get("forwarded") == "192.0.2.7, 127.0.0.1" and got.get("proto") == "http",
            f"forwarded headers: {reply}")
     expect(headers.get("Content-Type") == "text/plain", f"reply headers: {headers}")
+    # A client may percent-encode the name; the function still gets the path below it.
+    status, _, reply = request(netloc, "GET", "/fn/%68ell%6F/cgi-bin/echo?encoded=1")
+    expect(status == 200 and fields(reply).get("query") == "encoded=1",
+           f"percent-encoded name: {status} {reply}")
     status, _, reply = request(netloc, "GET", "/fn/hello/missing")
     expect(status == 404, f"the function's own 404 passes through: {status} {reply}")
     status, _, reply = request(netloc, "GET", "/fn/nope/")
     expect(status == 404 and b"fault_message" in reply, f"unknown function: {status} {reply}")
 
     shown = call("GET", "/functions/hello", template=one)[1]
-    expect(shown["invocations"] == 4 and shown["cold_starts"] == 1 and shown["instances"] == 1,
+    expect(shown["invocations"] == 5 and shown["cold_starts"] == 1 and shown["instances"] == 1,
            f"counters: {shown}")
     cli = subprocess.run([daemon.rvisor, "fn", "--api-sock", daemon.sock, "invoke", "hello",
                           "/cgi-bin/echo", "--data", "from the CLI"],
@@ -255,7 +259,7 @@ def test_invoke(daemon, rootfs, workdir):
     expect(daemon.text("/functions/nope/logs")[0] == 404, "logs of an unknown function")
     seen.add((one + "/logs", "get", "404"))
     status, metrics = daemon.text("/metrics")
-    expect('rvisor_function_invocations_total{name="hello"} 5' in metrics
+    expect('rvisor_function_invocations_total{name="hello"} 6' in metrics
            and 'rvisor_function_request_seconds_count{name="hello",start="cold"} 1' in metrics,
            f"metrics: {metrics}")
 

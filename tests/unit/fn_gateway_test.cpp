@@ -16,6 +16,7 @@ using nlohmann::json;
 using rvisor::api::ApiError;
 using rvisor::fn::function_target;
 using rvisor::fn::FunctionPlatform;
+using rvisor::fn::FunctionTarget;
 using rvisor::fn::Gateway;
 using rvisor::fn::ListenAddress;
 using rvisor::fn::parse_listen_address;
@@ -54,13 +55,35 @@ TEST(FnGatewayTest, BadListenAddressesRefused)
     }
 }
 
+namespace {
+
+void expect_target(
+    const std::string& request_target, const std::string& name, const std::string& path_and_query)
+{
+    const FunctionTarget target = function_target(request_target);
+    EXPECT_EQ(target.name, name) << request_target;
+    EXPECT_EQ(target.path_and_query, path_and_query) << request_target;
+}
+
+} // namespace
+
 TEST(FnGatewayTest, FunctionTarget)
 {
-    EXPECT_EQ(function_target("/fn/a", "a"), "/");
-    EXPECT_EQ(function_target("/fn/a/", "a"), "/");
-    EXPECT_EQ(function_target("/fn/a/x/y?q=1", "a"), "/x/y?q=1");
-    EXPECT_EQ(function_target("/fn/a?q", "a"), "/?q");
-    EXPECT_EQ(function_target("/fn/web-1/fn/web-1", "web-1"), "/fn/web-1");
+    expect_target("/fn/a", "a", "/");
+    expect_target("/fn/a/", "a", "/");
+    expect_target("/fn/a/x/y?q=1", "a", "/x/y?q=1");
+    expect_target("/fn/a?q", "a", "/?q");
+    expect_target("/fn/web-1/fn/web-1", "web-1", "/fn/web-1");
+    // The rest goes as it came; only the name is decoded.
+    expect_target("/fn/a/x%20y?q=%2F", "a", "/x%20y?q=%2F");
+}
+
+TEST(FnGatewayTest, PercentEncodedFunctionName)
+{
+    expect_target("/fn/a%2Db/x", "a-b", "/x");
+    expect_target("/fn/%61%62c?q", "abc", "/?q");
+    // An encoded slash stays in the name (which no function can have), not in the path.
+    expect_target("/fn/a%2Fb/x", "a/b", "/x");
 }
 
 namespace {

@@ -121,9 +121,11 @@ protected:
         auto handler = [this](const httplib::Request& request, httplib::Response& response) {
             forward(request, response);
         };
-        m_server.Get("/fn/.*", handler);
-        m_server.Post("/fn/.*", handler);
-        m_server.Put("/fn/.*", handler);
+        // Served as the gateway serves it: its error handler gives errors a fault_message.
+        rvisor::api::serve_routes(m_server,
+            { { "/fn/.*", "GET", handler }, { "/fn/.*", "POST", handler },
+                { "/fn/.*", "PUT", handler } });
+        m_server.set_payload_max_length(64 << 20);
         m_server.set_keep_alive_timeout(1);
         m_port = m_server.bind_to_any_port("127.0.0.1");
         ASSERT_GT(m_port, 0);
@@ -538,6 +540,57 @@ TEST_F(FnRequestForwardingTest, RangeReplyIsRelayedAsTheFunctionMadeIt)
     ASSERT_EQ(future.wait_for(hang_bound), std::future_status::ready);
     EXPECT_NE(future.get().head.find("\r\nRange: bytes=2-4\r\n"), std::string::npos);
     EXPECT_EQ(stop_gateway(), std::vector<bool> { true });
+}
+
+TEST_F(FnRequestForwardingTest, MultiRangeReplyIsRelayedAsTheFunctionMadeIt)
+{
+    const std::string type = "multipart/byteranges; boundary=3d6b6a416f9b5";
+    const std::string body = "--3d6b6a416f9b5\r\nContent-Range: bytes 0-1/10\r\n\r\nab\r\n"
+                             "--3d6b6a416f9b5\r\nContent-Range: bytes 4-5/10\r\n\r\nef\r\n"
+                             "--3d6b6a416f9b5--\r\n";
+    function = [&](int fd) {
+        read_request(fd);
+        send_text(fd,
+            fmt::format("HTTP/1.1 206 Partial Content\r\nContent-Type: {}\r\n"
+                        "Content-Length: {}\r\n\r\n{}",
+                type, body.size(), body));
+    };
+    auto result = client().Get("/fn/hello", { { "Range", "bytes=0-1,4-5" } });
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 206);
+    EXPECT_EQ(result->get_header_value("Content-Type"), type);
+    EXPECT_EQ(result->body, body);
+    EXPECT_EQ(stop_gateway(), std::vector<bool> { true });
+}
+
+// The gateway's error handler gives its own errors a fault_message; a function's error goes as
+// the function made it, whether or not it has a body.
+TEST_F(FnRequestForwardingTest, ErrorRepliesPassThrough)
+{
+    struct Case {
+        std::string reply;
+        int status;
+        std::string body;
+    };
+    const Case cases[] = {
+        { "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nX-Reason: policy\r\n\r\n", 403, "" },
+        { "HTTP/1.1 500 Oops\r\nContent-Length: 5\r\nX-Reason: policy\r\n\r\noops!", 500, "oops!" },
+    };
+    // Request /fn/hello/N gets case N's reply.
+    function = [&](int fd) {
+        const std::string head = read_request(fd).head;
+        send_text(fd, cases[head.starts_with("GET /1 ") ? 1 : 0].reply);
+    };
+    for (size_t i = 0; i < std::size(cases); i++) {
+        const Case& expected = cases[i];
+        auto result = client().Get(fmt::format("/fn/hello/{}", i));
+        ASSERT_TRUE(result);
+        EXPECT_EQ(result->status, expected.status);
+        EXPECT_EQ(result->body, expected.body);
+        EXPECT_EQ(result->get_header_value("X-Reason"), "policy");
+        EXPECT_FALSE(result->has_header(rvisor::api::kRelayedReplyField));
+    }
+    EXPECT_EQ(stop_gateway(), (std::vector<bool> { true, true }));
 }
 
 TEST_F(FnRequestForwardingTest, MultipartRequestIs415)
