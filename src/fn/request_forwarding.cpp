@@ -301,6 +301,11 @@ private:
     int end_headers()
     {
         const unsigned status = m_parser.status_code;
+        // RFC 9110 15: three digits, the first 1 to 5 (the parser takes any number to 999).
+        if (status < 100 || status > 599) {
+            m_failure = fmt::format("The function's reply has status {}, not 100 to 599.", status);
+            return -1;
+        }
         if (status == 101) {
             m_failure = "The function switched protocols, which the gateway does not relay.";
             return -1;

@@ -36,11 +36,12 @@ struct ForwardTarget {
 // over: true once its whole reply has been read (the gateway may still be sending it on to the
 // client), false when the exchange failed before that. Before the
 // reply's head that is also an api::ApiError thrown: 502 when the function closed the connection
-// or its reply is not HTTP/1.x, 504 when it did not take the request or reply within `timeout`,
-// 415 for a multipart/form-data request (httplib keeps no copy of such a body), 400 for a
-// `path_and_query` that is not a path or has a space or a control character. After the head
-// the content provider fails and httplib drops the client's connection. Every wait for the
-// function lasts at most `timeout`, so a stuck function cannot hold a gateway thread.
+// or its reply is not HTTP/1.x (or has a status outside 100 to 599), 504 when it did not take the
+// request or reply within `timeout`, 415 for a multipart/form-data request (httplib keeps no copy
+// of such a body), 400 for a `path_and_query` that is not a path or has a space or a control
+// character. After the head the content provider fails and httplib drops the client's connection.
+// Every wait for the function lasts at most `timeout`, so a stuck function cannot hold a gateway
+// thread.
 void forward_request(host::UniqueFd stream, const httplib::Request& request,
     const ForwardTarget& target, httplib::Response& response, std::chrono::milliseconds timeout,
     std::function<void(bool complete)> done);
