@@ -11,6 +11,7 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 #include "devices/virtio/vsock.h"
+#include "firmware/boot_data.h"
 #include "firmware/device_tree.h"
 #include "firmware/image_loader.h"
 #include "host/slirp_network.h"
@@ -42,8 +43,6 @@ constexpr unsigned kVirtioFirstIrq = 1;
 
 constexpr uint64_t kInstructionBatch = 20000;
 constexpr uint64_t kTwoMiB = 2ull << 20;
-
-uint64_t align_down(uint64_t value, uint64_t alignment) { return value & ~(alignment - 1); }
 
 } // namespace
 
@@ -226,13 +225,8 @@ void Machine::load_images()
     }
 
     std::vector<uint8_t> initrd;
-    for (const auto& path : config.initrds) {
-        // Linux finds an uncompressed cpio only at a 4-byte boundary (it skips zero padding
-        // between archives), so each archive starts at one.
-        initrd.resize((initrd.size() + 3) & ~size_t { 3 });
-        auto bytes = firmware::read_file(path, "initrd");
-        initrd.insert(initrd.end(), bytes.begin(), bytes.end());
-    }
+    for (const auto& path : config.initrds)
+        firmware::append_initramfs_archive(initrd, firmware::read_file(path, "initrd"));
 
     firmware::DeviceTreeLayout layout;
     layout.hart_count = config.cpus;
@@ -243,27 +237,14 @@ void Machine::load_images()
         layout.virtio.push_back({ kVirtioBase + slot * kVirtioStride, kVirtioFirstIrq + slot });
     // The initrd's place depends on the tree's size, which depends on whether it has an initrd
     // range: build once to measure, then again with the range.
-    const uint64_t ram_end = kRamBase + config.memory;
     if (!initrd.empty())
         layout.initrd = std::pair<uint64_t, uint64_t> { 0, 0 };
-    const uint64_t tree_size = firmware::build_device_tree(layout).size();
-    const uint64_t tree_address = align_down(ram_end - tree_size, kTwoMiB);
-    uint64_t lowest_data = tree_address;
-    if (!initrd.empty()) {
-        // An initrd larger than everything below the tree would wrap around to a huge address
-        // that no check below catches; start it at 0, which they refuse.
-        const uint64_t start = initrd.size() <= tree_address - kRamBase
-            ? align_down(tree_address - initrd.size(), 0x1000)
-            : 0;
-        layout.initrd = std::pair<uint64_t, uint64_t> { start, start + initrd.size() };
-        lowest_data = start;
-    }
-    if (lowest_data < kernel.highest || tree_address < kRamBase + kTwoMiB)
-        throw std::runtime_error(
-            fmt::format("{} MiB of memory is too little for this kernel and initrd (more --mem?)",
-                config.memory >> 20));
-    if (!initrd.empty())
-        std::memcpy(m_ram->pointer(layout.initrd->first), initrd.data(), initrd.size());
+    const firmware::BootDataPlacement placement = firmware::place_boot_data(kRamBase, config.memory,
+        kernel.highest, firmware::build_device_tree(layout).size(), initrd.size());
+    const uint64_t tree_address = placement.tree_address;
+    layout.initrd = placement.initrd;
+    if (placement.initrd)
+        std::memcpy(m_ram->pointer(placement.initrd->first), initrd.data(), initrd.size());
     m_device_tree = firmware::build_device_tree(layout);
     std::memcpy(m_ram->pointer(tree_address), m_device_tree.data(), m_device_tree.size());
 

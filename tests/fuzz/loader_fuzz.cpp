@@ -7,12 +7,19 @@
 //   3  a device tree's inputs: hart count (1 byte, modulo 34: a machine has 1 to 32), RAM
 //      size (8), initrd start and end (8 + 8, none when start has bit 0 set), virtio slots
 //      (1 byte, 0..8), then the kernel command line
+//   4  the boot data's placement: RAM size, kernel end (an offset from RAM's base), device tree
+//      size and initramfs size (8 bytes each), then initramfs archives to concatenate, each a
+//      2-byte length and its bytes
 //
 // A loader must refuse its file with an exception that says why, or leave it entirely inside
 // the 4 MiB of guest RAM (bss included), the file's bytes where it says. A device tree must be
 // refused the same way, or be one libfdt reads back with what it was given: the command line,
-// every hart, the RAM's size and the initrd's range.
+// every hart, the RAM's size and the initrd's range. The boot data must be placed inside RAM,
+// above the kernel and its first 2 MiB, the tree 2 MiB-aligned above a page-aligned initramfs, or
+// refused with an exception when that top-of-RAM placement does not fit; concatenated archives
+// must each start at a 4-byte boundary after zero padding, their bytes as they were.
 #include "byte_reader.h"
+#include "firmware/boot_data.h"
 #include "firmware/device_tree.h"
 #include "firmware/image_loader.h"
 #include "fuzz_check.h"
@@ -20,6 +27,7 @@
 
 #include <libfdt.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -118,6 +126,60 @@ void build_device_tree(rvisor::fuzz::ByteReader& input)
     try_load([&] { check_device_tree(rvisor::firmware::build_device_tree(layout), layout); });
 }
 
+void place_boot_data(rvisor::fuzz::ByteReader& input)
+{
+    constexpr uint64_t two_mib = 2 << 20;
+    const uint64_t ram_size = input.little_endian(8).value_or(kRamSize);
+    const uint64_t kernel_end = kRamBase + input.little_endian(8).value_or(two_mib);
+    const uint64_t tree_size = input.little_endian(8).value_or(4096);
+    const uint64_t initrd_size = input.little_endian(8).value_or(0);
+    const uint64_t lowest = std::max(kernel_end, kRamBase + two_mib);
+    // Where the top-of-RAM placement puts them, when RAM has an end and room for the tree.
+    const bool has_room = ram_size <= UINT64_MAX - kRamBase && tree_size <= ram_size;
+    const uint64_t tree_top = has_room ? (kRamBase + ram_size - tree_size) & ~(two_mib - 1) : 0;
+    const bool fits = has_room && tree_top >= lowest
+        && (initrd_size == 0
+            || (initrd_size <= tree_top - lowest
+                && ((tree_top - initrd_size) & ~uint64_t { 0xfff }) >= lowest));
+    try {
+        const auto placement = rvisor::firmware::place_boot_data(
+            kRamBase, ram_size, kernel_end, tree_size, initrd_size);
+        check(fits, "boot data is placed only where it fits");
+        check(placement.tree_address == tree_top, "the tree is at the top of RAM, 2 MiB-aligned");
+        check(placement.tree_address >= lowest && placement.tree_address + tree_size >= tree_size
+                && placement.tree_address + tree_size <= kRamBase + ram_size,
+            "the tree lies in RAM above the kernel");
+        check(placement.initrd.has_value() == (initrd_size != 0), "an initramfs is placed");
+        if (placement.initrd) {
+            const auto [start, end] = *placement.initrd;
+            check(start % 0x1000 == 0 && start >= lowest && end - start == initrd_size
+                    && end <= placement.tree_address,
+                "the initramfs lies page-aligned between the kernel and the tree");
+        }
+    } catch (const std::runtime_error& error) {
+        check(!fits, "boot data that fits is placed");
+        check(std::strlen(error.what()) > 0, "a refusal says why");
+    }
+
+    std::vector<uint8_t> initramfs;
+    std::vector<size_t> padding;
+    std::vector<std::pair<size_t, std::span<const uint8_t>>> archives;
+    while (const auto length = input.little_endian(2)) {
+        const auto archive = input.bytes(*length);
+        const size_t padded = (initramfs.size() + 3) & ~size_t { 3 };
+        for (size_t i = initramfs.size(); i < padded; i++)
+            padding.push_back(i);
+        archives.emplace_back(padded, archive);
+        rvisor::firmware::append_initramfs_archive(initramfs, archive);
+    }
+    for (const size_t offset : padding)
+        check(initramfs.at(offset) == 0, "archives are padded with zeros");
+    for (const auto& [offset, archive] : archives)
+        check(offset % 4 == 0 && offset + archive.size() <= initramfs.size()
+                && std::equal(archive.begin(), archive.end(), initramfs.begin() + offset),
+            "each archive starts at a 4-byte boundary with its bytes as they were");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
@@ -127,18 +189,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     const auto mode = input.little_endian(1);
     if (!mode)
         return 0;
-    if (*mode % 4 == 3) {
+    if (*mode % 5 == 3) {
         build_device_tree(input);
         return 0;
     }
+    if (*mode % 5 == 4) {
+        place_boot_data(input);
+        return 0;
+    }
     std::optional<uint64_t> address;
-    if (*mode % 4 == 2 && !(address = input.little_endian(8)))
+    if (*mode % 5 == 2 && !(address = input.little_endian(8)))
         return 0;
     const auto rest = input.rest();
     const std::vector<uint8_t> bytes(rest.begin(), rest.end());
     rvisor::mem::GuestRam ram(kRamBase, kRamSize);
     try_load([&] {
-        switch (*mode % 4) {
+        switch (*mode % 5) {
         case 0: check_placed(load_elf(bytes, ram), ram); break;
         case 1: {
             const LoadedImage image = load_linux_image(bytes, ram);
