@@ -43,10 +43,16 @@ BootDataPlacement place_boot_data(uint64_t ram_base, uint64_t ram_size, uint64_t
     return placement;
 }
 
-void append_initramfs_archive(std::vector<uint8_t>& initramfs, std::span<const uint8_t> archive)
+std::vector<uint64_t> initramfs_offsets(std::span<const uint64_t> archive_sizes)
 {
-    initramfs.resize((initramfs.size() + 3) & ~size_t { 3 });
-    initramfs.insert(initramfs.end(), archive.begin(), archive.end());
+    std::vector<uint64_t> offsets;
+    uint64_t end = 0;
+    for (const uint64_t size : archive_sizes) {
+        offsets.push_back((end + 3) & ~uint64_t { 3 });
+        end = offsets.back() + size;
+    }
+    offsets.push_back(end);
+    return offsets;
 }
 
 } // namespace rvisor::firmware

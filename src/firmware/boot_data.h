@@ -22,8 +22,9 @@ struct BootDataPlacement {
 BootDataPlacement place_boot_data(uint64_t ram_base, uint64_t ram_size, uint64_t kernel_end,
     uint64_t tree_size, uint64_t initrd_size);
 
-// Appends one cpio archive to the initramfs of several: Linux finds an uncompressed archive only
-// at a 4-byte boundary (it skips zero padding between archives), so each starts at one.
-void append_initramfs_archive(std::vector<uint8_t>& initramfs, std::span<const uint8_t> archive);
+// Where each cpio archive of an initramfs made of several starts, from the initramfs's start,
+// and after them its size: Linux finds an uncompressed archive only at a 4-byte boundary (it
+// skips zero padding between archives), so each starts at the first one after the previous.
+std::vector<uint64_t> initramfs_offsets(std::span<const uint64_t> archive_sizes);
 
 } // namespace rvisor::firmware

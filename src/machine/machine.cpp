@@ -14,6 +14,7 @@
 #include "firmware/boot_data.h"
 #include "firmware/device_tree.h"
 #include "firmware/image_loader.h"
+#include "host/populate.h"
 #include "host/slirp_network.h"
 #include "host/tap_network.h"
 #include "isa/csr_address.h"
@@ -224,9 +225,14 @@ void Machine::load_images()
         return;
     }
 
-    std::vector<uint8_t> initrd;
-    for (const auto& path : config.initrds)
-        firmware::append_initramfs_archive(initrd, firmware::read_file(path, "initrd"));
+    std::vector<std::vector<uint8_t>> archives;
+    std::vector<uint64_t> archive_sizes;
+    for (const auto& path : config.initrds) {
+        archives.push_back(firmware::read_file(path, "initrd"));
+        archive_sizes.push_back(archives.back().size());
+    }
+    const std::vector<uint64_t> archive_offsets = firmware::initramfs_offsets(archive_sizes);
+    const uint64_t initrd_size = archive_offsets.back();
 
     firmware::DeviceTreeLayout layout;
     layout.hart_count = config.cpus;
@@ -237,14 +243,19 @@ void Machine::load_images()
         layout.virtio.push_back({ kVirtioBase + slot * kVirtioStride, kVirtioFirstIrq + slot });
     // The initrd's place depends on the tree's size, which depends on whether it has an initrd
     // range: build once to measure, then again with the range.
-    if (!initrd.empty())
+    if (initrd_size != 0)
         layout.initrd = std::pair<uint64_t, uint64_t> { 0, 0 };
     const firmware::BootDataPlacement placement = firmware::place_boot_data(kRamBase, config.memory,
-        kernel.highest, firmware::build_device_tree(layout).size(), initrd.size());
+        kernel.highest, firmware::build_device_tree(layout).size(), initrd_size);
     const uint64_t tree_address = placement.tree_address;
     layout.initrd = placement.initrd;
-    if (placement.initrd)
-        std::memcpy(m_ram->pointer(placement.initrd->first), initrd.data(), initrd.size());
+    if (placement.initrd) {
+        // Fresh RAM reads as zeros, which pad the archives apart.
+        host::populate_for_writing(m_ram->pointer(placement.initrd->first), initrd_size);
+        for (size_t i = 0; i < archives.size(); i++)
+            std::memcpy(m_ram->pointer(placement.initrd->first + archive_offsets[i]),
+                archives[i].data(), archives[i].size());
+    }
     m_device_tree = firmware::build_device_tree(layout);
     std::memcpy(m_ram->pointer(tree_address), m_device_tree.data(), m_device_tree.size());
 

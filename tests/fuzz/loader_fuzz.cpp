@@ -8,8 +8,8 @@
 //      size (8), initrd start and end (8 + 8, none when start has bit 0 set), virtio slots
 //      (1 byte, 0..8), then the kernel command line
 //   4  the boot data's placement: RAM size, kernel end (an offset from RAM's base), device tree
-//      size and initramfs size (8 bytes each), then initramfs archives to concatenate, each a
-//      2-byte length and its bytes
+//      size and initramfs size (8 bytes each), then the sizes of initramfs archives to
+//      concatenate (2 bytes each)
 //
 // A loader must refuse its file with an exception that says why, or leave it entirely inside
 // the 4 MiB of guest RAM (bss included), the file's bytes where it says. A device tree must be
@@ -17,7 +17,7 @@
 // every hart, the RAM's size and the initrd's range. The boot data must be placed inside RAM,
 // above the kernel and its first 2 MiB, the tree 2 MiB-aligned above a page-aligned initramfs, or
 // refused with an exception when that top-of-RAM placement does not fit; concatenated archives
-// must each start at a 4-byte boundary after zero padding, their bytes as they were.
+// must each start at the first 4-byte boundary after the one before.
 #include "byte_reader.h"
 #include "firmware/boot_data.h"
 #include "firmware/device_tree.h"
@@ -161,23 +161,18 @@ void place_boot_data(rvisor::fuzz::ByteReader& input)
         check(std::strlen(error.what()) > 0, "a refusal says why");
     }
 
-    std::vector<uint8_t> initramfs;
-    std::vector<size_t> padding;
-    std::vector<std::pair<size_t, std::span<const uint8_t>>> archives;
-    while (const auto length = input.little_endian(2)) {
-        const auto archive = input.bytes(*length);
-        const size_t padded = (initramfs.size() + 3) & ~size_t { 3 };
-        for (size_t i = initramfs.size(); i < padded; i++)
-            padding.push_back(i);
-        archives.emplace_back(padded, archive);
-        rvisor::firmware::append_initramfs_archive(initramfs, archive);
+    std::vector<uint64_t> sizes;
+    while (const auto size = input.little_endian(2))
+        sizes.push_back(*size);
+    const std::vector<uint64_t> offsets = rvisor::firmware::initramfs_offsets(sizes);
+    check(offsets.size() == sizes.size() + 1, "an offset for each archive, then the size");
+    uint64_t end = 0;
+    for (size_t i = 0; i < sizes.size(); i++) {
+        check(offsets[i] % 4 == 0 && offsets[i] >= end && offsets[i] - end < 4,
+            "each archive starts at the first 4-byte boundary after the one before");
+        end = offsets[i] + sizes[i];
     }
-    for (const size_t offset : padding)
-        check(initramfs.at(offset) == 0, "archives are padded with zeros");
-    for (const auto& [offset, archive] : archives)
-        check(offset % 4 == 0 && offset + archive.size() <= initramfs.size()
-                && std::equal(archive.begin(), archive.end(), initramfs.begin() + offset),
-            "each archive starts at a 4-byte boundary with its bytes as they were");
+    check(offsets.back() == end, "the initramfs ends with its last archive");
 }
 
 } // namespace

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-using rvisor::firmware::append_initramfs_archive;
+using rvisor::firmware::initramfs_offsets;
 using rvisor::firmware::place_boot_data;
 
 namespace {
@@ -70,9 +70,9 @@ TEST(BootDataTest, TooLittleMemoryIsRefusedWithTheSize)
 
 TEST(BootDataTest, ArchivesStartAtFourByteBoundaries)
 {
-    std::vector<uint8_t> initramfs;
-    append_initramfs_archive(initramfs, std::vector<uint8_t> { 1, 2, 3, 4, 5 });
-    append_initramfs_archive(initramfs, std::vector<uint8_t> { 6, 7 });
-    append_initramfs_archive(initramfs, std::vector<uint8_t> { 8 });
-    EXPECT_EQ(initramfs, (std::vector<uint8_t> { 1, 2, 3, 4, 5, 0, 0, 0, 6, 7, 0, 0, 8 }));
+    EXPECT_EQ(initramfs_offsets(std::vector<uint64_t> { 5, 2, 1 }),
+        (std::vector<uint64_t> { 0, 8, 12, 13 }));
+    EXPECT_EQ(initramfs_offsets(std::vector<uint64_t> { 4, 0, 3 }),
+        (std::vector<uint64_t> { 0, 4, 4, 7 }));
+    EXPECT_EQ(initramfs_offsets(std::vector<uint64_t> {}), (std::vector<uint64_t> { 0 }));
 }
