@@ -275,6 +275,7 @@ uint8_t* Hart::host_pointer_slow(uint64_t address, Access access, bool& faulted,
     const uint64_t page = physical & ~uint64_t { 0xfff };
     if (!ram.contains(page, 0x1000))
         return nullptr;
+    ram.populate_around(page);
     m_tlb.insert(kind, address, tlb_tag_bits(access), ram.pointer(page), mapping_size);
     return ram.pointer(physical);
 }

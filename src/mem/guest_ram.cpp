@@ -1,5 +1,7 @@
 #include "mem/guest_ram.h"
 
+#include "host/populate.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -87,6 +89,7 @@ GuestRam::GuestRam(uint64_t base, uint64_t size)
         close(m_memfd);
         throw error;
     }
+    m_populated = std::make_unique<std::atomic<uint64_t>[]>((size / kPopulateChunk + 63) / 64);
 }
 
 GuestRam::GuestRam(uint64_t base, uint64_t size, const std::filesystem::path& memory_file)
@@ -129,6 +132,20 @@ std::span<uint8_t> GuestRam::span(uint64_t address, uint64_t length) const
     if (!contains(address, length))
         return {};
     return { pointer(address), length };
+}
+
+void GuestRam::populate_around(uint64_t page) const
+{
+    if (!m_populated)
+        return;
+    const uint64_t chunk = (page - m_base) / kPopulateChunk;
+    const uint64_t bit = uint64_t { 1 } << (chunk % 64);
+    auto& word = m_populated[chunk / 64];
+    if (word.load(std::memory_order_relaxed) & bit)
+        return;
+    word.fetch_or(bit, std::memory_order_relaxed);
+    const uint64_t start = chunk * kPopulateChunk;
+    host::populate_for_writing(m_host + start, std::min(kPopulateChunk, m_size - start));
 }
 
 bool GuestRam::discard(uint64_t address, uint64_t length)

@@ -1,7 +1,9 @@
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 
 namespace rvisor::mem {
@@ -36,6 +38,15 @@ public:
     }
     // Host address of guest-physical address; the caller has checked contains().
     uint8_t* pointer(uint64_t address) const { return m_host + (address - m_base); }
+    // Fresh RAM: makes the host pages of the aligned kPopulateChunk around `page` (a page inside
+    // RAM) present at once, the first time the guest's accesses reach that chunk. A guest's
+    // first touches of RAM are page faults on the host, one per page, and on a host that is
+    // itself a virtual machine each costs microseconds; the kernel a guest boots hands out
+    // neighbouring pages, so one call saves most of a chunk's faults. Restored RAM keeps
+    // faulting page by page, so that clones copy only what they write.
+    void populate_around(uint64_t page) const;
+    static constexpr uint64_t kPopulateChunk = 64 << 10;
+
     // The guest range as host bytes; empty when any byte falls outside RAM.
     std::span<uint8_t> span(uint64_t address, uint64_t length) const;
 
@@ -56,6 +67,8 @@ private:
     uint64_t m_size;
     uint8_t* m_host = nullptr;
     int m_memfd = -1; // fresh RAM only: where the guest never wrote, SEEK_DATA skips
+    // Fresh RAM only: a bit per kPopulateChunk that populate_around has populated.
+    std::unique_ptr<std::atomic<uint64_t>[]> m_populated;
 };
 
 } // namespace rvisor::mem

@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 using rvisor::mem::GuestRam;
 
@@ -72,6 +74,32 @@ TEST(GuestRamDiscardTest, RestoredRamReadsAsTheMemoryFileAgain)
     EXPECT_TRUE(all_bytes_are(restored, kBase, 2 * kPage, 0xcd));
     EXPECT_TRUE(all_bytes_are(restored, kBase + 2 * kPage, kPage, 0));
     std::filesystem::remove(path);
+}
+
+namespace {
+
+// How many of the host pages of a RAM range are present.
+size_t resident_pages(const GuestRam& ram, uint64_t address, uint64_t length)
+{
+    std::vector<unsigned char> present(length / kPage);
+    EXPECT_EQ(::mincore(ram.pointer(address), length, present.data()), 0);
+    return static_cast<size_t>(
+        std::count_if(present.begin(), present.end(), [](unsigned char page) { return page & 1; }));
+}
+
+} // namespace
+
+TEST(GuestRamPopulateTest, FreshRamPopulatesTheChunkAroundAPage)
+{
+    constexpr uint64_t chunk = GuestRam::kPopulateChunk;
+    GuestRam ram(kBase, kSize);
+    ASSERT_EQ(resident_pages(ram, kBase, kSize), 0u);
+    ram.populate_around(kBase + 3 * chunk + 5 * kPage);
+    EXPECT_EQ(resident_pages(ram, kBase + 3 * chunk, chunk), chunk / kPage);
+    EXPECT_EQ(resident_pages(ram, kBase, kSize), chunk / kPage);
+    // The last chunk of RAM too.
+    ram.populate_around(kBase + kSize - kPage);
+    EXPECT_EQ(resident_pages(ram, kBase + kSize - chunk, chunk), chunk / kPage);
 }
 
 // A host pointer that strays outside RAM lands in a guard region and faults, whichever way RAM
