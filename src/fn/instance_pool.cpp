@@ -183,7 +183,7 @@ void InstancePool::give_back(Slot* slot, bool failed, bool retire)
 }
 
 std::list<std::unique_ptr<FunctionInstance>> InstancePool::remove_slots(
-    const std::function<bool(Slot&)>& retire)
+    const std::function<bool(const Slot&)>& retire)
 {
     std::list<std::unique_ptr<FunctionInstance>> removed;
     for (auto it = m_slots.begin(); it != m_slots.end();) {
@@ -203,11 +203,15 @@ void InstancePool::maintain(Clock::time_point now)
     unsigned missing = 0;
     {
         std::lock_guard lock(m_mutex);
-        retired = remove_slots([](Slot& slot) { return slot.failed || !slot.instance->alive(); });
+        // A dead instance still leased stays until its lease ends, but is no longer counted:
+        // min_instances must not be one short meanwhile.
+        for (Slot& slot : m_slots)
+            slot.failed = slot.failed || !slot.instance->alive();
+        retired = remove_slots([](const Slot& slot) { return slot.failed; });
         // The longest idle go first, while more than min_instances remain.
         m_slots.sort([](const Slot& a, const Slot& b) { return a.last_used < b.last_used; });
-        unsigned live = static_cast<unsigned>(m_slots.size());
-        retired.splice(retired.end(), remove_slots([&](Slot& slot) {
+        unsigned live = live_instances();
+        retired.splice(retired.end(), remove_slots([&](const Slot& slot) {
             if (live <= m_limits.min_instances || now - slot.last_used < m_limits.idle_timeout)
                 return false;
             --live;

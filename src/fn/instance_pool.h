@@ -114,7 +114,7 @@ private:
     // Removes the slots that have no leases and `retire` picks, under m_mutex; the instances are
     // handed out to be stopped after the lock is let go.
     std::list<std::unique_ptr<FunctionInstance>> remove_slots(
-        const std::function<bool(Slot&)>& retire);
+        const std::function<bool(const Slot&)>& retire);
 
     const PoolLimits m_limits;
     const InstanceFactory m_factory;

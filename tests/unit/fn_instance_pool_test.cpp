@@ -426,6 +426,21 @@ TEST_F(FnInstancePoolTest, MaintainRestoresUpToMinInstances)
     EXPECT_EQ(instances.stats().instances, 2u);
 }
 
+TEST_F(FnInstancePoolTest, MaintainReplacesADeadInstanceThatIsStillLeased)
+{
+    InstancePool& instances = pool({ .min_instances = 1 });
+    InstancePool::Lease held = instances.acquire(far());
+    m_factory.made(0).alive = false;
+    instances.maintain(Clock::now());
+    // The dead one waits for its lease; its replacement does not.
+    EXPECT_EQ(m_factory.calls(), 2u);
+    EXPECT_EQ(instances.stats().instances, 1u);
+    EXPECT_EQ(m_factory.stopped(), 0u);
+    held.release(true);
+    EXPECT_EQ(m_factory.stopped(), 1u);
+    EXPECT_FALSE(instances.acquire(far()).cold());
+}
+
 TEST_F(FnInstancePoolTest, CloseRefusesRequestsAndWaitsForLeases)
 {
     InstancePool& instances = pool({ .max_instances = 1 });
