@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace rvisor::oci {
@@ -51,11 +52,21 @@ void ProcessSession::create(const ProcessSpec& process,
             throw std::runtime_error(
                 "the process wants a terminal but no --console-socket was given to send it to");
         const int terminal = send_terminal(*console_socket);
-        if (process.console_size)
-            AgentConnection(m_vsock, kAgentTimeout)
-                .call("TtyWinResize",
-                    { { "exec_id", m_exec_id }, { "rows", process.console_size->height },
-                        { "cols", process.console_size->width } });
+        if (process.console_size) {
+            // The pty the caller holds agrees with the guest's, and changes from there.
+            const winsize size { static_cast<unsigned short>(process.console_size->height),
+                static_cast<unsigned short>(process.console_size->width), 0, 0 };
+            ::ioctl(terminal, TIOCSWINSZ, &size);
+            resize_terminal(process.console_size->height, process.console_size->width);
+        }
+        m_size_watch
+            = std::make_unique<TerminalSizeWatch>(terminal, [this](unsigned rows, unsigned cols) {
+                  try {
+                      resize_terminal(rows, cols);
+                  } catch (const std::exception&) {
+                      // The process or its VM is gone; wait() says how it ended.
+                  }
+              });
         m_output.push_back(std::make_unique<StdioRelay>(open("stdout"), terminal, false));
         m_input = std::make_unique<StdioRelay>(::dup(terminal), open("stdin"), true);
         release_stdio(stdio);
@@ -64,6 +75,12 @@ void ProcessSession::create(const ProcessSpec& process,
     m_output.push_back(std::make_unique<StdioRelay>(open("stdout"), stdio[1], false));
     m_output.push_back(std::make_unique<StdioRelay>(open("stderr"), stdio[2], false));
     m_input = std::make_unique<StdioRelay>(stdio[0], open("stdin"), true);
+}
+
+void ProcessSession::resize_terminal(unsigned rows, unsigned cols)
+{
+    AgentConnection(m_vsock, kAgentTimeout)
+        .call("TtyWinResize", { { "exec_id", m_exec_id }, { "rows", rows }, { "cols", cols } });
 }
 
 void ProcessSession::start()
@@ -80,6 +97,7 @@ int ProcessSession::wait()
     } catch (const std::exception&) {
         // The VM or its agent is gone: nothing more will come from the process.
     }
+    m_size_watch.reset();
     for (auto& relay : m_output)
         relay->join();
     return status;

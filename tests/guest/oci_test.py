@@ -8,14 +8,17 @@ Exit 0 = pass, 1 = fail, 77 = skipped (ctest SKIP_RETURN_CODE).
 """
 import array
 import ctypes
+import fcntl
 import gzip
 import json
 import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
+import termios
 import threading
 import time
 
@@ -357,9 +360,12 @@ def mounts_and_process(runtime, guest_dir, workdir):
 
 def terminal(runtime, guest_dir, workdir):
     """A terminal: the pty master arrives on --console-socket, as runc sends it, and carries the
-    process's output, which sees a terminal."""
-    bundle = make_bundle(workdir, guest_dir, "tty", ["sh", "-c", "tty; stty size; read line; "
-                                                     "echo got $line"],
+    process's output, which sees a terminal of the bundle's size, and then of the size the holder
+    of the master gives it."""
+    bundle = make_bundle(workdir, guest_dir, "tty",
+                         ["sh", "-c", "tty; stty size; read line; "
+                                      "until [ \"$(stty size)\" = '40 100' ]; do sleep 0.1; done; "
+                                      "echo got $line"],
                          process={"terminal": True, "consoleSize": {"height": 30, "width": 90}})
     console = os.path.join(workdir, "console.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -385,14 +391,22 @@ def terminal(runtime, guest_dir, workdir):
            f"the console socket got {received}")
     master = received["fd"]
     runtime.ok("start", "tty")
-    os.write(master, b"typed\n")
     output = b""
     deadline = time.monotonic() + HANG_TIMEOUT
-    while b"got typed" not in output and time.monotonic() < deadline:
-        try:
-            output += os.read(master, 4096)
-        except OSError:
-            break
+
+    def read_until(text):
+        nonlocal output
+        while text not in output and time.monotonic() < deadline:
+            try:
+                output += os.read(master, 4096)
+            except OSError:
+                break
+
+    read_until(b"30 90")
+    # As conmon does when its own terminal changes size.
+    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    os.write(master, b"typed\n")
+    read_until(b"got typed")
     expect(wait_status(monitor) == 0, "the terminal process's status")
     text = output.decode(errors="replace")
     expect("/dev/pts/" in text and "30 90" in text and "got typed" in text, f"terminal {text!r}")
