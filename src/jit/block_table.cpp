@@ -19,12 +19,10 @@ BlockTable::BlockTable() { clear(); }
 
 BlockTable::~BlockTable() { release({ m_slots, m_count }); }
 
-BlockTable::Slots BlockTable::replace_slots(size_t count)
+BlockTable::Slots BlockTable::replace_slots(size_t count, bool populate)
 {
-    // Populated at once: hashing spreads the entries over every page of the table before it
-    // grows again at half full, and a fault per page cost a boot 1,200 faults.
     void* memory = mmap(nullptr, count * sizeof(Entry), PROT_READ | PROT_WRITE,
-        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
+        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (populate ? MAP_POPULATE : 0), -1, 0);
     if (memory == MAP_FAILED)
         throw std::bad_alloc();
     const Slots old { m_slots, m_count };
@@ -117,7 +115,7 @@ void BlockTable::insert_moved(const Entry& entry) { m_slots[probe(entry.key)] = 
 
 void BlockTable::grow()
 {
-    const Slots old = replace_slots(m_count * 2);
+    const Slots old = replace_slots(m_count * 2, true);
     for (size_t i = 0; i < old.count; ++i) {
         if (old.entries[i].key.host)
             insert_moved(old.entries[i]);
@@ -127,7 +125,7 @@ void BlockTable::grow()
 
 void BlockTable::drop_cold()
 {
-    const Slots old = replace_slots(m_count);
+    const Slots old = replace_slots(m_count, true);
     m_used = 0;
     m_cold = 0;
     for (size_t i = 0; i < old.count; ++i) {
@@ -141,7 +139,7 @@ void BlockTable::drop_cold()
 
 void BlockTable::clear()
 {
-    release(replace_slots(kInitialSlots));
+    release(replace_slots(kInitialSlots, false));
     m_used = 0;
     m_cold = 0;
 }

@@ -50,11 +50,14 @@ private:
     // Into the free slot for an entry whose key the table does not hold.
     void insert_moved(const Entry& entry);
     // Fresh slots of `count` entries (a power of two), all free; the old ones are returned.
+    // `populate` when entries are about to be moved in: hashing spreads them over every page,
+    // and a fault per page cost a boot 1,200 faults. An emptied table stays unpopulated, so
+    // that an idle guest's cleared table costs no memory.
     struct Slots {
         Entry* entries;
         size_t count;
     };
-    Slots replace_slots(size_t count);
+    Slots replace_slots(size_t count, bool populate);
     static void release(Slots slots);
     void grow();
 
