@@ -41,6 +41,17 @@ std::vector<Route> vm_api_routes(VmControl& vm, std::mutex& vm_mutex)
                 });
                 response.status = 204;
             } },
+        { "/balloon", "GET",
+            [with_vm](const httplib::Request&, httplib::Response& response) {
+                send_json(
+                    response, 200, with_vm([](VmControl& vm) { return vm.describe_balloon(); }));
+            } },
+        { "/balloon", "PATCH",
+            [with_vm](const httplib::Request& request, httplib::Response& response) {
+                const uint64_t amount_mib = parse_balloon_patch(request.body);
+                with_vm([&](VmControl& vm) { vm.set_balloon(amount_mib); });
+                response.status = 204;
+            } },
         { "/snapshot/create", "PUT",
             [with_vm](const httplib::Request& request, httplib::Response& response) {
                 static const Field fields[] = {

@@ -50,6 +50,12 @@ public:
     virtual void change_rate_limits(
         std::span<const DeviceLimitChange> disks, std::span<const DeviceLimitChange> nets)
         = 0;
+    // GET /balloon: {"amount_mib": target, "actual_mib": what the guest gave,
+    // "deflate_on_oom": true}; ApiError 400 when the VM has no balloon.
+    virtual nlohmann::json describe_balloon() = 0;
+    // PATCH /balloon {"amount_mib": N}: asks the guest for N MiB of its RAM (0 gives it all
+    // back). ApiError 400 without a balloon or for more than the guest can give.
+    virtual void set_balloon(uint64_t amount_mib) = 0;
     // PUT /snapshot/create; only while paused (ApiError 409 otherwise).
     virtual void create_snapshot(
         const std::filesystem::path& state_file, const std::filesystem::path& memory_file)

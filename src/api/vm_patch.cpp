@@ -86,4 +86,15 @@ VmPatch parse_vm_patch(const std::string& text)
     return patch;
 }
 
+uint64_t parse_balloon_patch(const std::string& text)
+{
+    const json body = parse_json_object(text);
+    static constexpr std::array<std::string_view, 1> kFields { "amount_mib" };
+    check_known_fields(body, kFields);
+    if (!body.contains("amount_mib"))
+        throw ApiError(400, "The field \"amount_mib\" is required.");
+    // The device counts 4 KiB pages in 32 bits.
+    return whole_number(body["amount_mib"], "amount_mib", (uint64_t { 1 } << 32) / 256 - 1);
+}
+
 } // namespace rvisor::api

@@ -1,5 +1,6 @@
 #pragma once
-// The body of PATCH /vm (docs/api.md), which the control program's PATCH /vms/{id} forwards:
+// The bodies of PATCH /vm and PATCH /balloon (docs/api.md). PATCH /vm, which the control
+// program's PATCH /vms/{id} forwards:
 //   {"state": "Paused" | "Resumed",
 //    "disks": [{"index": 0, "iops": 500, "bw": 10485760}],
 //    "nets": [{"index": 0, "bw": 1048576}]}
@@ -20,5 +21,8 @@ struct VmPatch {
 
 // Throws ApiError 400 naming the field that is wrong.
 VmPatch parse_vm_patch(const std::string& text);
+
+// The body of PATCH /balloon, {"amount_mib": N}: N. Throws ApiError 400 naming what is wrong.
+uint64_t parse_balloon_patch(const std::string& text);
 
 } // namespace rvisor::api

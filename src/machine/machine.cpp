@@ -40,7 +40,11 @@ constexpr uint64_t kUartBase = 0x10000000, kUartSize = 0x100;
 constexpr unsigned kUartIrq = 10;
 constexpr unsigned kRtcIrq = 11;
 constexpr uint64_t kVirtioBase = 0x10001000, kVirtioStride = 0x1000;
-constexpr unsigned kVirtioFirstIrq = 1;
+
+// Slots 0-7 are QEMU virt's (interrupts 1-8); the ones after them continue the address range
+// and take the interrupts above the UART's and the RTC's.
+uint64_t virtio_slot_base(unsigned slot) { return kVirtioBase + slot * kVirtioStride; }
+unsigned virtio_slot_irq(unsigned slot) { return slot < 8 ? 1 + slot : kRtcIrq + 1 + (slot - 8); }
 
 constexpr uint64_t kInstructionBatch = 20000;
 constexpr uint64_t kTwoMiB = 2ull << 20;
@@ -131,8 +135,12 @@ Machine::Machine(const VmSpec& spec, const RunOptions& options, host::Console& c
     m_virtio_console = virtio_console.get();
     add_virtio_device(std::move(virtio_console));
     add_virtio_device(std::make_unique<devices::virtio::VirtioRng>());
-    if (spec.balloon)
-        add_virtio_device(std::make_unique<devices::virtio::VirtioBalloon>(*m_ram));
+    if (spec.balloon) {
+        auto balloon = std::make_unique<devices::virtio::VirtioBalloon>(*m_ram);
+        m_balloon = balloon.get();
+        add_virtio_device(std::move(balloon));
+        m_balloon_transport = m_virtio_transports.back().get();
+    }
     if (spec.vsock)
         add_virtio_device(
             std::make_unique<devices::virtio::VirtioVsock>(spec.vsock->cid, spec.vsock->uds));
@@ -157,8 +165,8 @@ void Machine::add_virtio_device(std::unique_ptr<devices::virtio::VirtioDevice> d
         throw std::runtime_error(
             fmt::format("at most {} virtio devices fit the machine", VmSpec::kVirtioSlots));
     auto transport = std::make_unique<devices::virtio::VirtioMmio>(*m_ram, *device,
-        devices::InterruptLine { m_plic.get(), kVirtioFirstIrq + slot }, m_options.verbose);
-    m_bus.map(kVirtioBase + slot * kVirtioStride, kVirtioStride, *transport);
+        devices::InterruptLine { m_plic.get(), virtio_slot_irq(slot) }, m_options.verbose);
+    m_bus.map(virtio_slot_base(slot), kVirtioStride, *transport);
     m_virtio_devices.push_back(std::move(device));
     m_virtio_transports.push_back(std::move(transport));
 }
@@ -240,7 +248,7 @@ void Machine::load_images()
     layout.ram_size = config.memory;
     layout.bootargs = config.append;
     for (unsigned slot = 0; slot < m_virtio_transports.size(); ++slot)
-        layout.virtio.push_back({ kVirtioBase + slot * kVirtioStride, kVirtioFirstIrq + slot });
+        layout.virtio.push_back({ virtio_slot_base(slot), virtio_slot_irq(slot) });
     // The initrd's place depends on the tree's size, which depends on whether it has an initrd
     // range: build once to measure, then again with the range.
     if (initrd_size != 0)
@@ -533,6 +541,22 @@ Machine::NetworkTraffic Machine::network_traffic() const
     return traffic;
 }
 
+std::optional<Machine::BalloonSize> Machine::balloon_size() const
+{
+    if (!m_balloon)
+        return std::nullopt;
+    return BalloonSize { uint64_t { m_balloon->target_pages() } << 12,
+        uint64_t { m_balloon->actual_pages() } << 12 };
+}
+
+void Machine::set_balloon_target(uint64_t bytes)
+{
+    if (!m_balloon)
+        throw std::logic_error("set_balloon_target on a machine without a balloon");
+    m_balloon->set_target_pages(static_cast<uint32_t>(std::min(bytes, m_spec.memory) >> 12));
+    m_balloon_transport->notify_config_change();
+}
+
 void Machine::set_disk_rate_limit(size_t index, host::RateLimit limit)
 {
     m_spec.disks.at(index).limit = limit;
@@ -561,7 +585,7 @@ std::vector<std::string> Machine::device_names() const
         case 19: type = "virtio-vsock"; break;
         case 26: type = "virtio-fs"; break;
         }
-        names.push_back(fmt::format("{}@{:#x}", type, kVirtioBase + slot * kVirtioStride));
+        names.push_back(fmt::format("{}@{:#x}", type, virtio_slot_base(slot)));
     }
     return names;
 }

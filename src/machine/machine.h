@@ -8,6 +8,7 @@
 #include "devices/plic.h"
 #include "devices/syscon.h"
 #include "devices/uart16550.h"
+#include "devices/virtio/balloon.h"
 #include "devices/virtio/block.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/device.h"
@@ -99,6 +100,16 @@ public:
     // the spec follows, so snapshots and reboots keep them.
     void set_disk_rate_limit(size_t index, host::RateLimit limit);
     void set_net_bandwidth(size_t index, uint64_t bytes_per_second);
+    // The balloon's target and what the guest's driver says it holds, in bytes; none when the
+    // machine has no balloon. From any thread.
+    struct BalloonSize {
+        uint64_t target_bytes = 0;
+        uint64_t actual_bytes = 0;
+    };
+    std::optional<BalloonSize> balloon_size() const;
+    // Asks the guest to give `bytes` of its RAM to the balloon (whole 4 KiB pages, at most
+    // the RAM); only with a balloon.
+    void set_balloon_target(uint64_t bytes);
     // What the saved state belongs to: the ISA string and the devices, in bus order.
     static std::string isa();
     std::vector<std::string> device_names() const;
@@ -175,6 +186,8 @@ private:
     devices::virtio::VirtioConsole* m_virtio_console = nullptr; // owned by m_virtio_devices
     std::vector<devices::virtio::VirtioBlock*> m_disks; // owned by m_virtio_devices
     std::vector<devices::virtio::VirtioNet*> m_nets; // owned by m_virtio_devices
+    devices::virtio::VirtioBalloon* m_balloon = nullptr; // owned by m_virtio_devices
+    devices::virtio::VirtioMmio* m_balloon_transport = nullptr; // owned by m_virtio_transports
     firmware::Sbi m_sbi;
     std::vector<uint8_t> m_device_tree;
 

@@ -68,7 +68,7 @@ struct VmSpec {
     cpu::EngineKind engine = cpu::EngineKind::Jit;
 
     static constexpr unsigned kMaxCpus = 32;
-    static constexpr unsigned kVirtioSlots = 8;
+    static constexpr unsigned kVirtioSlots = 16;
     static constexpr uint64_t kMinMemory = 16ull << 20;
 
     // The virtio devices besides the disks and networks: console, entropy, the balloon, the

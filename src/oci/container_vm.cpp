@@ -138,6 +138,9 @@ ContainerVm plan_container_vm(const ContainerSpec& spec, const RuntimeImages& im
     vm.spec.append = "console=hvc0 quiet panic=-1";
     vm.spec.cpus = plan_cpus(spec);
     vm.spec.memory = plan_memory(spec);
+    // Free page reporting gives back what the container frees, and `update` sets the
+    // balloon's target to lower the container's memory.
+    vm.spec.balloon = true;
     vm.spec.vsock = machine::VsockConfig { kContainerCid, vsock_socket };
     vm.root_tag = kRootTag;
     vm.spec.shares.push_back({ spec.root, vm.root_tag, spec.root_readonly });

@@ -242,6 +242,44 @@ void Vm::change_rate_limits(
             change.index, change.bytes_per_second.value_or(spec.nets[change.index].bandwidth));
 }
 
+namespace {
+
+machine::Machine::BalloonSize balloon_of(const machine::Machine& machine)
+{
+    const auto size = machine.balloon_size();
+    if (!size)
+        throw api::ApiError(400, "the VM has no balloon (\"balloon\": true in its config)");
+    return *size;
+}
+
+} // namespace
+
+nlohmann::json Vm::describe_balloon()
+{
+    std::unique_lock lock(m_mutex);
+    const auto size = balloon_of(started_machine(lock));
+    return { { "amount_mib", size.target_bytes >> 20 }, { "actual_mib", size.actual_bytes >> 20 },
+        { "deflate_on_oom", true } };
+}
+
+void Vm::set_balloon(uint64_t amount_mib)
+{
+    std::unique_lock lock(m_mutex);
+    machine::Machine& machine = started_machine(lock);
+    balloon_of(machine);
+    if (machine.state() == machine::MachineState::Stopped)
+        throw api::ApiError(409, "the VM has stopped");
+    // The guest keeps at least what any VM must have, so a mistaken amount cannot starve it.
+    const uint64_t memory_mib = machine.spec().memory >> 20;
+    const uint64_t most = memory_mib - (machine::VmSpec::kMinMemory >> 20);
+    if (amount_mib > most)
+        throw api::ApiError(400,
+            fmt::format("amount_mib {} is more than the guest can give: it has {} MiB and keeps "
+                        "at least {}, so at most {}",
+                amount_mib, memory_mib, machine::VmSpec::kMinMemory >> 20, most));
+    machine.set_balloon_target(amount_mib << 20);
+}
+
 void Vm::create_snapshot(
     const std::filesystem::path& state_file, const std::filesystem::path& memory_file)
 {

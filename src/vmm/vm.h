@@ -51,6 +51,8 @@ public:
     void resume() override;
     void change_rate_limits(std::span<const api::DeviceLimitChange> disks,
         std::span<const api::DeviceLimitChange> nets) override;
+    nlohmann::json describe_balloon() override;
+    void set_balloon(uint64_t amount_mib) override;
     void create_snapshot(
         const std::filesystem::path& state_file, const std::filesystem::path& memory_file) override;
     void shutdown() override;

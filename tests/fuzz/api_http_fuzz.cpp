@@ -126,10 +126,22 @@ public:
         if (!m_paused)
             throw rvisor::api::ApiError(409, "The VM must be paused to create a snapshot.");
     }
+    json describe_balloon() override
+    {
+        return { { "amount_mib", m_balloon_mib }, { "actual_mib", 0 }, { "deflate_on_oom", true } };
+    }
+    // A 64 MiB guest that keeps 16.
+    void set_balloon(uint64_t amount_mib) override
+    {
+        if (amount_mib > 48)
+            throw rvisor::api::ApiError(400, "amount_mib is more than the guest can give.");
+        m_balloon_mib = amount_mib;
+    }
     void shutdown() override { }
 
 private:
     bool m_paused = false;
+    uint64_t m_balloon_mib = 0;
 };
 
 // Both servers, each as a fresh process would have it at the start of every input. Building a

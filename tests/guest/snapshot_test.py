@@ -373,6 +373,64 @@ def test_balloon(rvisor, guest_dir):
     return 0
 
 
+def test_balloon_target(rvisor, guest_dir):
+    """PATCH /balloon: the guest gives the amount asked to the balloon and takes it back at 0,
+    on a machine whose balloon sits past QEMU's eight virtio slots (seven disks before it)."""
+
+    def wait_for_actual(sock, mib):
+        deadline = time.monotonic() + HANG_TIMEOUT
+        while True:
+            status, balloon = api(sock, "GET", "/balloon")
+            expect(status == 200, f"GET /balloon: {status} {balloon}")
+            if balloon["actual_mib"] == mib:
+                return
+            if time.monotonic() > deadline:
+                raise Failure(f"the balloon holds {balloon['actual_mib']} MiB, not {mib}")
+            time.sleep(0.2)
+
+    def guest_free_mib(guest, reading):
+        # Computed by the shell, so that its echo of the command does not match.
+        guest.send(f"echo FREE-$((0 + {reading}))=$(awk '/^MemFree:/ {{print $2}}' /proc/meminfo)\n")
+        _, line = guest.wait_for(f"FREE-{reading}=")
+        return int(line.split("=")[1]) / 1024
+
+    with tempfile.TemporaryDirectory() as workdir:
+        sock = os.path.join(workdir, "api.sock")
+        disks = []
+        for number in range(7):
+            disk = os.path.join(workdir, f"disk{number}.img")
+            with open(disk, "wb") as f:
+                f.truncate(1 << 20)
+            disks += ["--disk", disk]
+        guest = Guest(rvisor, boot_args(guest_dir, "console=ttyS0") + disks + [
+            "--balloon", "--mem", "256M", "--api-sock", sock], stdin=subprocess.PIPE)
+        try:
+            wait_for_socket(sock, guest)
+            guest.wait_for("guest# ", prompt=True)
+            guest.send("echo SEEN-$((1 + 1))=$(test -b /dev/vdg && echo vdg)-"
+                       "$(ls /sys/bus/virtio/drivers/virtio_balloon | grep -c '^virtio')\n")
+            _, seen = guest.wait_for("SEEN-2=")
+            expect(seen.endswith("=vdg-1"), f"the seventh disk or the balloon is missing: {seen}")
+            expect_status(api(sock, "GET", "/balloon"), 200, "GET /balloon")
+            free = [guest_free_mib(guest, 0)]
+            # Inflated by 128 MiB, then given all back: the guest's free memory follows.
+            for reading, amount in enumerate([128, 0], 1):
+                expect_status(api(sock, "PATCH", "/balloon", {"amount_mib": amount}), 204,
+                              f"PATCH /balloon {amount}")
+                wait_for_actual(sock, amount)
+                free.append(guest_free_mib(guest, reading))
+                moved = abs(free[-1] - free[-2])
+                expect(moved >= 120, f"the guest's free memory went from {free[-2]:.0f} to "
+                                     f"{free[-1]:.0f} MiB only")
+                status, reply = api(sock, "PATCH", "/balloon", {"amount_mib": 241})
+                expect(status == 400 and "at most 240" in reply["fault_message"],
+                       f"an amount above what the guest can give: {status} {reply}")
+            power_off_from_shell(guest)
+        finally:
+            guest.kill()
+    return 0
+
+
 CRC64_TABLE = []
 for byte in range(256):
     crc = byte
@@ -483,6 +541,7 @@ TESTS = {
     "devices-after-restore": test_devices_after_restore,
     "bad-input": test_bad_input,
     "balloon": test_balloon,
+    "balloon-target": test_balloon_target,
 }
 
 

@@ -66,6 +66,17 @@ public:
     {
         record("create_snapshot " + state_file.string() + " " + memory_file.string());
     }
+    json describe_balloon() override
+    {
+        record("describe_balloon");
+        return { { "amount_mib", m_balloon_mib }, { "actual_mib", m_balloon_mib },
+            { "deflate_on_oom", true } };
+    }
+    void set_balloon(uint64_t amount_mib) override
+    {
+        record("set_balloon " + std::to_string(amount_mib));
+        m_balloon_mib = amount_mib;
+    }
     void shutdown() override { record("shutdown"); }
 
     // The next call throws this instead of doing anything.
@@ -94,6 +105,7 @@ private:
     std::mutex m_mutex;
     std::vector<std::string> m_calls;
     std::function<void()> m_thrower;
+    uint64_t m_balloon_mib = 0;
     bool m_paused = false;
 };
 
@@ -295,6 +307,17 @@ TEST_F(ApiServerTest, PutSnapshotCreatePassesBothPaths)
             "create_snapshot /tmp/vm.state /tmp/vm.mem", "create_snapshot a b" }));
 }
 
+TEST_F(ApiServerTest, PatchBalloonSetsTheTarget)
+{
+    auto response = send("PATCH", "/balloon", R"({"amount_mib": 96})");
+    EXPECT_EQ(response.status, 204) << response.body;
+    EXPECT_TRUE(response.body.empty());
+    auto described = send("GET", "/balloon");
+    EXPECT_EQ(described.status, 200);
+    EXPECT_EQ(described.body_json()["amount_mib"], 96);
+    EXPECT_EQ(vm.calls(), (std::vector<std::string> { "set_balloon 96", "describe_balloon" }));
+}
+
 TEST_F(ApiServerTest, PutActionsShutsDown)
 {
     auto response = send("PUT", "/actions", R"({"action_type": "Shutdown"})");
@@ -328,6 +351,11 @@ TEST_F(ApiServerTest, BadRequestBodiesAre400)
         { "PATCH", "/vm", R"({"disks": [{"index": 0}, {"index": 0, "bw": 1}]})" }, // Twice.
         { "PATCH", "/vm", R"({"nets": [{"index": 0, "iops": 5}]})" }, // Unknown field.
         { "PATCH", "/vm", R"({"nets": [1]})" }, // Not an object.
+        { "PATCH", "/balloon", "{}" }, // No amount.
+        { "PATCH", "/balloon", R"({"amount_mib": -1})" }, // Negative.
+        { "PATCH", "/balloon", R"({"amount_mib": "64"})" }, // Wrong type.
+        { "PATCH", "/balloon", R"({"amount_mib": 16777216})" }, // Beyond 32 bits of pages.
+        { "PATCH", "/balloon", R"({"amount_mib": 1, "deflate_on_oom": false})" }, // Unknown.
         { "PUT", "/actions", R"({"action_type": "Reboot"})" }, // Bad enum value.
         { "PUT", "/actions", R"({"action_type": null})" }, // Wrong type.
         { "PUT", "/actions", R"({"action": "Shutdown"})" }, // Unknown field.
@@ -543,8 +571,9 @@ std::optional<json> request_schema(const json& document, const json& operation)
     return resolve(document, operation["requestBody"]["content"]["application/json"]["schema"]);
 }
 
-// The smallest valid body: each required field at its first enum value or a plain string; a
-// body that needs a field but requires none in particular gets one that has an enum.
+// The smallest valid body: each required field at its first enum value, a plain string or its
+// least integer; a body that needs a field but requires none in particular gets one that has an
+// enum.
 json valid_body(const json& schema)
 {
     json body = json::object();
@@ -561,6 +590,8 @@ json valid_body(const json& schema)
             body[name.get<std::string>()] = property["enum"][0];
         else if (property["type"] == "string")
             body[name.get<std::string>()] = "/tmp/rvisor-openapi-test";
+        else if (property["type"] == "integer")
+            body[name.get<std::string>()] = property.value("minimum", 0);
         else
             ADD_FAILURE() << "no valid value known for " << name;
     }
@@ -622,8 +653,9 @@ TEST_F(ApiServerTest, AgreesWithOpenApiDocument)
                     response = send(upper(method), path, std::string("{"));
                 } else if (status == 413 && schema) {
                     response = send(upper(method), path, std::string(100 * 1024, ' '));
-                } else if (status == 409) {
-                    vm.fail_next_call([] { throw ApiError(409, "Wrong state."); });
+                } else if (status == 400 || status == 409) {
+                    // A refusal of the VM's own (no balloon, wrong state).
+                    vm.fail_next_call([status] { throw ApiError(status, "Refused."); });
                     response = send(upper(method), path, body);
                 } else if (status == 500) {
                     vm.fail_next_call([] { throw std::runtime_error("The host failed."); });

@@ -129,15 +129,16 @@ TEST_F(OciContainerVmTest, DirectoryBindsAreSharesFilesGoToTheAgent)
     EXPECT_EQ(error(),
         "config.json: the bind mount source " + (m_dir / "missing").string() + " does not exist");
     m_spec.mounts.pop_back();
-    for (int i = 0; i < 3; ++i)
+    // Console, entropy, balloon, vsock and the root take 5 of the 16 slots.
+    for (int i = 0; i < 10; ++i)
         m_spec.mounts.push_back(
             MountSpec { "/d" + std::to_string(i), "bind", (m_dir / "data").string(), {} });
-    // The network device takes a slot: without one, a fourth share fits.
-    EXPECT_EQ(error(), "config.json: 4 directory bind mounts do not fit the VM (at most 3)");
+    // The network device takes a slot: without one, a twelfth share fits.
+    EXPECT_EQ(error(), "config.json: 11 directory bind mounts do not fit the VM (at most 10)");
     m_spec.namespaces = { { "network", "" } };
-    EXPECT_EQ(plan().shared_mounts.size(), 4u);
-    m_spec.mounts.push_back(MountSpec { "/d4", "bind", (m_dir / "data").string(), {} });
-    EXPECT_EQ(error(), "config.json: 5 directory bind mounts do not fit the VM (at most 4)");
+    EXPECT_EQ(plan().shared_mounts.size(), 11u);
+    m_spec.mounts.push_back(MountSpec { "/d10", "bind", (m_dir / "data").string(), {} });
+    EXPECT_EQ(error(), "config.json: 12 directory bind mounts do not fit the VM (at most 11)");
 }
 
 TEST_F(OciContainerVmTest, HostNetworkingGivesAUserNicInTheRuntimesNamespace)

@@ -97,6 +97,34 @@ TEST_F(VirtioBalloonTest, ConfigurationHoldsTheTargetAndWhatTheDriverReports)
     EXPECT_EQ(driver.read(0x104), 0u);
 }
 
+TEST_F(VirtioBalloonTest, ANewTargetIsAConfigurationChangeTheDriverIsTold)
+{
+    const uint32_t generation = driver.read(0x0fc);
+    balloon.set_target_pages(2048);
+    transport.notify_config_change();
+    EXPECT_EQ(driver.read(0x100), 2048u);
+    EXPECT_NE(driver.read(0x0fc), generation);
+    EXPECT_TRUE(driver.interrupt_status() & 2); // configuration change
+    driver.write(0x064, 2);
+    EXPECT_EQ(driver.interrupt_status(), 0u);
+    // The driver reports what it holds; the host reads it back.
+    driver.write(0x104, 2048);
+    EXPECT_EQ(balloon.actual_pages(), 2048u);
+    // A driver that starts afresh finds the target still set, and nothing in the balloon.
+    driver.write(0x070, 0);
+    EXPECT_EQ(driver.read(0x100), 2048u);
+    EXPECT_EQ(balloon.actual_pages(), 0u);
+}
+
+TEST_F(VirtioBalloonTest, ATargetSetBeforeTheDriverRunsRaisesNoInterrupt)
+{
+    driver.write(0x070, 0);
+    balloon.set_target_pages(16);
+    transport.notify_config_change();
+    EXPECT_EQ(driver.interrupt_status(), 0u);
+    EXPECT_EQ(driver.read(0x100), 16u);
+}
+
 TEST_F(VirtioBalloonTest, AReportedRangeReadsAsZeroAfterwards)
 {
     submit(VirtioBalloon::kReportingQueue, reporting,

@@ -35,8 +35,9 @@ uint64_t VirtioBalloon::device_features() const
 uint64_t VirtioBalloon::read_config(uint64_t offset, unsigned size) const
 {
     std::array<uint8_t, 8> config {};
-    std::memcpy(config.data() + kNumPagesOffset, &m_num_pages, sizeof m_num_pages);
-    std::memcpy(config.data() + kActualOffset, &m_actual, sizeof m_actual);
+    const uint32_t num_pages = m_num_pages, actual = m_actual;
+    std::memcpy(config.data() + kNumPagesOffset, &num_pages, sizeof num_pages);
+    std::memcpy(config.data() + kActualOffset, &actual, sizeof actual);
     return read_config_bytes(config, offset, size);
 }
 
@@ -44,7 +45,7 @@ void VirtioBalloon::write_config(uint64_t offset, unsigned size, uint64_t value)
 {
     // The driver writes only `actual`, whole (num_pages is the host's); anything else is
     // ignored, as writes to read-only configuration fields are.
-    if (offset == kActualOffset && size == sizeof m_actual)
+    if (offset == kActualOffset && size == sizeof(uint32_t))
         m_actual = static_cast<uint32_t>(value);
 }
 

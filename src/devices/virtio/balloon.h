@@ -3,6 +3,7 @@
 #include "devices/virtio/io_worker.h"
 #include "mem/guest_ram.h"
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -15,9 +16,10 @@ namespace rvisor::devices::virtio {
 // and the host drops their pages, so the host's memory use follows what the guest uses rather
 // than the most it ever used. Pages the guest inflates into the balloon are dropped the same
 // way; deflating needs nothing, since a dropped page comes back (as zeros, or as the snapshot's
-// contents) when the guest touches it. The host's target, num_pages, stays 0, so a driver
-// inflates only when told to later, and VIRTIO_BALLOON_F_DEFLATE_ON_OOM lets it take pages back
-// under memory pressure. VIRTIO_BALLOON_F_PAGE_POISON is not offered: a dropped page does not
+// contents) when the guest touches it. The host's target, num_pages, starts at 0; the host
+// raises it (set_target_pages, then the transport's configuration change notification) to
+// take memory from the guest, and VIRTIO_BALLOON_F_DEFLATE_ON_OOM lets the guest take pages
+// back under memory pressure. VIRTIO_BALLOON_F_PAGE_POISON is not offered: a dropped page does not
 // keep the poison pattern the guest may expect in free pages.
 //
 // The queues are numbered as Linux's virtio-mmio driver numbers them: consecutively, over the
@@ -57,6 +59,12 @@ public:
     void save(state::StateWriter&) const override;
     void load(state::StateReader&) override;
 
+    // The host's target and what the driver last said it holds, in 4 KiB pages; any thread.
+    // A new target reaches the driver with the transport's notify_config_change().
+    void set_target_pages(uint32_t pages) { m_num_pages = pages; }
+    uint32_t target_pages() const { return m_num_pages; }
+    uint32_t actual_pages() const { return m_actual; }
+
 private:
     void serve_queues();
     // Drops the pages a chain from `queue` gives back; for a driver mistake, says what it was.
@@ -66,9 +74,10 @@ private:
 
     mem::GuestRam& m_ram;
     // The configuration space: the host's target in 4 KiB pages, and how many the driver says
-    // the balloon holds. Only harts (under the transport's lock) and save/load touch them.
-    uint32_t m_num_pages { 0 };
-    uint32_t m_actual { 0 };
+    // the balloon holds. Atomic because the host reads both and sets the target while harts
+    // read them.
+    std::atomic<uint32_t> m_num_pages { 0 };
+    std::atomic<uint32_t> m_actual { 0 };
 
     // Set by activate() and cleared by reset() while the worker is idle.
     std::span<VirtQueue> m_queues;

@@ -132,8 +132,7 @@ uint32_t VirtioMmio::read_register(uint64_t offset)
     case SharedMemoryLengthHigh:
     case SharedMemoryBaseLow:
     case SharedMemoryBaseHigh: return 0xffffffff;
-    // Our devices' configuration never changes while a driver reads it.
-    case ConfigGeneration: return 0;
+    case ConfigGeneration: return m_config_generation;
     default: return 0;
     }
 }
@@ -274,6 +273,14 @@ void VirtioMmio::reset()
     m_interrupt_status = 0;
     m_needs_reset = false;
     update_line();
+}
+
+void VirtioMmio::notify_config_change()
+{
+    std::lock_guard lock(m_mutex);
+    ++m_config_generation;
+    if (m_status.load() & kStatusDriverOk)
+        raise_interrupt(kInterruptConfigChange);
 }
 
 void VirtioMmio::raise_interrupt(uint32_t reasons)

@@ -45,6 +45,9 @@ public:
     uint64_t read(uint64_t offset, unsigned size) override;
     void write(uint64_t offset, unsigned size, uint64_t value) override;
 
+    // The host changed the device's configuration (a balloon's target): ConfigGeneration
+    // moves on, and a driver that is running gets a configuration change notification.
+    void notify_config_change();
     // The VM is pausing or resuming: the device finishes or restarts its queue work.
     void pause() { m_device.pause(); }
     void resume() { m_device.resume(); }
@@ -91,6 +94,7 @@ private:
     uint32_t m_device_features_select { 0 };
     uint32_t m_driver_features_select { 0 };
     uint32_t m_queue_select { 0 };
+    uint32_t m_config_generation { 0 };
     // Written under m_mutex; atomic because fail() reads it from the worker.
     std::atomic<uint32_t> m_status { 0 };
 
