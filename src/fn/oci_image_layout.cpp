@@ -409,6 +409,11 @@ ResolvedImage resolve_oci_image_layout(const OciLayoutReference& reference)
     return read_manifest(layout, chosen);
 }
 
+std::string blob_digest(std::string_view bytes)
+{
+    return "sha256:" + sha256_hex([&](auto&& update) { update(bytes); });
+}
+
 void verify_layer(const ImageLayer& layer)
 {
     const host::UniqueFd fd = open_regular_file(layer.blob);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rvisor::fn {
@@ -47,6 +48,9 @@ OciLayoutReference parse_oci_layout_reference(const std::string& image);
 // Reads and checks oci-layout, index.json, the chosen (nested) index, manifest and config. The
 // layers' blobs are only found and checked for size here; verify_layer() hashes each one.
 ResolvedImage resolve_oci_image_layout(const OciLayoutReference& reference);
+
+// "sha256:HEX": how a descriptor names `bytes`.
+std::string blob_digest(std::string_view bytes);
 
 // Throws ImageLayoutError unless the layer's blob has its descriptor's size and sha256.
 void verify_layer(const ImageLayer& layer);

@@ -7,7 +7,6 @@
 #include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <fmt/format.h>
 
@@ -32,17 +31,6 @@ struct Entry {
     mode_t permissions = 0644;
     bool hard_link = false;
 };
-
-std::string sha256_hex(const std::string& bytes)
-{
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-    std::string hex;
-    for (unsigned i = 0; i < length; ++i)
-        hex += fmt::format("{:02x}", digest[i]);
-    return hex;
-}
 
 // A gzip'd pax tar of `entries`, made with libarchive's writer.
 std::string gzip_tar(const std::vector<Entry>& entries)
@@ -105,7 +93,7 @@ public:
 
     json blob(const std::string& bytes, const std::string& media_type) const
     {
-        const std::string hex = sha256_hex(bytes);
+        const std::string hex = rvisor::fn::blob_digest(bytes).substr(7);
         write(fs::path("blobs/sha256") / hex, bytes);
         return { { "mediaType", media_type }, { "digest", "sha256:" + hex },
             { "size", bytes.size() } };
