@@ -12,6 +12,7 @@ packages=(
   libcpp-httplib-dev liblzma-dev                    # the API server; CRC-64 of snapshot files
   libhttp-parser-dev                                # the function gateway reads functions' replies
   libseccomp-dev                                    # the seccomp filter of each VM process
+  libarchive-dev libssl-dev                         # functions from OCI layouts: layers, sha256
   e2fsprogs                                         # disk tests build ext4 images
   python3-yaml python3-jsonschema                   # the control API test reads openapi.yaml
   gcc-riscv64-unknown-elf gcc-riscv64-linux-gnu   # ISA tests and guest test programs

@@ -44,7 +44,8 @@ FunctionCommands::FunctionCommands(CLI::App& app)
     auto* deploy = action("deploy", "deploy a function: boot, warm up and snapshot it");
     deploy->add_option("NAME", m_name, "the function's name")->required();
     auto* rootfs = deploy->add_option("--rootfs", m_rootfs, "its riscv64 root directory");
-    auto* image = deploy->add_option("--image", m_image, "its image in the local container store");
+    auto* image = deploy->add_option("--image", m_image,
+        "its image in the local container store, or oci:/DIR[:TAG], an OCI image layout");
     rootfs->excludes(image);
     deploy->add_option("--port", m_port, "the port its server listens on, $PORT (default 8080)");
     deploy->add_option("--env", m_env, "K=V in its environment; repeat for more");

@@ -4,8 +4,10 @@
 #include "fn/deployer.h"
 #include "fn/image_root.h"
 #include "fn/instance_pool.h"
+#include "fn/oci_image_layout.h"
 #include "fn/request_forwarding.h"
 #include "fn/restored_instance.h"
+#include "fn/unpacked_images.h"
 #include "host/atomic_file.h"
 #include "host/console_log.h"
 
@@ -57,6 +59,18 @@ std::vector<std::filesystem::path> instance_logs(const std::filesystem::path& di
     return logs;
 }
 
+// Lets a revision's root go: an image's mount, or its unpacked layout.
+void release_root(
+    const FunctionSpec& spec, const std::filesystem::path& rootfs, UnpackedImages& unpacked_images)
+{
+    if (spec.image.empty())
+        return;
+    if (is_oci_layout_reference(spec.image))
+        unpacked_images.release(rootfs);
+    else
+        unmount_image(spec.image);
+}
+
 } // namespace
 
 // One deployed revision: its snapshot and the instances cloned from it. Requests hold it while
@@ -69,6 +83,8 @@ struct FunctionPlatform::Version {
     std::filesystem::path directory;
     Revision files;
     std::unique_ptr<InstancePool> pool;
+    // Shared: a retired revision may outlive the platform in a request still being answered.
+    std::shared_ptr<UnpackedImages> unpacked_images;
     std::atomic<bool> retired { false };
 
     ~Version()
@@ -77,8 +93,7 @@ struct FunctionPlatform::Version {
         if (retired) {
             std::error_code ignored;
             std::filesystem::remove_all(directory, ignored);
-            if (!spec.image.empty())
-                unmount_image(spec.image);
+            release_root(spec, rootfs, *unpacked_images);
         }
     }
 };
@@ -107,6 +122,7 @@ FunctionPlatform::FunctionPlatform(std::filesystem::path state_dir, std::filesys
     , m_rvisor(std::move(rvisor))
     , m_images(std::move(images))
     , m_images_missing(std::move(images_missing))
+    , m_unpacked_images(std::make_shared<UnpackedImages>(m_state_dir / "images"))
     , m_next_instance(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch())
                                                 .count()))
@@ -157,7 +173,10 @@ std::vector<std::shared_ptr<FunctionPlatform::Function>> FunctionPlatform::funct
 
 std::filesystem::path FunctionPlatform::find_rootfs(const FunctionSpec& spec) const
 {
-    return spec.image.empty() ? spec.rootfs : mount_image(spec.image);
+    if (spec.image.empty())
+        return spec.rootfs;
+    return is_oci_layout_reference(spec.image) ? m_unpacked_images->acquire(spec.image)
+                                               : mount_image(spec.image);
 }
 
 std::shared_ptr<FunctionPlatform::Version> FunctionPlatform::make_version(
@@ -167,6 +186,7 @@ std::shared_ptr<FunctionPlatform::Version> FunctionPlatform::make_version(
     version->spec = spec;
     version->number = number;
     version->rootfs = rootfs;
+    version->unpacked_images = m_unpacked_images;
     version->directory = function_dir(spec.name) / fmt::format("r{}", number);
     if (!deployed) {
         if (!m_images_missing.empty())
@@ -202,8 +222,7 @@ std::shared_ptr<FunctionPlatform::Version> FunctionPlatform::make_revision(
     try {
         return make_version(spec, number, rootfs, false);
     } catch (...) {
-        if (!spec.image.empty())
-            unmount_image(spec.image);
+        release_root(spec, rootfs, *m_unpacked_images);
         throw;
     }
 }
@@ -236,11 +255,22 @@ void FunctionPlatform::load_existing()
                 throw std::runtime_error(fmt::format("its revision {} has no snapshot", number));
             auto function = std::make_shared<Function>();
             function->name = name;
-            // An image's mount may not have outlived the last control program (a reboot).
-            const std::filesystem::path rootfs = spec.image.empty()
-                ? std::filesystem::path(record.at("rootfs").get<std::string>())
-                : mount_image(spec.image);
-            function->current = make_version(spec, number, rootfs, true);
+            // An image's mount may not have outlived the last control program (a reboot); an
+            // unpacked layout stays in the state directory.
+            const std::filesystem::path recorded = record.at("rootfs").get<std::string>();
+            const bool unpacked = is_oci_layout_reference(spec.image);
+            std::filesystem::path rootfs = recorded;
+            if (unpacked)
+                m_unpacked_images->adopt(recorded);
+            else if (!spec.image.empty())
+                rootfs = mount_image(spec.image);
+            try {
+                function->current = make_version(spec, number, rootfs, true);
+            } catch (...) {
+                if (unpacked)
+                    m_unpacked_images->release(recorded);
+                throw;
+            }
             function->state = "Ready";
             // Revisions left by a deploy or an update the last control program did not finish.
             for (const auto& other : std::filesystem::directory_iterator(entry.path()))
@@ -253,6 +283,7 @@ void FunctionPlatform::load_existing()
                 "rvisor serve: the function {} is left out: {}\n", name, error.what());
         }
     }
+    m_unpacked_images->remove_unheld();
 }
 
 json FunctionPlatform::deploy(const json& body)
@@ -274,6 +305,8 @@ json FunctionPlatform::deploy(const json& body)
         version = make_revision(spec, 1);
         save(*function, *version);
     } catch (...) {
+        if (version)
+            version->retired = true;
         {
             std::lock_guard lock(m_mutex);
             m_functions.erase(spec.name);
@@ -307,6 +340,8 @@ json FunctionPlatform::update(const std::string& name, const json& body)
         version = make_revision(spec, number);
         save(*function, *version);
     } catch (...) {
+        if (version)
+            version->retired = true;
         std::lock_guard lock(function->mutex);
         function->state = "Ready";
         throw;

@@ -9,11 +9,14 @@
 //                                            console.log, vm.json, vm.err
 //   STATE_DIR/functions/NAME/logs/K.log      instance K's console: the function's output
 //   STATE_DIR/instances/K/                   instance K's vsock socket and vm.err, while it runs
+//   STATE_DIR/images/sha256-HEX/rootfs       an OCI image layout's root, unpacked once for the
+//                                            revisions deployed from it (fn/unpacked_images.h)
 //
 // Every method throws api::ApiError with the HTTP status its API answers with.
 #include "fn/function_spec.h"
 #include "fn/instance_pool.h"
 #include "fn/latency_histogram.h"
+#include "fn/unpacked_images.h"
 #include "oci/container_vm.h"
 
 #include <httplib.h>
@@ -92,6 +95,7 @@ private:
     const std::filesystem::path m_rvisor;
     const oci::RuntimeImages m_images;
     const std::string m_images_missing;
+    const std::shared_ptr<UnpackedImages> m_unpacked_images;
     std::string m_gateway;
     std::mutex m_mutex;
     std::map<std::string, std::shared_ptr<Function>> m_functions;

@@ -7,6 +7,7 @@ Usage: functions_test.py RVISOR GUEST_DIR TEST
 import concurrent.futures
 import gzip
 import http.client
+import io
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -580,6 +582,54 @@ def test_image(rvisor, guest_dir):
     return 0
 
 
+@suite
+def test_oci_layout(daemon, rootfs, workdir):
+    """A function deployed from an OCI image layout ("image": "oci:DIR", and the CLI's --image
+    oci:DIR:TAG): unpacked once into the state directory, shared, served, and gone with the last
+    function using it. A layer whose digest does not match is a 400 that leaves nothing."""
+    from oci_tools_test import write_oci_layout
+    layout = os.path.join(workdir, "layout")
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w:gz") as archive:
+        archive.add(rootfs, arcname=".")
+    digest = write_oci_layout(layout, layer.getvalue(),
+                              "application/vnd.oci.image.layer.v1.tar+gzip", "rvisor-fn:latest",
+                              "riscv64")
+    command = ["httpd", "-f", "-p", "8080", "-h", "/www"]
+    status, reply = daemon.call("POST", "/functions", {"name": "layout", "image": f"oci:{layout}",
+                                                       "command": command})
+    expect(status == 201, f"deploy from the layout: {status} {reply}")
+    images = os.path.join(daemon.state_dir, "images")
+    unpacked = os.listdir(images)
+    expect(len(unpacked) == 1 and unpacked[0].startswith("sha256-"), f"unpacked: {unpacked}")
+    status, _, page = request(daemon.gateway("layout"), "GET", "/fn/layout/")
+    expect(status == 200 and page == b"hello from a function\n", f"invoke: {status} {page}")
+    cli = subprocess.run([daemon.rvisor, "fn", "--api-sock", daemon.sock, "deploy", "tagged",
+                          "--image", f"oci:{layout}:latest", "--", *command],
+                         capture_output=True, text=True, timeout=HANG_TIMEOUT)
+    expect(cli.returncode == 0, f"fn deploy --image oci:…:latest: {cli}")
+    expect(os.listdir(images) == unpacked, f"the unpacked root is shared: {os.listdir(images)}")
+    status, _, page = request(daemon.gateway("tagged"), "GET", "/fn/tagged/")
+    expect(status == 200 and page == b"hello from a function\n", f"invoke tagged: {status}")
+    expect(daemon.call("DELETE", "/functions/layout")[0] == 204, "delete")
+    expect(os.listdir(images) == unpacked, "the other function still holds the root")
+    expect(daemon.call("DELETE", "/functions/tagged")[0] == 204, "delete the tagged one")
+    expect(os.listdir(images) == [], f"the unpacked root stays: {os.listdir(images)}")
+
+    blob = os.path.join(layout, "blobs", "sha256", digest.split(":")[1])
+    with open(blob, "r+b") as f:
+        f.seek(100)
+        byte = f.read(1)
+        f.seek(100)
+        f.write(bytes([byte[0] ^ 1]))
+    status, reply = daemon.call("POST", "/functions", {"name": "bad", "image": f"oci:{layout}",
+                                                       "command": command})
+    expect(status == 400 and f"{blob}: its sha256 is" in reply.get("fault_message", ""),
+           f"a layer that does not match its digest: {status} {reply}")
+    expect(os.listdir(images) == [] and daemon.call("GET", "/functions")[1] == [],
+           "nothing left of the bad deploy")
+
+
 TESTS = {
     "invoke": test_invoke,
     "bad-deploys": test_bad_deploys,
@@ -590,6 +640,7 @@ TESTS = {
     "restart": test_restart,
     "own-server": test_own_server,
     "image": test_image,
+    "oci-layout": test_oci_layout,
     "containerd": test_containerd,
 }
 

@@ -83,18 +83,19 @@ def x86_tarball(workdir):
     return tarball
 
 
-def oci_archive(workdir, layer, name, arch):
-    """An OCI image layout in a tar (what `ctr images import` reads) of one uncompressed layer,
+def write_oci_layout(directory, layer, layer_type, name, arch):
+    """An OCI image layout in `directory` of one layer (its bytes, of media type layer_type),
     named name, for linux/arch."""
-    blobs = {}
+    blobs = os.path.join(directory, "blobs", "sha256")
+    os.makedirs(blobs)
 
     def blob(data, media_type):
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        blobs[digest] = data
+        with open(os.path.join(blobs, digest.split(":")[1]), "wb") as f:
+            f.write(data)
         return {"mediaType": media_type, "digest": digest, "size": len(data)}
 
-    with open(layer, "rb") as f:
-        layer_descriptor = blob(f.read(), "application/vnd.oci.image.layer.v1.tar")
+    layer_descriptor = blob(layer, layer_type)
     config = {"architecture": arch, "os": "linux",
               "config": {"Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
               "rootfs": {"type": "layers", "diff_ids": [layer_descriptor["digest"]]}}
@@ -107,17 +108,23 @@ def oci_archive(workdir, layer, name, arch):
     manifest_descriptor["platform"] = {"architecture": arch, "os": "linux"}
     manifest_descriptor["annotations"] = {"io.containerd.image.name": name,
                                           "org.opencontainers.image.ref.name": name.split(":")[-1]}
-    index = {"schemaVersion": 2, "manifests": [manifest_descriptor]}
+    with open(os.path.join(directory, "oci-layout"), "w") as f:
+        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+    with open(os.path.join(directory, "index.json"), "w") as f:
+        json.dump({"schemaVersion": 2, "manifests": [manifest_descriptor]}, f)
+    return layer_descriptor["digest"]
+
+
+def oci_archive(workdir, layer, name, arch):
+    """An OCI image layout in a tar (what `ctr images import` reads) of one uncompressed layer,
+    named name, for linux/arch."""
+    directory = os.path.join(workdir, f"{arch}-oci")
+    with open(layer, "rb") as f:
+        write_oci_layout(directory, f.read(), "application/vnd.oci.image.layer.v1.tar", name, arch)
     path = os.path.join(workdir, f"{arch}-oci.tar")
     with tarfile.open(path, "w") as archive:
-        def add(member, data):
-            info = tarfile.TarInfo(member)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-        add("oci-layout", json.dumps({"imageLayoutVersion": "1.0.0"}).encode())
-        add("index.json", json.dumps(index).encode())
-        for digest, data in blobs.items():
-            add("blobs/sha256/" + digest.split(":")[1], data)
+        for member in sorted(os.listdir(directory)):
+            archive.add(os.path.join(directory, member), arcname=member)
     return path
 
 
