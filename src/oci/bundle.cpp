@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -151,6 +153,47 @@ ProcessSpec read_process(const Field& process)
     return spec;
 }
 
+ResourceSpec read_resources(const Field& resources)
+{
+    ResourceSpec spec;
+    // member() refuses resources that are not an object.
+    if (auto memory = resources.member("memory"))
+        if (auto limit = memory->member("limit"))
+            spec.memory_limit = limit->integer<int64_t>();
+    if (auto cpu = resources.member("cpu")) {
+        if (auto shares = cpu->member("shares"))
+            spec.cpu_shares = shares->integer<uint64_t>();
+        if (auto quota = cpu->member("quota"))
+            spec.cpu_quota = quota->integer<int64_t>();
+        if (auto period = cpu->member("period"))
+            spec.cpu_period = period->integer<uint64_t>();
+        if (auto cpus = cpu->member("cpus"))
+            spec.cpuset_cpus = cpus->string();
+    }
+    // Engines send every field, 0 or empty for those not asked for (containerd's update); only
+    // the ones set count as unhonoured.
+    const auto is_set = [](const json& value) {
+        return !value.is_null() && value != json(0) && value != json(false) && value != json("")
+            && !value.empty();
+    };
+    static const std::map<std::string, std::set<std::string>, std::less<>> kHonoured {
+        { "memory", { "limit" } }, { "cpu", { "shares", "quota", "period", "cpus" } }
+    };
+    for (const auto& [group, value] : resources.value().items()) {
+        if (!is_set(value))
+            continue;
+        if (!value.is_object()) {
+            spec.unhonoured.push_back(group);
+            continue;
+        }
+        const auto honoured = kHonoured.find(group);
+        for (const auto& [name, member] : value.items())
+            if (is_set(member) && (honoured == kHonoured.end() || !honoured->second.contains(name)))
+                spec.unhonoured.push_back(group + "." + name);
+    }
+    return spec;
+}
+
 json parse_json(std::string_view text, const char* what)
 {
     try {
@@ -221,23 +264,18 @@ ContainerSpec parse_container_spec(
                     item.path = path->string();
                 spec.namespaces.push_back(std::move(item));
             }
-        if (auto resources = linux->member("resources")) {
-            if (auto memory = resources->member("memory"))
-                if (auto limit = memory->member("limit"))
-                    spec.resources.memory_limit = limit->integer<int64_t>();
-            if (auto cpu = resources->member("cpu")) {
-                if (auto quota = cpu->member("quota"))
-                    spec.resources.cpu_quota = quota->integer<int64_t>();
-                if (auto period = cpu->member("period"))
-                    spec.resources.cpu_period = period->integer<uint64_t>();
-                if (auto cpus = cpu->member("cpus"))
-                    spec.resources.cpuset_cpus = cpus->string();
-            }
-        }
+        if (auto resources = linux->member("resources"))
+            spec.resources = read_resources(*resources);
         if (auto cgroups_path = linux->member("cgroupsPath"))
             spec.cgroups_path = cgroups_path->string();
     }
     return spec;
+}
+
+ResourceSpec parse_resources_spec(std::string_view text)
+{
+    const json document = parse_json(text, "the resources file");
+    return read_resources(Field(document, "", "the resources file"));
 }
 
 ProcessSpec parse_process_spec(std::string_view text)

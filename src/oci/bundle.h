@@ -61,9 +61,12 @@ struct NamespaceSpec {
 
 struct ResourceSpec {
     std::optional<int64_t> memory_limit; // bytes
+    std::optional<uint64_t> cpu_shares; // a relative weight, 1024 the default
     std::optional<int64_t> cpu_quota; // microseconds per period
     std::optional<uint64_t> cpu_period;
     std::string cpuset_cpus; // "0-3,6"
+    // The members present that rvisor does not honour, as JSON paths ("pids.limit").
+    std::vector<std::string> unhonoured;
 };
 
 struct ContainerSpec {
@@ -87,6 +90,10 @@ struct ContainerSpec {
 // that is missing, of the wrong type or out of range.
 ContainerSpec parse_container_spec(
     std::string_view config_text, const std::filesystem::path& bundle);
+
+// Parses a resources file (`update --resources`): the same object as config.json's
+// "linux.resources".
+ResourceSpec parse_resources_spec(std::string_view text);
 
 // Parses a process file (`exec --process`): the same object as config.json's "process".
 ProcessSpec parse_process_spec(std::string_view text);

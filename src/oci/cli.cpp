@@ -102,6 +102,28 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
     std::vector<std::string> ps_options;
     ps_command->add_option("PS_OPTIONS", ps_options, "accepted, ignored");
 
+    UpdateCommand update;
+    std::string resources_file;
+    auto* update_command
+        = app.add_subcommand("update", "change a container's memory limit and CPU shares");
+    update_command->add_option("-r,--resources", resources_file,
+        "a linux.resources object as in config.json, from this file or - for stdin");
+    update_command->add_option(
+        "--memory", update.memory, "memory limit: bytes, or with k, m or g; -1 for none");
+    update_command->add_option("--cpu-share", update.cpu_shares, "CPU shares (1024 a default)");
+    update_command->add_option("--cpu-quota", update.cpu_quota, "microseconds per period");
+    update_command->add_option("--cpu-period", update.cpu_period, "the period, microseconds");
+    update_command->add_option("--cpuset-cpus", update.cpuset_cpus, "cpus such as 0-3,6");
+    // runc's other limits: accepted, and reported as not honoured.
+    for (const char* name : { "blkio-weight", "cpu-rt-period", "cpu-rt-runtime", "cpuset-mems",
+             "kernel-memory", "kernel-memory-tcp", "memory-reservation", "memory-swap",
+             "pids-limit", "l3-cache-schema", "mem-bw-schema" })
+        update_command->add_option_function<std::string>(
+            std::string("--") + name,
+            [&update, name](const std::string&) { update.unhonoured.push_back(name); },
+            "accepted, not honoured");
+    update_command->add_option("ID", update.id, "the container")->required();
+
     StateCommand state;
     auto* state_command = app.add_subcommand("state", "print a container's state as OCI JSON");
     state_command->add_option("ID", state.id, "the container")->required();
@@ -182,6 +204,10 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
     else if (*ps_command) {
         ps.json = ps_format == "json";
         invocation.command = ps;
+    } else if (*update_command) {
+        if (!resources_file.empty())
+            update.resources_file = resources_file;
+        invocation.command = update;
     } else if (*state_command)
         invocation.command = state;
     else if (*delete_command)

@@ -3,6 +3,7 @@
 // dockerd drive it unchanged (docs/containers.md). Global flags come before the command.
 #include "oci/runtime_log.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -51,6 +52,18 @@ struct PsCommand {
     std::string id;
     bool json = false;
 };
+struct UpdateCommand {
+    std::string id;
+    // `--resources FILE` (or `-`, stdin): a linux.resources object; the flags below win over it.
+    std::optional<std::filesystem::path> resources_file;
+    std::optional<std::string> memory; // bytes, or with a k, m or g suffix; -1 for no limit
+    std::optional<uint64_t> cpu_shares;
+    std::optional<int64_t> cpu_quota;
+    std::optional<uint64_t> cpu_period;
+    std::optional<std::string> cpuset_cpus;
+    // runc's other limits that were given ("pids-limit"), which a VM does not honour.
+    std::vector<std::string> unhonoured;
+};
 struct StateCommand {
     std::string id;
 };
@@ -65,7 +78,7 @@ struct ListCommand {
 struct FeaturesCommand { };
 
 using Command = std::variant<CreateCommand, StartCommand, KillCommand, ExecCommand, PauseCommand,
-    PsCommand, StateCommand, DeleteCommand, ListCommand, FeaturesCommand>;
+    PsCommand, UpdateCommand, StateCommand, DeleteCommand, ListCommand, FeaturesCommand>;
 
 struct Invocation {
     GlobalOptions global;

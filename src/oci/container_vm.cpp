@@ -56,19 +56,7 @@ unsigned plan_cpus(const ContainerSpec& spec)
 {
     if (const auto found = spec.annotations.find("io.rvisor.cpus"); found != spec.annotations.end())
         return parse_cpus(found->second, "annotation io.rvisor.cpus");
-    const ResourceSpec& resources = spec.resources;
-    if (resources.cpu_quota && *resources.cpu_quota > 0) {
-        const uint64_t period = resources.cpu_period.value_or(100000);
-        if (period == 0)
-            throw std::runtime_error("config.json: linux.resources.cpu.period must not be 0");
-        const uint64_t quota = static_cast<uint64_t>(*resources.cpu_quota);
-        return static_cast<unsigned>(
-            std::clamp<uint64_t>((quota + period - 1) / period, 1, VmSpec::kMaxCpus));
-    }
-    if (!resources.cpuset_cpus.empty())
-        return static_cast<unsigned>(
-            std::clamp<uint64_t>(cpuset_size(resources.cpuset_cpus), 1, VmSpec::kMaxCpus));
-    return 1;
+    return harts_for_resources(spec.resources).value_or(1);
 }
 
 uint64_t plan_memory(const ContainerSpec& spec)
@@ -110,6 +98,22 @@ bool has_option(const MountSpec& mount, const char* option)
 }
 
 } // namespace
+
+std::optional<unsigned> harts_for_resources(const ResourceSpec& resources)
+{
+    if (resources.cpu_quota && *resources.cpu_quota > 0) {
+        const uint64_t period = resources.cpu_period.value_or(100000);
+        if (period == 0)
+            throw std::runtime_error("config.json: linux.resources.cpu.period must not be 0");
+        const uint64_t quota = static_cast<uint64_t>(*resources.cpu_quota);
+        return static_cast<unsigned>(
+            std::clamp<uint64_t>((quota + period - 1) / period, 1, VmSpec::kMaxCpus));
+    }
+    if (!resources.cpuset_cpus.empty())
+        return static_cast<unsigned>(
+            std::clamp<uint64_t>(cpuset_size(resources.cpuset_cpus), 1, VmSpec::kMaxCpus));
+    return std::nullopt;
+}
 
 bool is_shm_bind(const MountSpec& mount)
 {

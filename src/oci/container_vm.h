@@ -55,6 +55,10 @@ struct ContainerVm {
 // gets as a tmpfs of its own: memory shared with the host means nothing across a VM.
 bool is_shm_bind(const MountSpec& mount);
 
+// The harts a CPU quota (rounded up to whole cpus) or a cpuset asks for, or none when the
+// resources set neither. Throws std::runtime_error for a period of 0 or a malformed cpuset.
+std::optional<unsigned> harts_for_resources(const ResourceSpec& resources);
+
 inline constexpr uint64_t kDefaultContainerMemory = 256ull << 20;
 // The tag of the share holding the root filesystem.
 inline constexpr const char* kRootTag = "rootfs";

@@ -568,8 +568,77 @@ def templates(runtime, guest_dir, workdir):
     expect(len(os.listdir(cache)) == 2, f"the cache holds {os.listdir(cache)}")
 
 
+def update_resources(runtime, guest_dir, workdir):
+    """update, as podman and docker call it: a memory limit below the VM's RAM gives the rest
+    to the balloon (the container's free memory falls, and comes back when the limit goes),
+    CPU shares set the nice level of the VM's threads, and what a VM cannot honour (more harts,
+    a pids limit) is a warning; bad values and a stopped container are refused."""
+    bundle = make_bundle(workdir, guest_dir, "sized", ["sleep", "1000"], linux={
+        "namespaces": [{"type": "pid"}, {"type": "mount"}],
+        "resources": {"memory": {"limit": 256 << 20}}})
+    monitor = runtime.create("sized", bundle)
+    runtime.ok("start", "sized")
+
+    def free_mib():
+        result = runtime.ok("exec", "sized", "awk", "/^MemFree:/ {print $2}", "/proc/meminfo")
+        return int(result.stdout) / 1024
+
+    def wait_for_free(test, what):
+        deadline = time.monotonic() + HANG_TIMEOUT
+        while not test(free := free_mib()):
+            expect(time.monotonic() < deadline, f"the container's free memory stays at "
+                                                f"{free:.0f} MiB, {what}")
+            time.sleep(0.2)
+        return free
+
+    def nice_levels():
+        """The nice level of every thread of the monitor and of the VM process below it."""
+        levels, pids = set(), [monitor]
+        while pids:
+            pid = pids.pop()
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/stat") as f:
+                    levels.add(int(f.read().rsplit(")", 1)[1].split()[16]))
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    pids += [int(child) for child in f.read().split()]
+        return levels
+
+    before = free_mib()
+    resources = os.path.join(workdir, "resources.json")
+    with open(resources, "w") as f:
+        json.dump({"memory": {"limit": 128 << 20, "swap": 0}, "cpu": {"shares": 512},
+                   "pids": {"limit": 100}}, f)
+    result = runtime.ok("update", "--resources", resources, "sized")
+    warnings = result.stderr.decode().strip().splitlines()
+    expect(len(warnings) == 1 and "pids" in warnings[0], f"update's warnings: {warnings}")
+    wait_for_free(lambda free: before - free >= 100, f"from {before:.0f} with a 128 MiB limit")
+    expect(nice_levels() == {3}, f"shares of 512: nice levels {nice_levels()}, expected 3")
+
+    # Docker's way: the whole object on stdin; a limit of 0 is none.
+    with open(resources, "w") as f:
+        json.dump({"memory": {"limit": 0}, "cpu": {"shares": 256, "quota": 0, "period": 0}}, f)
+    with open(resources) as f:
+        runtime.ok("update", "--resources", "-", "sized", stdin=f)
+    wait_for_free(lambda free: before - free < 30, f"from {before:.0f} with no limit")
+    expect(nice_levels() == {6}, f"shares of 256: nice levels {nice_levels()}, expected 6")
+
+    result = runtime.ok("update", "--cpu-quota", "200000", "--cpu-period", "100000", "sized")
+    expect(b"keeps the 1 hart(s) it was created with" in result.stderr,
+           f"a second hart asked for: {result.stderr!r}")
+    runtime.fails("below the 16 MiB a VM needs", "update", "--memory", "1m", "sized")
+    runtime.fails("is not a size", "update", "--memory", "lots", "sized")
+    runtime.fails("cannot read the resources file", "update", "--resources", "/no/such/file",
+                  "sized")
+    runtime.ok("kill", "sized", "KILL")
+    expect(wait_status(monitor) == 137, "the container's status")
+    runtime.fails("cannot update container sized: it is stopped", "update", "--memory", "64m",
+                  "sized")
+    runtime.ok("delete", "sized")
+
+
 TESTS = {name.replace("_", "-"): suite(body) for name, body in [
     ("lifecycle", lifecycle), ("signals", signals), ("pause-ps", pause_and_ps),
+    ("update", update_resources),
     ("exec", exec_processes),
     ("mounts", mounts_and_process),
     ("terminal", terminal), ("foreign", foreign), ("bad-input", bad_input),

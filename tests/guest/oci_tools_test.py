@@ -382,7 +382,7 @@ def engine_exec(engine, guest_dir, workdir):
 def engine_lifecycle(engine, guest_dir, workdir):
     """stop of a container that traps SIGTERM (its trap's status) and of one that ignores it
     (SIGKILL after the timeout: 137); kill -s USR1 reaches a trap; pause/unpause stop and go on
-    with the whole VM (a counter on a shared directory stands still)."""
+    with the whole VM (a counter on a shared directory stands still); update --cpu-shares."""
     engine.detached("trapper", IMAGE, *TRAPPER)
     engine.wait_for_log("trapper", "ready")
     engine.ok("kill", "-s", "USR1", "trapper")
@@ -414,6 +414,13 @@ def engine_lifecycle(engine, guest_dir, workdir):
         expect(engine.status("counter") == "running", "the state after unpause")
 
     expect_paused_counter(data, pause, resume)
+    # update --cpu-shares: the container's process (the monitor) runs at the nice level whose
+    # scheduler weight is nearest 512 shares.
+    engine.ok("update", "--cpu-shares", "512", "counter")
+    pid = int(engine.ok("inspect", "--format", "{{.State.Pid}}", "counter"))
+    with open(f"/proc/{pid}/stat") as f:
+        nice = int(f.read().rsplit(")", 1)[1].split()[16])
+    expect(nice == 3, f"the container's nice level after update --cpu-shares 512: {nice}")
     engine.ok("kill", "counter")
     expect(engine.exit_code("counter") == 137, "kill's SIGKILL")
     engine.ok("rm", "counter")

@@ -12,6 +12,7 @@ using rvisor::oci::ContainerSpec;
 using rvisor::oci::load_bundle;
 using rvisor::oci::parse_container_spec;
 using rvisor::oci::parse_process_spec;
+using rvisor::oci::parse_resources_spec;
 
 namespace {
 
@@ -130,6 +131,35 @@ TEST(OciBundleTest, UnknownFieldsAreLeftAlone)
     EXPECT_EQ(error_of(R"({"ociVersion": "1.0.2", "root": {"path": "r"}, "vm": {"x": 1},
         "linux": {"intelRdt": {}, "resources": {"pids": {"limit": 5}}}})"),
         "");
+}
+
+TEST(OciBundleTest, ResourcesFileForUpdate)
+{
+    // As containerd sends it: every field, unset ones 0.
+    const auto resources = parse_resources_spec(R"({"memory": {"limit": 134217728, "swap": 0,
+        "reservation": 67108864}, "cpu": {"shares": 512, "quota": 0, "period": 0, "cpus": "",
+        "mems": ""}, "pids": {"limit": 0}, "blockIO": {"weight": 300}, "devices": [],
+        "hugepageLimits": [{"pageSize": "2MB", "limit": 0}]})");
+    EXPECT_EQ(resources.memory_limit, 134217728);
+    EXPECT_EQ(resources.cpu_shares, 512u);
+    EXPECT_EQ(resources.cpu_quota, 0);
+    EXPECT_EQ(resources.cpuset_cpus, "");
+    EXPECT_EQ(resources.unhonoured,
+        (std::vector<std::string> { "blockIO.weight", "hugepageLimits", "memory.reservation" }));
+    try {
+        parse_resources_spec(R"({"cpu": {"shares": -1}})");
+        ADD_FAILURE() << "negative shares were taken";
+    } catch (const std::runtime_error& error) {
+        EXPECT_STREQ(error.what(),
+            "the resources file: cpu.shares must be an integer from 0 to 18446744073709551615");
+    }
+    EXPECT_THROW(parse_resources_spec("[]"), std::runtime_error);
+    // config.json's resources read the same way.
+    const ContainerSpec spec = parse_container_spec(R"({"ociVersion": "1.0.2", "root": {"path":
+        "r"}, "linux": {"resources": {"cpu": {"shares": 2048, "quota": 150000}}}})",
+        "/b");
+    EXPECT_EQ(spec.resources.cpu_shares, 2048u);
+    EXPECT_EQ(spec.resources.cpu_quota, 150000);
 }
 
 TEST(OciBundleTest, ProcessFileForExec)

@@ -1,5 +1,6 @@
 #include "control/vm_process.h"
 #include "oci/commands.h"
+#include "oci/cpu_weight.h"
 #include "oci/foreign_image.h"
 #include "oci/monitor.h"
 #include "oci/pid_file.h"
@@ -56,6 +57,7 @@ int run_create(const StateStore& store, const CreateCommand& command,
         state.annotations = spec.annotations;
         store.save(state);
 
+        const std::optional<uint64_t> cpu_shares = spec.resources.cpu_shares;
         MonitorSetup setup { paths, std::move(spec), std::move(vm), files.rvisor,
             command.console_socket, log, {}, {}, {} };
         if (setup.vm.use_template) {
@@ -67,6 +69,16 @@ int run_create(const StateStore& store, const CreateCommand& command,
         monitor.emplace(
             [&](int report_fd) { run_monitor(setup, report_fd); }, "the container's monitor");
         monitor->wait_until_ready(kCreateTimeout);
+        // The VM runs at the weight its CPU shares ask for; one this user may not give is a
+        // warning, as a missing cgroup controller is to runc.
+        if (cpu_shares && *cpu_shares > 0) {
+            try {
+                set_process_tree_nice(monitor->pid(), nice_for_cpu_shares(*cpu_shares));
+            } catch (const std::runtime_error& error) {
+                log.warning(fmt::format(
+                    "container {}: its CPU shares are not honoured: {}", id.str(), error.what()));
+            }
+        }
         state.status = ContainerStatus::Created;
         state.pid = monitor->pid();
         state.pid_start_time = control::process_start_time(monitor->pid()).value_or(0);
