@@ -23,7 +23,8 @@ int main(int argc, char** argv)
         const std::vector<std::string> args(argv + 1, argv + argc);
         const auto& root = invocation.global.root;
         if (const auto id = container_id_of(invocation.command); id
-            && !std::holds_alternative<CreateCommand>(invocation.command) && runc_holds(root, *id))
+            && !std::holds_alternative<CreateCommand>(invocation.command)
+            && !std::holds_alternative<RunCommand>(invocation.command) && runc_holds(root, *id))
             exec_runc(root, args);
         return std::visit(
             [&](const auto& command) -> int {
@@ -34,6 +35,8 @@ int main(int argc, char** argv)
                     const StateStore store(invocation.global.root);
                     if constexpr (std::is_same_v<T, CreateCommand>)
                         return run_create(store, command, args, log);
+                    else if constexpr (std::is_same_v<T, RunCommand>)
+                        return run_run(store, command, args, log);
                     else if constexpr (std::is_same_v<T, StartCommand>)
                         return run_start(store, command);
                     else if constexpr (std::is_same_v<T, KillCommand>)

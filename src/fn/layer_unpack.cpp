@@ -99,9 +99,9 @@ public:
         archive* reader = m_reader.get();
         archive_read_support_format_tar(reader);
         // Only the compression the media type names: a "tar" layer that is gzip is refused.
-        if (m_layer.compression == LayerCompression::gzip)
+        if (m_layer.compression == LayerCompression::Gzip)
             archive_read_support_filter_gzip(reader);
-        else if (m_layer.compression == LayerCompression::zstd)
+        else if (m_layer.compression == LayerCompression::Zstd)
             archive_read_support_filter_zstd(reader);
         if (archive_read_open_fd(reader, blob.get(), 1 << 16) != ARCHIVE_OK)
             refuse_stream();

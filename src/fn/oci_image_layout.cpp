@@ -44,10 +44,10 @@ struct LayerType {
     LayerCompression compression;
 };
 constexpr LayerType kLayerTypes[] = {
-    { "application/vnd.oci.image.layer.v1.tar", LayerCompression::none },
-    { "application/vnd.oci.image.layer.v1.tar+gzip", LayerCompression::gzip },
-    { "application/vnd.oci.image.layer.v1.tar+zstd", LayerCompression::zstd },
-    { "application/vnd.docker.image.rootfs.diff.tar.gzip", LayerCompression::gzip },
+    { "application/vnd.oci.image.layer.v1.tar", LayerCompression::None },
+    { "application/vnd.oci.image.layer.v1.tar+gzip", LayerCompression::Gzip },
+    { "application/vnd.oci.image.layer.v1.tar+zstd", LayerCompression::Zstd },
+    { "application/vnd.docker.image.rootfs.diff.tar.gzip", LayerCompression::Gzip },
 };
 
 template <size_t N> bool is_one_of(const std::string& value, const std::string_view (&set)[N])

@@ -25,13 +25,13 @@ struct OciLayoutReference {
     std::string tag; // the index entry's org.opencontainers.image.ref.name; empty: the only one
 };
 
-enum class LayerCompression { none, gzip, zstd };
+enum class LayerCompression { None, Gzip, Zstd };
 
 struct ImageLayer {
     std::filesystem::path blob;
     std::string digest; // "sha256:HEX"
     uint64_t size = 0;
-    LayerCompression compression = LayerCompression::none;
+    LayerCompression compression = LayerCompression::None;
 };
 
 struct ResolvedImage {

@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
 #include <system_error>
 #include <unistd.h>
 
@@ -59,9 +58,8 @@ std::filesystem::path UnpackedImages::acquire(const std::string& image)
             return root;
         }
     }
-    static std::atomic<unsigned> unpacks { 0 };
     const std::filesystem::path temporary
-        = m_directory / fmt::format("{}{}-{}-{}", kUnpackingPrefix, key, ::getpid(), unpacks++);
+        = m_directory / fmt::format("{}{}-{}-{}", kUnpackingPrefix, key, ::getpid(), m_unpacks++);
     try {
         std::filesystem::create_directories(temporary / "rootfs");
         LayerUnpacker unpacker(temporary / "rootfs");

@@ -8,6 +8,7 @@
 // sibling (.unpacking-…) that is renamed when complete, so a crash never leaves a half-made root
 // that is later used; the temporary ones are removed at start. It stays across restarts of the
 // control program, and is removed when the last revision holding it lets it go.
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -36,6 +37,8 @@ private:
     const std::filesystem::path m_directory;
     std::mutex m_mutex;
     std::map<std::filesystem::path, unsigned> m_holders; // by root
+    // Names each unpacking's temporary directory apart from another of the same image.
+    std::atomic<unsigned> m_unpacks { 0 };
 };
 
 } // namespace rvisor::fn

@@ -14,6 +14,8 @@ std::optional<std::string> container_id_of(const Command& command)
         [](const auto& parsed) -> std::optional<std::string> {
             if constexpr (requires { parsed.id; })
                 return parsed.id;
+            else if constexpr (requires { parsed.create.id; })
+                return parsed.create.id;
             else
                 return std::nullopt;
         },
@@ -54,6 +56,21 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
     create_command->add_flag("--no-pivot,--no-new-keyring", ignored, "accepted, ignored");
     create_command->add_option("--preserve-fds", ignored_text, "accepted, ignored");
     create_command->add_option("ID", create.id, "the container")->required();
+
+    RunCommand run;
+    std::string run_bundle = ".", run_pid_file, run_console_socket;
+    auto* run_command = app.add_subcommand(
+        "run", "create and start a container, wait for its process and delete it");
+    run_command->add_option("-b,--bundle", run_bundle, "the bundle directory (default .)");
+    run_command->add_option("--pid-file", run_pid_file, "write the container's pid here");
+    run_command->add_option(
+        "--console-socket", run_console_socket, "send the terminal's pty master to this socket");
+    run_command->add_flag("-d,--detach", run.detach, "return once the process runs");
+    run_command->add_flag("--keep", run.keep, "do not delete the container when it exits");
+    run_command->add_flag(
+        "--no-pivot,--no-new-keyring,--no-subreaper", ignored, "accepted, ignored");
+    run_command->add_option("--preserve-fds", ignored_text, "accepted, ignored");
+    run_command->add_option("ID", run.create.id, "the container")->required();
 
     StartCommand start;
     auto* start_command = app.add_subcommand("start", "start a created container's process");
@@ -184,6 +201,13 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
         if (!console_socket.empty())
             create.console_socket = console_socket;
         invocation.command = create;
+    } else if (*run_command) {
+        run.create.bundle = run_bundle;
+        if (!run_pid_file.empty())
+            run.create.pid_file = run_pid_file;
+        if (!run_console_socket.empty())
+            run.create.console_socket = run_console_socket;
+        invocation.command = run;
     } else if (*start_command)
         invocation.command = start;
     else if (*kill_command)

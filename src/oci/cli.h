@@ -24,6 +24,13 @@ struct CreateCommand {
     std::optional<std::filesystem::path> pid_file;
     std::optional<std::filesystem::path> console_socket;
 };
+// create, start, and (unless detached) wait for the process, delete the container and exit
+// with the process's status.
+struct RunCommand {
+    CreateCommand create;
+    bool detach = false;
+    bool keep = false; // not deleted once its process exits
+};
 struct StartCommand {
     std::string id;
 };
@@ -77,8 +84,9 @@ struct ListCommand {
 };
 struct FeaturesCommand { };
 
-using Command = std::variant<CreateCommand, StartCommand, KillCommand, ExecCommand, PauseCommand,
-    PsCommand, UpdateCommand, StateCommand, DeleteCommand, ListCommand, FeaturesCommand>;
+using Command
+    = std::variant<CreateCommand, RunCommand, StartCommand, KillCommand, ExecCommand, PauseCommand,
+        PsCommand, UpdateCommand, StateCommand, DeleteCommand, ListCommand, FeaturesCommand>;
 
 struct Invocation {
     GlobalOptions global;

@@ -11,6 +11,10 @@ namespace rvisor::oci {
 // (foreign_image.h). The monitor's warnings and template reports go to `log`.
 int run_create(const StateStore& store, const CreateCommand& command,
     const std::vector<std::string>& args, const RuntimeLog& log);
+// create and start; unless detached, waits for the container's process, passing on the signals
+// this process receives, deletes the container (unless kept) and returns the process's status.
+int run_run(const StateStore& store, const RunCommand& command,
+    const std::vector<std::string>& args, const RuntimeLog& log);
 int run_start(const StateStore& store, const StartCommand& command);
 int run_kill(const StateStore& store, const KillCommand& command);
 int run_exec(const StateStore& store, const ExecCommand& command);

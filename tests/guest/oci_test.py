@@ -568,6 +568,44 @@ def templates(runtime, guest_dir, workdir):
     expect(len(os.listdir(cache)) == 2, f"the cache holds {os.listdir(cache)}")
 
 
+def run_command(runtime, guest_dir, workdir):
+    """run: create, start, the process's output and status, and the container gone after it;
+    a SIGTERM sent to rvisor-oci reaches the process; --detach leaves it running; --keep leaves
+    it stopped."""
+    bundle = make_bundle(workdir, guest_dir, "once",
+                         ["sh", "-c", "echo out-$((1 + 1)); echo err >&2; exit 3"])
+    result = runtime.run("run", "--bundle", bundle, "once")
+    expect(result.returncode == 3 and result.stdout == b"out-2\n" and b"err" in result.stderr,
+           f"run: {result.returncode} {result.stdout!r} {result.stderr!r}")
+    runtime.fails("does not exist", "state", "once")
+    runtime.fails("config.json", "run", "--bundle", os.path.join(workdir, "none"), "none")
+
+    bundle = make_bundle(workdir, guest_dir, "trapper", [
+        "sh", "-c", "trap 'echo got-term; exit 5' TERM; echo ready; while true; do sleep 0.1; done"])
+    process = subprocess.Popen([runtime.binary, "--root", runtime.root, "run", "--bundle", bundle,
+                                "trapper"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, env=runtime.env)
+    try:
+        expect(process.stdout.readline() == b"ready\n", "the trapper's first line")
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=HANG_TIMEOUT)
+    finally:
+        process.kill()
+    expect(process.returncode == 5 and output == b"got-term\n",
+           f"run after SIGTERM: {process.returncode} {output!r}")
+
+    bundle = make_bundle(workdir, guest_dir, "detached", ["sleep", "1000"])
+    runtime.ok("run", "--detach", "--bundle", bundle, "detached", stdout=subprocess.DEVNULL,
+               stderr=subprocess.DEVNULL)
+    expect(runtime.state("detached")["status"] == "running", "state after run --detach")
+    runtime.ok("delete", "--force", "detached")
+
+    bundle = make_bundle(workdir, guest_dir, "kept", ["true"])
+    runtime.ok("run", "--keep", "--bundle", bundle, "kept")
+    expect(runtime.state("kept")["status"] == "stopped", "state after run --keep")
+    runtime.ok("delete", "kept")
+
+
 def update_resources(runtime, guest_dir, workdir):
     """update, as podman and docker call it: a memory limit below the VM's RAM gives the rest
     to the balloon (the container's free memory falls, and comes back when the limit goes),
@@ -638,7 +676,7 @@ def update_resources(runtime, guest_dir, workdir):
 
 TESTS = {name.replace("_", "-"): suite(body) for name, body in [
     ("lifecycle", lifecycle), ("signals", signals), ("pause-ps", pause_and_ps),
-    ("update", update_resources),
+    ("update", update_resources), ("run", run_command),
     ("exec", exec_processes),
     ("mounts", mounts_and_process),
     ("terminal", terminal), ("foreign", foreign), ("bad-input", bad_input),

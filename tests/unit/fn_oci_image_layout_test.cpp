@@ -196,7 +196,7 @@ TEST(OciImageLayout, TwoLayersWithAWhiteoutAndAnOpaqueDirectory)
     }) }));
     const ResolvedImage image = resolve_oci_image_layout(layout.reference());
     ASSERT_EQ(image.layers.size(), 2u);
-    EXPECT_EQ(image.layers[0].compression, LayerCompression::gzip);
+    EXPECT_EQ(image.layers[0].compression, LayerCompression::Gzip);
     Unpacked unpacked(layout);
     unpacked.unpack(image);
     const fs::path root = unpacked.root();
