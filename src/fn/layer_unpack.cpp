@@ -1,7 +1,5 @@
 #include "fn/layer_unpack.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -45,7 +43,7 @@ bool is_host_failure(int error)
         || error == ENFILE;
 }
 
-using ArchiveReader = std::unique_ptr<archive, decltype(&archive_read_free)>;
+using ArchiveReader = std::unique_ptr<archive, decltype(ArchiveLibrary::read_free)>;
 
 // The directory parts[0..count) beneath `root`, each component opened without following a
 // link, made first (0755) when missing and `create`. On failure the descriptor is empty, errno
@@ -81,12 +79,13 @@ host::UniqueFd open_beneath(
 // own whiteouts leave alone (they delete only what the layers below made).
 class LayerApplication {
 public:
-    LayerApplication(const ImageLayer& layer, int root,
+    LayerApplication(const ArchiveLibrary& library, const ImageLayer& layer, int root,
         std::map<std::string, LayerUnpacker::DirectoryMetadata>& directories)
-        : m_layer(layer)
+        : m_library(library)
+        , m_layer(layer)
         , m_root(root)
         , m_directories(directories)
-        , m_reader(archive_read_new(), archive_read_free)
+        , m_reader(m_library.read_new(), m_library.read_free)
     {
     }
 
@@ -97,17 +96,17 @@ public:
         if (!blob)
             fail(errno, "cannot be opened");
         archive* reader = m_reader.get();
-        archive_read_support_format_tar(reader);
+        m_library.read_support_format_tar(reader);
         // Only the compression the media type names: a "tar" layer that is gzip is refused.
         if (m_layer.compression == LayerCompression::Gzip)
-            archive_read_support_filter_gzip(reader);
+            m_library.read_support_filter_gzip(reader);
         else if (m_layer.compression == LayerCompression::Zstd)
-            archive_read_support_filter_zstd(reader);
-        if (archive_read_open_fd(reader, blob.get(), 1 << 16) != ARCHIVE_OK)
+            m_library.read_support_filter_zstd(reader);
+        if (m_library.read_open_fd(reader, blob.get(), 1 << 16) != ARCHIVE_OK)
             refuse_stream();
         for (;;) {
             archive_entry* entry = nullptr;
-            const int status = archive_read_next_header(reader, &entry);
+            const int status = m_library.read_next_header(reader, &entry);
             if (status == ARCHIVE_EOF)
                 return;
             if (status < ARCHIVE_WARN)
@@ -125,7 +124,7 @@ private:
 
     [[noreturn]] void refuse_stream() const
     {
-        const char* message = archive_error_string(m_reader.get());
+        const char* message = m_library.error_string(m_reader.get());
         throw ImageLayoutError(fmt::format("{}: it is not a readable tar stream ({})",
             m_layer.blob.string(), message ? message : "no reason given"));
     }
@@ -255,12 +254,12 @@ private:
 
     void apply_entry(archive_entry* entry)
     {
-        const char* pathname = archive_entry_pathname(entry);
+        const char* pathname = m_library.entry_pathname(entry);
         m_entry_path = pathname ? pathname : "";
         if (!pathname)
             refuse("has no path");
         const Components parts = split(m_entry_path);
-        const mode_t type = archive_entry_filetype(entry);
+        const mode_t type = m_library.entry_filetype(entry);
         if (parts.empty()) { // the root itself
             if (type != AE_IFDIR)
                 refuse("is the root but not a directory");
@@ -277,7 +276,7 @@ private:
         remember_made(parts);
         const host::UniqueFd parent = open_directory(parts, parts.size() - 1, true);
         const char* name = parts.back().c_str();
-        if (const char* hardlink = archive_entry_hardlink(entry)) {
+        if (const char* hardlink = m_library.entry_hardlink(entry)) {
             link_to(parts, parent.get(), hardlink);
             return;
         }
@@ -293,17 +292,17 @@ private:
             return;
         }
         remove_beneath(parent.get(), name);
-        const mode_t permissions = archive_entry_perm(entry) & 07777;
+        const mode_t permissions = m_library.entry_perm(entry) & 07777;
         if (type == AE_IFREG) {
             write_file(entry, parent.get(), name, permissions);
             return;
         }
         if (type == AE_IFLNK) {
-            const char* target = archive_entry_symlink(entry);
+            const char* target = m_library.entry_symlink(entry);
             if (!target || ::symlinkat(target, parent.get(), name) != 0)
                 fail(target ? errno : EINVAL, "cannot be made a symbolic link");
         } else if (type == AE_IFIFO || device) {
-            if (::mknodat(parent.get(), name, type | permissions, archive_entry_rdev(entry)) != 0)
+            if (::mknodat(parent.get(), name, type | permissions, m_library.entry_rdev(entry)) != 0)
                 fail(errno, "cannot be made");
             if (::fchmodat(parent.get(), name, permissions, 0) != 0)
                 fail(errno, "cannot take its mode");
@@ -312,10 +311,11 @@ private:
         }
         // Only root may give a file away; a link's own times, not its target's.
         if (running_as_root())
-            ::fchownat(parent.get(), name, archive_entry_uid(entry), archive_entry_gid(entry),
+            ::fchownat(parent.get(), name, m_library.entry_uid(entry), m_library.entry_gid(entry),
                 AT_SYMLINK_NOFOLLOW);
-        const timespec times[2] = { { archive_entry_mtime(entry), archive_entry_mtime_nsec(entry) },
-            { archive_entry_mtime(entry), archive_entry_mtime_nsec(entry) } };
+        const timespec times[2]
+            = { { m_library.entry_mtime(entry), m_library.entry_mtime_nsec(entry) },
+                  { m_library.entry_mtime(entry), m_library.entry_mtime_nsec(entry) } };
         ::utimensat(parent.get(), name, times, AT_SYMLINK_NOFOLLOW);
     }
 
@@ -344,7 +344,7 @@ private:
             const void* data = nullptr;
             size_t size = 0;
             la_int64_t offset = 0;
-            const int status = archive_read_data_block(m_reader.get(), &data, &size, &offset);
+            const int status = m_library.read_data_block(m_reader.get(), &data, &size, &offset);
             if (status == ARCHIVE_EOF)
                 break;
             if (status < ARCHIVE_WARN)
@@ -358,26 +358,28 @@ private:
                 done += count > 0 ? static_cast<size_t>(count) : 0;
             }
         }
-        if (::ftruncate(file.get(), archive_entry_size(entry)) != 0)
+        if (::ftruncate(file.get(), m_library.entry_size(entry)) != 0)
             fail(errno, "cannot be written");
         if (running_as_root())
-            ::fchown(file.get(), archive_entry_uid(entry), archive_entry_gid(entry));
+            ::fchown(file.get(), m_library.entry_uid(entry), m_library.entry_gid(entry));
         // After the owner: chown clears the set-user-ID bit.
         if (::fchmod(file.get(), permissions) != 0)
             fail(errno, "cannot take its mode");
-        const timespec times[2] = { { archive_entry_mtime(entry), archive_entry_mtime_nsec(entry) },
-            { archive_entry_mtime(entry), archive_entry_mtime_nsec(entry) } };
+        const timespec times[2]
+            = { { m_library.entry_mtime(entry), m_library.entry_mtime_nsec(entry) },
+                  { m_library.entry_mtime(entry), m_library.entry_mtime_nsec(entry) } };
         ::futimens(file.get(), times);
     }
 
     void record_directory(archive_entry* entry, const std::string& path)
     {
-        m_directories[path] = { static_cast<mode_t>(archive_entry_perm(entry) & 07777),
-            static_cast<uid_t>(archive_entry_uid(entry)),
-            static_cast<gid_t>(archive_entry_gid(entry)),
-            { archive_entry_mtime(entry), archive_entry_mtime_nsec(entry) } };
+        m_directories[path] = { static_cast<mode_t>(m_library.entry_perm(entry) & 07777),
+            static_cast<uid_t>(m_library.entry_uid(entry)),
+            static_cast<gid_t>(m_library.entry_gid(entry)),
+            { m_library.entry_mtime(entry), m_library.entry_mtime_nsec(entry) } };
     }
 
+    const ArchiveLibrary& m_library;
     const ImageLayer& m_layer;
     const int m_root;
     std::map<std::string, LayerUnpacker::DirectoryMetadata>& m_directories;
@@ -397,7 +399,7 @@ LayerUnpacker::LayerUnpacker(const std::filesystem::path& root)
 
 void LayerUnpacker::apply(const ImageLayer& layer)
 {
-    LayerApplication(layer, m_root.get(), m_directories).run();
+    LayerApplication(m_library, layer, m_root.get(), m_directories).run();
 }
 
 void LayerUnpacker::finish()

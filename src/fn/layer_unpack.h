@@ -13,6 +13,7 @@
 // root; otherwise the files are the running user's. Device nodes are made only as root, and
 // skipped otherwise (a function's /dev is the guest's devtmpfs). Extended attributes are not
 // kept.
+#include "fn/archive_library.h"
 #include "fn/oci_image_layout.h"
 #include "host/unique_fd.h"
 
@@ -27,7 +28,8 @@ namespace rvisor::fn {
 
 class LayerUnpacker {
 public:
-    // `root` must be an existing, empty directory.
+    // `root` must be an existing, empty directory. Throws std::runtime_error when libarchive
+    // cannot be loaded (archive_library.h).
     explicit LayerUnpacker(const std::filesystem::path& root);
 
     // Applies one layer over those applied before. Throws ImageLayoutError naming the blob and
@@ -47,6 +49,7 @@ public:
     };
 
 private:
+    ArchiveLibrary m_library;
     host::UniqueFd m_root;
     // By path relative to the root ("" for the root itself).
     std::map<std::string, DirectoryMetadata> m_directories;
