@@ -49,6 +49,8 @@ int main(int argc, char** argv)
                         return run_ps(store, command);
                     else if constexpr (std::is_same_v<T, UpdateCommand>)
                         return run_update(store, command, log);
+                    else if constexpr (std::is_same_v<T, EventsCommand>)
+                        return run_events(store, command);
                     else if constexpr (std::is_same_v<T, StateCommand>)
                         return run_state(store, command);
                     else if constexpr (std::is_same_v<T, DeleteCommand>)

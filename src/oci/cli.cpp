@@ -141,6 +141,13 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
             "accepted, not honoured");
     update_command->add_option("ID", update.id, "the container")->required();
 
+    EventsCommand events;
+    auto* events_command = app.add_subcommand(
+        "events", "print the container's statistics as JSON, every interval until it stops");
+    events_command->add_flag("--stats", events.stats, "print them once");
+    events_command->add_option("--interval", events.interval, "how often, e.g. 5s (default)");
+    events_command->add_option("ID", events.id, "the container")->required();
+
     StateCommand state;
     auto* state_command = app.add_subcommand("state", "print a container's state as OCI JSON");
     state_command->add_option("ID", state.id, "the container")->required();
@@ -232,7 +239,9 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
         if (!resources_file.empty())
             update.resources_file = resources_file;
         invocation.command = update;
-    } else if (*state_command)
+    } else if (*events_command)
+        invocation.command = events;
+    else if (*state_command)
         invocation.command = state;
     else if (*delete_command)
         invocation.command = remove;

@@ -71,6 +71,13 @@ struct UpdateCommand {
     // runc's other limits that were given ("pids-limit"), which a VM does not honour.
     std::vector<std::string> unhonoured;
 };
+// runc's events: the container's statistics as JSON lines, every interval until it stops, or
+// once with --stats.
+struct EventsCommand {
+    std::string id;
+    bool stats = false;
+    std::string interval = "5s";
+};
 struct StateCommand {
     std::string id;
 };
@@ -84,9 +91,9 @@ struct ListCommand {
 };
 struct FeaturesCommand { };
 
-using Command
-    = std::variant<CreateCommand, RunCommand, StartCommand, KillCommand, ExecCommand, PauseCommand,
-        PsCommand, UpdateCommand, StateCommand, DeleteCommand, ListCommand, FeaturesCommand>;
+using Command = std::variant<CreateCommand, RunCommand, StartCommand, KillCommand, ExecCommand,
+    PauseCommand, PsCommand, UpdateCommand, EventsCommand, StateCommand, DeleteCommand, ListCommand,
+    FeaturesCommand>;
 
 struct Invocation {
     GlobalOptions global;

@@ -22,6 +22,7 @@ int run_pause(const StateStore& store, const PauseCommand& command);
 int run_ps(const StateStore& store, const PsCommand& command);
 // Warnings (a limit a VM cannot honour) go to `log` and stderr.
 int run_update(const StateStore& store, const UpdateCommand& command, const RuntimeLog& log);
+int run_events(const StateStore& store, const EventsCommand& command);
 int run_state(const StateStore& store, const StateCommand& command);
 int run_delete(const StateStore& store, const DeleteCommand& command);
 int run_list(const StateStore& store, const ListCommand& command);

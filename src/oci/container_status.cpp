@@ -29,6 +29,7 @@ constexpr Rule kRules[] = {
     { ContainerCommand::Pause, "pause", { false, false, true, false, false } },
     { ContainerCommand::Resume, "resume", { false, false, false, true, false } },
     { ContainerCommand::Update, "update", { false, true, true, true, false } },
+    { ContainerCommand::Events, "show the events of", { false, true, true, true, false } },
     { ContainerCommand::Delete, "delete", { false, true, false, false, true } },
     { ContainerCommand::ForceDelete, "delete", { true, true, true, true, true } },
 };

@@ -16,7 +16,17 @@ enum class ContainerStatus { Creating, Created, Running, Paused, Stopped };
 std::string_view status_name(ContainerStatus status);
 std::optional<ContainerStatus> parse_status(std::string_view name);
 
-enum class ContainerCommand { Start, Kill, Exec, Pause, Resume, Update, Delete, ForceDelete };
+enum class ContainerCommand {
+    Start,
+    Kill,
+    Exec,
+    Pause,
+    Resume,
+    Update,
+    Events,
+    Delete,
+    ForceDelete
+};
 
 // Throws std::runtime_error, in the words engines look for ("container not running"), when
 // `command` cannot act on a container in `status`.

@@ -1,15 +1,14 @@
 #include "oci/cpu_weight.h"
 
+#include "oci/process_tree.h"
+
 #include <fmt/format.h>
 
 #include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
-#include <string>
 #include <sys/resource.h>
 #include <vector>
 
@@ -24,21 +23,6 @@ constexpr std::array<uint64_t, 40> kNiceWeights { 88761, 71755, 56483, 46273, 36
     526, 423, 335, 272, 215, 172, 137, 110, 87, 70, 56, 45, 36, 29, 23, 18, 15 };
 
 constexpr int kHighestNice = -20;
-
-// The threads of `pid`, and those of the processes it started (from every thread's children
-// list); a process that has just exited has none.
-void collect_threads(pid_t pid, std::vector<pid_t>& threads)
-{
-    std::error_code error;
-    for (std::filesystem::directory_iterator entry(fmt::format("/proc/{}/task", pid), error), end;
-         !error && entry != end; entry.increment(error)) {
-        threads.push_back(static_cast<pid_t>(std::stol(entry->path().filename().string())));
-        std::ifstream children(entry->path() / "children");
-        pid_t child = 0;
-        while (children >> child)
-            collect_threads(child, threads);
-    }
-}
 
 } // namespace
 
@@ -56,8 +40,7 @@ int nice_for_cpu_shares(uint64_t shares)
 
 void set_process_tree_nice(pid_t root, int nice)
 {
-    std::vector<pid_t> threads;
-    collect_threads(root, threads);
+    const std::vector<pid_t> threads = threads_of(process_tree(root));
     if (threads.empty())
         throw std::runtime_error(fmt::format("process {} is not running", root));
     for (const pid_t thread : threads) {

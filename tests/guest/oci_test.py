@@ -607,7 +607,7 @@ def run_command(runtime, guest_dir, workdir):
 
 
 def update_resources(runtime, guest_dir, workdir):
-    """update, as podman and docker call it: a memory limit below the VM's RAM gives the rest
+    """events, and update, as podman and docker call it: a memory limit below the VM's RAM gives the rest
     to the balloon (the container's free memory falls, and comes back when the limit goes),
     CPU shares set the nice level of the VM's threads, and what a VM cannot honour (more harts,
     a pids limit) is a warning; bad values and a stopped container are refused."""
@@ -664,19 +664,37 @@ def update_resources(runtime, guest_dir, workdir):
     expect(b"keeps the 1 hart(s) it was created with" in result.stderr,
            f"a second hart asked for: {result.stderr!r}")
     runtime.fails("below the 16 MiB a VM needs", "update", "--memory", "1m", "sized")
+
+    # events: runc's stats, once, or every interval until the container stops.
+    event = json.loads(runtime.ok("events", "--stats", "sized").stdout)
+    usage = event["data"]["memory"]["usage"]
+    expect(event["type"] == "stats" and event["id"] == "sized"
+           and event["data"]["cpu"]["usage"]["total"] > 0 and usage["limit"] == 256 << 20
+           and 0 < usage["usage"] < 256 << 20 and event["data"]["pids"]["current"] == 1,
+           f"events --stats: {event}")
+    runtime.fails("is not a duration", "events", "--interval", "soon", "sized")
+    events = subprocess.Popen([runtime.binary, "--root", runtime.root, "events", "--interval",
+                               "100ms", "sized"], stdout=subprocess.PIPE, env=runtime.env)
+    try:
+        expect(json.loads(events.stdout.readline())["id"] == "sized", "the first event")
+        runtime.ok("kill", "sized", "KILL")
+        expect(wait_status(monitor) == 137, "the container's status")
+        events.communicate(timeout=HANG_TIMEOUT)
+    finally:
+        events.kill()
+    expect(events.returncode == 0, f"events after the container stopped: {events.returncode}")
     runtime.fails("is not a size", "update", "--memory", "lots", "sized")
     runtime.fails("cannot read the resources file", "update", "--resources", "/no/such/file",
                   "sized")
-    runtime.ok("kill", "sized", "KILL")
-    expect(wait_status(monitor) == 137, "the container's status")
     runtime.fails("cannot update container sized: it is stopped", "update", "--memory", "64m",
                   "sized")
+    runtime.fails("it is stopped", "events", "--stats", "sized")
     runtime.ok("delete", "sized")
 
 
 TESTS = {name.replace("_", "-"): suite(body) for name, body in [
     ("lifecycle", lifecycle), ("signals", signals), ("pause-ps", pause_and_ps),
-    ("update", update_resources), ("run", run_command),
+    ("update-events", update_resources), ("run", run_command),
     ("exec", exec_processes),
     ("mounts", mounts_and_process),
     ("terminal", terminal), ("foreign", foreign), ("bad-input", bad_input),
