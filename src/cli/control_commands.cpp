@@ -77,6 +77,9 @@ ControlCommands::ControlCommands(CLI::App& app)
              { "log", "print a VM's console output so far" },
              { "console", "attach this terminal to a VM's console (Ctrl-A d detaches)" } })
         action(name, help)->add_option("ID", m_id, "the VM's id")->required();
+    auto* balloon = action("balloon", "show a VM's balloon, or set it to MIB");
+    balloon->add_option("ID", m_id, "the VM's id")->required();
+    balloon->add_option("MIB", m_balloon_mib, "the RAM the guest gives the host, MiB");
     auto* snapshot = action("snapshot", "snapshot a paused VM");
     snapshot->add_option("ID", m_id, "the VM's id")->required();
     snapshot->add_option("STATE", m_snapshot, "the state file to write")->required();
@@ -171,6 +174,12 @@ int ControlCommands::client()
         path = vm_path + "/snapshot";
         body = json { { "snapshot_path", absolute(m_snapshot) },
             { "mem_file_path", absolute(m_memory_file) } };
+    } else if (name == "balloon") {
+        path = vm_path + "/balloon";
+        if (m_balloon_mib) {
+            method = "PATCH";
+            body = json { { "amount_mib", *m_balloon_mib } };
+        }
     } else if (name == "delete") {
         method = "DELETE";
         path = vm_path;
@@ -196,7 +205,8 @@ int ControlCommands::client()
         for (const auto& vm : json::parse(reply.body))
             fmt::print("{:<24} {:<12} {}\n", vm.value("id", ""), vm.value("state", ""),
                 vm.value("pid", 0));
-    } else if (name == "show" || name == "create" || name == "restore") {
+    } else if (name == "show" || name == "create" || name == "restore"
+        || (name == "balloon" && !m_balloon_mib)) {
         fmt::print("{}\n", json::parse(reply.body).dump(2));
     } else if (name == "log") {
         fmt::print("{}", reply.body);

@@ -27,6 +27,7 @@ private:
     // `vm` subcommands, by name, with their arguments.
     std::vector<CLI::App*> m_actions;
     std::string m_id, m_config, m_snapshot, m_memory_file;
+    std::optional<uint64_t> m_balloon_mib;
 };
 
 } // namespace rvisor::cli

@@ -56,6 +56,16 @@ std::vector<api::Route> control_api_routes(
                     request.matches[1], body.at("snapshot_path"), body.at("mem_file_path"));
                 response.status = 204;
             } },
+        { std::string(kVm) + "/balloon", "GET",
+            [&program](const Request& request, Response& response) {
+                api::send_json(response, 200, program.balloon(request.matches[1]));
+            } },
+        { std::string(kVm) + "/balloon", "PATCH",
+            [&program](const Request& request, Response& response) {
+                const uint64_t amount_mib = api::parse_balloon_patch(request.body);
+                program.set_balloon(request.matches[1], { { "amount_mib", amount_mib } });
+                response.status = 204;
+            } },
         { std::string(kVm) + "/console", "GET",
             [&program](const Request& request, Response& response) {
                 response.status = 200;

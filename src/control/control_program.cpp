@@ -394,9 +394,9 @@ json ControlProgram::show(const std::string& id)
 namespace {
 
 // A request forwarded to a VM's own API: its errors (409 wrong state, 400 a bad path) are
-// the caller's.
-void forward(const std::filesystem::path& socket, const std::string& method,
-    const std::string& path, const json& body)
+// the caller's. Returns the VM's reply body.
+std::string forward(const std::filesystem::path& socket, const std::string& method,
+    const std::string& path, const std::optional<json>& body)
 {
     api::HttpReply reply;
     try {
@@ -406,30 +406,47 @@ void forward(const std::filesystem::path& socket, const std::string& method,
     }
     if (reply.status >= 400)
         throw ApiError(reply.status, reply.fault_message());
+    return reply.body;
 }
 
 } // namespace
 
-void ControlProgram::update(const std::string& id, const json& patch)
+std::filesystem::path ControlProgram::live_api_socket(const std::string& id)
 {
     const Vm vm = claim(id);
     if (!alive(vm))
         throw ApiError(409, "The VM \"" + id + "\" is " + state_of(vm) + ".");
-    forward(vm_dir(id) / "api.sock", "PATCH", "/vm", patch);
+    return vm_dir(id) / "api.sock";
+}
+
+void ControlProgram::update(const std::string& id, const json& patch)
+{
+    const std::filesystem::path socket = live_api_socket(id);
+    forward(socket, "PATCH", "/vm", patch);
+}
+
+json ControlProgram::balloon(const std::string& id)
+{
+    const std::filesystem::path socket = live_api_socket(id);
+    return json::parse(forward(socket, "GET", "/balloon", std::nullopt));
+}
+
+void ControlProgram::set_balloon(const std::string& id, const json& patch)
+{
+    const std::filesystem::path socket = live_api_socket(id);
+    forward(socket, "PATCH", "/balloon", patch);
 }
 
 void ControlProgram::snapshot(
     const std::string& id, const std::string& state_file, const std::string& memory_file)
 {
-    const Vm vm = claim(id);
-    if (!alive(vm))
-        throw ApiError(409, "The VM \"" + id + "\" is " + state_of(vm) + ".");
+    const std::filesystem::path socket = live_api_socket(id);
     for (const auto& path : { state_file, memory_file }) {
         if (std::filesystem::path(path).is_relative())
             throw ApiError(400, "The snapshot path '" + path + "' must be absolute.");
     }
-    forward(vm_dir(id) / "api.sock", "PUT", "/snapshot/create",
-        { { "snapshot_path", state_file }, { "mem_file_path", memory_file } });
+    forward(socket, "PUT", "/snapshot/create",
+        json { { "snapshot_path", state_file }, { "mem_file_path", memory_file } });
 }
 
 std::string ControlProgram::console(const std::string& id)

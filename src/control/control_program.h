@@ -41,6 +41,9 @@ public:
     nlohmann::json show(const std::string& id);
     // PATCH /vms/{id}: a body of PATCH /vm (api/vm_patch.h), checked, for the VM's own API.
     void update(const std::string& id, const nlohmann::json& patch);
+    // GET and PATCH /vms/{id}/balloon: the VM's own /balloon (docs/api.md).
+    nlohmann::json balloon(const std::string& id);
+    void set_balloon(const std::string& id, const nlohmann::json& patch);
     void snapshot(
         const std::string& id, const std::string& state_file, const std::string& memory_file);
     std::string console(const std::string& id);
@@ -65,6 +68,8 @@ private:
     void adopt_existing();
     Vm& idle_vm(const std::string& id); // under m_mutex: a VM not busy, or throws 404/409
     Vm claim(const std::string& id); // a copy of idle_vm(id)
+    // The API socket of a VM whose process runs; ApiError 409 naming its state otherwise.
+    std::filesystem::path live_api_socket(const std::string& id);
     // The state, and what the VM's own API said of itself (GET /, docs/api.md) if it answered.
     struct Status {
         std::string state;

@@ -305,6 +305,23 @@ def test_api(rvisor, guest_dir):
             expect(call("PUT", "/vms/a/snapshot", snap, template=vm + "/snapshot")[0] == 204,
                    "snapshot")
             expect(call("PATCH", "/vms/a", {"state": "Resumed"}, template=vm)[0] == 204, "resume")
+            # The balloon, through the VM's own API; `rvisor vm balloon` sets and shows it.
+            balloon = vm + "/balloon"
+            for body in [{}, {"amount_mib": -1}, {"amount_mib": 8, "x": 1}, {"amount_mib": 1 << 30}]:
+                expect(call("PATCH", "/vms/a/balloon", body, template=balloon)[0] == 400,
+                       f"PATCH balloon {body}")
+            expect(call("PATCH", "/vms/a/balloon", {"amount_mib": 8}, template=balloon)[0] == 204,
+                   "set the balloon")
+            expect(call("GET", "/vms/nope/balloon", template=balloon)[0] == 404, "")
+            expect(call("PATCH", "/vms/nope/balloon", {"amount_mib": 8}, template=balloon)[0]
+                   == 404, "")
+            subprocess.run([rvisor, "vm", "--api-sock", daemon.sock, "balloon", "a", "16"],
+                           check=True, timeout=HANG_TIMEOUT)
+            shown = json.loads(subprocess.run([rvisor, "vm", "--api-sock", daemon.sock, "balloon",
+                                               "a"], check=True, capture_output=True,
+                                              timeout=HANG_TIMEOUT).stdout)
+            expect(shown["amount_mib"] == 16, f"vm balloon a: {shown}")
+            expect(call("GET", "/vms/a/balloon", template=balloon)[1]["amount_mib"] == 16, "")
             # The kernel's first lines reach the console once its serial driver is up.
             deadline = time.monotonic() + HANG_TIMEOUT
             while True:
@@ -318,8 +335,11 @@ def test_api(rvisor, guest_dir):
             expect(daemon.text("/vms/nope/console")[0] == 404, "console of an unknown VM")
             seen.add((vm + "/console", "get", "404"))
             # `rvisor vm console` joins a pipe to a shell's console, and Ctrl-A d detaches.
-            shell = {**config, "initrd": config["initrd"][:1], "append": "console=ttyS0"}
+            shell = {**config, "initrd": config["initrd"][:1], "append": "console=ttyS0",
+                     "balloon": False}
             expect(call("POST", "/vms", {"id": "shell", "config": shell})[0] == 201, "shell")
+            expect(call("GET", "/vms/shell/balloon", template=vm + "/balloon")[0] == 400,
+                   "the balloon of a VM without one")
             attach = subprocess.Popen([rvisor, "vm", "--api-sock", daemon.sock, "console",
                                        "shell"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE)
@@ -353,6 +373,9 @@ def test_api(rvisor, guest_dir):
                    "pausing a Crashed VM")
             expect(call("PUT", "/vms/doomed/snapshot", snap, template=vm + "/snapshot")[0]
                    == 409, "a snapshot of a Crashed VM")
+            for method, body in [("GET", None), ("PATCH", {"amount_mib": 8})]:
+                expect(call(method, "/vms/doomed/balloon", body, template=vm + "/balloon")[0]
+                       == 409, f"{method} the balloon of a Crashed VM")
             expect(call("DELETE", "/vms/doomed", template=vm)[0] == 204, "delete a Crashed VM")
             status, text = daemon.text("/metrics")
             expect(status == 200 and 'rvisor_vm_state{id="a",state="Running"} 1' in text, text)
