@@ -235,10 +235,12 @@ def test_clones(rvisor, guest_dir):
 
 def test_pause_cycles(rvisor, guest_dir):
     """100 pauses and resumes of a busy 2-hart guest: no hang, no lost console output, and
-    guest time does not count the paused time."""
+    guest time does not count the paused time. The guest waits for a line on its console before
+    it ends, so that a fast guest cannot power off while the pauses go on."""
     script = """
 i=0
 while [ $i -lt 4000 ]; do echo "SEQ $i"; i=$((i + 1)); done
+read go
 echo "UPTIME-AFTER $(cut -d' ' -f1 /proc/uptime)"
 """
     with tempfile.TemporaryDirectory() as workdir:
@@ -248,7 +250,8 @@ echo "UPTIME-AFTER $(cut -d' ' -f1 /proc/uptime)"
             f.write(newc_archive({"seq.sh": (0o100755, script.encode())}))
         launched = time.monotonic()
         guest = Guest(rvisor, boot_args(guest_dir, "console=ttyS0 guest.run=/seq.sh", 2,
-                                        extra_initrd=extra) + ["--api-sock", sock])
+                                        extra_initrd=extra) + ["--api-sock", sock],
+                      stdin=subprocess.PIPE)
         try:
             wait_for_socket(sock, guest)
             guest.wait_for("SEQ 1")
@@ -260,6 +263,7 @@ echo "UPTIME-AFTER $(cut -d' ' -f1 /proc/uptime)"
                 time.sleep(0.01)
                 paused_time += time.monotonic() - stop
                 resume(sock)
+            guest.send("go\n")
             seen_at, uptime = guest.wait_for("UPTIME-AFTER")
             status, _ = guest.finish()
         finally:
