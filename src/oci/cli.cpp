@@ -22,6 +22,40 @@ std::optional<std::string> container_id_of(const Command& command)
         command);
 }
 
+namespace {
+
+// The flags `create` and `run` share, as runc has them, held as text until the command is known.
+class CreateFlags {
+public:
+    void add_to(CLI::App& command, std::string& id)
+    {
+        command.add_option("-b,--bundle", m_bundle, "the bundle directory (default .)");
+        command.add_option("--pid-file", m_pid_file, "write the container's pid here");
+        command.add_option(
+            "--console-socket", m_console_socket, "send the terminal's pty master to this socket");
+        // runc's flags that mean nothing for a VM.
+        command.add_flag("--no-pivot,--no-new-keyring", m_ignored, "accepted, ignored");
+        command.add_option("--preserve-fds", m_ignored_text, "accepted, ignored");
+        command.add_option("ID", id, "the container")->required();
+    }
+
+    void apply(CreateCommand& create) const
+    {
+        create.bundle = m_bundle;
+        if (!m_pid_file.empty())
+            create.pid_file = m_pid_file;
+        if (!m_console_socket.empty())
+            create.console_socket = m_console_socket;
+    }
+
+private:
+    std::string m_bundle = ".", m_pid_file, m_console_socket;
+    bool m_ignored = false;
+    std::string m_ignored_text;
+};
+
+} // namespace
+
 std::variant<Invocation, int> parse_command_line(int argc, char** argv)
 {
     CLI::App app { "rvisor-oci: an OCI runtime that runs each container in an rvisor VM "
@@ -46,31 +80,18 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
     app.add_option("--criu", ignored_text, "accepted for runc compatibility");
 
     CreateCommand create;
-    std::string bundle = ".", pid_file, console_socket;
+    CreateFlags create_flags;
     auto* create_command = app.add_subcommand("create", "create a container (its VM boots)");
-    create_command->add_option("-b,--bundle", bundle, "the bundle directory (default .)");
-    create_command->add_option("--pid-file", pid_file, "write the container's pid here");
-    create_command->add_option(
-        "--console-socket", console_socket, "send the terminal's pty master to this socket");
-    // runc's flags that mean nothing for a VM.
-    create_command->add_flag("--no-pivot,--no-new-keyring", ignored, "accepted, ignored");
-    create_command->add_option("--preserve-fds", ignored_text, "accepted, ignored");
-    create_command->add_option("ID", create.id, "the container")->required();
+    create_flags.add_to(*create_command, create.id);
 
     RunCommand run;
-    std::string run_bundle = ".", run_pid_file, run_console_socket;
+    CreateFlags run_flags;
     auto* run_command = app.add_subcommand(
         "run", "create and start a container, wait for its process and delete it");
-    run_command->add_option("-b,--bundle", run_bundle, "the bundle directory (default .)");
-    run_command->add_option("--pid-file", run_pid_file, "write the container's pid here");
-    run_command->add_option(
-        "--console-socket", run_console_socket, "send the terminal's pty master to this socket");
+    run_flags.add_to(*run_command, run.create.id);
     run_command->add_flag("-d,--detach", run.detach, "return once the process runs");
     run_command->add_flag("--keep", run.keep, "do not delete the container when it exits");
-    run_command->add_flag(
-        "--no-pivot,--no-new-keyring,--no-subreaper", ignored, "accepted, ignored");
-    run_command->add_option("--preserve-fds", ignored_text, "accepted, ignored");
-    run_command->add_option("ID", run.create.id, "the container")->required();
+    run_command->add_flag("--no-subreaper", ignored, "accepted, ignored");
 
     StartCommand start;
     auto* start_command = app.add_subcommand("start", "start a created container's process");
@@ -202,18 +223,10 @@ std::variant<Invocation, int> parse_command_line(int argc, char** argv)
         global.log = log;
     global.log_format = log_format == "json" ? LogFormat::Json : LogFormat::Text;
     if (*create_command) {
-        create.bundle = bundle;
-        if (!pid_file.empty())
-            create.pid_file = pid_file;
-        if (!console_socket.empty())
-            create.console_socket = console_socket;
+        create_flags.apply(create);
         invocation.command = create;
     } else if (*run_command) {
-        run.create.bundle = run_bundle;
-        if (!run_pid_file.empty())
-            run.create.pid_file = run_pid_file;
-        if (!run_console_socket.empty())
-            run.create.console_socket = run_console_socket;
+        run_flags.apply(run.create);
         invocation.command = run;
     } else if (*start_command)
         invocation.command = start;

@@ -1,5 +1,6 @@
 #include "oci/monitor_client.h"
 
+#include "api/unix_http_client.h"
 #include "host/unix_socket.h"
 
 #include <fmt/format.h>
@@ -29,6 +30,14 @@ void send_to_monitor(const std::filesystem::path& socket, const nlohmann::json& 
     if (answer.contains("error"))
         throw std::runtime_error(answer["error"].is_string() ? answer["error"].get<std::string>()
                                                              : "the monitor refused");
+}
+
+nlohmann::json describe_vm(const std::filesystem::path& api_socket, const std::string& doing)
+{
+    const auto reply = api::unix_http_request(api_socket, "GET", "/");
+    if (reply.status != 200)
+        throw std::runtime_error(fmt::format("{}: {}", doing, reply.fault_message()));
+    return nlohmann::json::parse(reply.body);
 }
 
 } // namespace rvisor::oci

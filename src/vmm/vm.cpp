@@ -266,7 +266,7 @@ void Vm::set_balloon(uint64_t amount_mib)
 {
     std::unique_lock lock(m_mutex);
     machine::Machine& machine = started_machine(lock);
-    balloon_of(machine);
+    balloon_of(machine); // a 400 for a VM without one
     if (machine.state() == machine::MachineState::Stopped)
         throw api::ApiError(409, "the VM has stopped");
     // The guest keeps at least what any VM must have, so a mistaken amount cannot starve it.

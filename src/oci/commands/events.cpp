@@ -1,8 +1,8 @@
-#include "api/unix_http_client.h"
 #include "control/vm_process.h"
 #include "oci/agent_client.h"
 #include "oci/commands.h"
 #include "oci/monitor.h"
+#include "oci/monitor_client.h"
 #include "oci/process_tree.h"
 
 #include <fmt/format.h>
@@ -47,11 +47,9 @@ json stats_event(const StateStore& store, const ContainerId& id, const Container
             rss_kib += usage->rss_kib;
         }
     const ContainerFiles files(store, id);
-    const auto described = api::unix_http_request(files.api(), "GET", "/");
-    if (described.status != 200)
-        throw std::runtime_error(fmt::format(
-            "cannot read the statistics of container {}: {}", id.str(), described.fault_message()));
-    const uint64_t limit = json::parse(described.body).at("mem_mib").get<uint64_t>() << 20;
+    const json vm = describe_vm(
+        files.api(), fmt::format("cannot read the statistics of container {}", id.str()));
+    const uint64_t limit = vm.at("mem_mib").get<uint64_t>() << 20;
     json data = { { "cpu", { { "usage", { { "total", std::llround(cpu_seconds * 1e9) } } } } },
         { "memory", { { "usage", { { "usage", rss_kib << 10 }, { "limit", limit } } } } } };
     if (state.status != ContainerStatus::Paused) {

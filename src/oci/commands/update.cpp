@@ -4,6 +4,7 @@
 #include "oci/container_vm.h"
 #include "oci/cpu_weight.h"
 #include "oci/monitor.h"
+#include "oci/monitor_client.h"
 
 #include <fmt/format.h>
 
@@ -111,11 +112,7 @@ int run_update(const StateStore& store, const UpdateCommand& command, const Runt
     const ContainerState state = store.load(id);
     require_status(id.str(), state.status, ContainerCommand::Update);
     const std::filesystem::path api = ContainerFiles(store, id).api();
-    const auto described = api::unix_http_request(api, "GET", "/");
-    if (described.status != 200)
-        throw std::runtime_error(
-            fmt::format("cannot update container {}: {}", id.str(), described.fault_message()));
-    const nlohmann::json vm = nlohmann::json::parse(described.body);
+    const nlohmann::json vm = describe_vm(api, fmt::format("cannot update container {}", id.str()));
 
     if (resources.memory_limit) {
         const uint64_t amount = balloon_mib_for(
